@@ -1,0 +1,102 @@
+// What analyzers see and what they return. Analyzers are pure: the tree reaches them only through TreeView.
+
+/** Read-only access to a tree at one commit. Implemented over git (bot/) and in memory (tests). */
+export interface TreeView {
+  /** The commit (or a label for in-memory trees). */
+  readonly commit: string;
+  /** File text, or null when the path does not exist at this commit. */
+  readFile(path: string): Promise<string | null>;
+  /** Every file path under prefix (all files when omitted), sorted. */
+  listFiles(prefix?: string): Promise<string[]>;
+  /** Lines matching a JavaScript regular expression source, in files under the given path prefixes. */
+  grep(pattern: string, paths?: string[]): Promise<GrepHit[]>;
+}
+
+export interface GrepHit {
+  path: string;
+  line: number;
+  text: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** The stable finding vocabulary (documented in the README). */
+export type Category =
+  | 'speculative-get-on-free-page'
+  | 'double-free'
+  | 'use-after-free'
+  | 'refcount-underflow'
+  | 'page-leak'
+  | 'assertion'
+  | 'unmodelled'
+  | 'analyzer-error';
+
+export interface TraceStep {
+  /** "CPU0", "CPU1" ... */
+  cpu: string;
+  /** The actor's role in the scenario, e.g. "owner", "walker". */
+  actor: string;
+  /** The C function executing the step, and where it is in the tracked tree. */
+  func: string;
+  file: string;
+  line: number;
+  /** What the step did, e.g. "atomic_dec_return(&page->_refcount) = 1". */
+  op: string;
+  /** Refcount of each page after the step, by page name. */
+  refcount: Record<string, number>;
+  /** Driver free list (page names) after the step, when the scenario has one. */
+  freeList?: string[];
+  /** The page's life state after the step, by page name: "allocated" | "free". */
+  pageState?: Record<string, string>;
+}
+
+export interface Finding {
+  analyzer: string;
+  category: Category;
+  severity: Severity;
+  title: string;
+  /** Explanation in plain text, already wrapped or wrappable. */
+  detail?: string;
+  /** Message-ID of the patch that introduced it (the cover letter's for series-wide findings). */
+  patch: string | null;
+  /** Tree paths it concerns. */
+  files: string[];
+  /** The diff lines it is about (with leading '+', '-', ' '). */
+  hunk: string[];
+  /** Where the hunk lives: file and new-side line. */
+  hunkFile?: string;
+  /** Call sites worth reading, "file:line". */
+  callSites?: string[];
+  trace?: TraceStep[];
+  /** The scenario that produced it, for the simulator. */
+  scenario?: string;
+}
+
+/** One patch of the series as analyzers see it. */
+export interface PatchInput {
+  index: number;
+  messageId: string;
+  subject: string;
+  /** Parsed file diffs of this patch. */
+  files: Array<{ from: string | null; to: string | null; hunks: Array<{ header: string; newStart: number; lines: string[] }> }>;
+}
+
+export interface AnalyzerInput {
+  seriesId: string;
+  title: string;
+  coverMessageId: string | null;
+  patches: PatchInput[];
+  before: TreeView;
+  after: TreeView;
+}
+
+export interface AnalyzerResult {
+  findings: Finding[];
+  /** Plain sentences for the report ("refcount-sim: nothing to check: the series touches no refcount code"). */
+  notes: string[];
+}
+
+export interface Analyzer {
+  name: string;
+  run(input: AnalyzerInput, signal?: AbortSignal): Promise<AnalyzerResult>;
+}

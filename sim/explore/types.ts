@@ -1,0 +1,66 @@
+// The explorer's view of a model: a transition system over actors. The interpreter implements it;
+// the explorer knows nothing of C or pages.
+
+/** One shared location an actor's next step touches, e.g. "o3._refcount" or "o5.lock". */
+export interface Access {
+  loc: string;
+  write: boolean;
+}
+
+export interface StepResult<S, L> {
+  state: S;
+  /** What the step did, for traces (the system decides its shape). */
+  label: L;
+  /** Property violations this step caused (category name → message). Empty when none. */
+  violations: Array<{ category: string; message: string }>;
+}
+
+export interface TransitionSystem<S, L> {
+  initial(): S;
+  /** Actors (by index) that can take a step in s. An actor blocked on a lock or a wait is not enabled. */
+  enabled(s: S): number[];
+  /** Run actor's next visible step. Must not mutate s. */
+  step(s: S, actor: number): StepResult<S, L>;
+  /** Canonical key of a state; identical keys are one state (symmetry reduction lives here). */
+  key(s: S): string;
+  /** Shared locations actor's next step touches in s (for independence). */
+  footprint(s: S, actor: number): Access[];
+  /**
+   * Over-approximation of every shared location actor may touch from s on, or null when unknown.
+   * Lets the explorer take a persistent set of one actor.
+   */
+  future?(s: S, actor: number): Access[] | null;
+  /** Violations that hold in a state where no actor is enabled (deadlock, leaks at quiescence). */
+  final(s: S): Array<{ category: string; message: string }>;
+}
+
+export interface ExploreOptions {
+  /** Stop after this many distinct states; the result then says incomplete. */
+  maxStates?: number;
+  /** Stop after this many milliseconds. */
+  maxMs?: number;
+  /** Partial-order reduction (sleep sets and persistent sets). Default true. */
+  por?: boolean;
+  /** Keep exploring after the first violation of each category (default true: one shortest trace per category). */
+  allCategories?: boolean;
+  /** Called now and then with progress. */
+  onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
+}
+
+export interface Counterexample<L> {
+  category: string;
+  message: string;
+  /** The steps from the initial state, the last one being the violating step (or the steps to a bad final state). */
+  steps: Array<{ actor: number; label: L }>;
+}
+
+export interface ExploreResult<L> {
+  complete: boolean;
+  /** Why it stopped early, when incomplete ("state budget 100000 reached"). */
+  incompleteReason?: string;
+  states: number;
+  transitions: number;
+  ms: number;
+  /** Shortest counterexample per category, in breadth-first order. */
+  violations: Array<Counterexample<L>>;
+}
