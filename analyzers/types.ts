@@ -8,7 +8,11 @@ export interface TreeView {
   readFile(path: string): Promise<string | null>;
   /** Every file path under prefix (all files when omitted), sorted. */
   listFiles(prefix?: string): Promise<string[]>;
-  /** Lines matching a JavaScript regular expression source, in files under the given path prefixes. */
+  /**
+   * Lines matching a regular expression, in files under the given path prefixes (all files when omitted).
+   * The pattern must mean the same as a JavaScript RegExp and as POSIX ERE (git grep -E): use [0-9] not \d,
+   * no lookarounds; \b and \w are fine.
+   */
   grep(pattern: string, paths?: string[]): Promise<GrepHit[]>;
 }
 

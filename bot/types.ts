@@ -164,3 +164,10 @@ export interface SeriesReview {
   reply: ReplyDraft | null;
   verdict: string;
 }
+
+/** What one `kbot review` run produces; rendered as text or as the JSON contract (README). */
+export interface ReviewResult {
+  tree: { path: string; head: string };
+  series: SeriesReview[];
+  rejected: Rejected[];
+}
