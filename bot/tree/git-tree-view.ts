@@ -1,0 +1,210 @@
+// Read-only access to one commit of a git repository. File reads go through one long-lived
+// `git cat-file --batch` process per view, because analyzers read many small files and a process per read
+// costs more than the read.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { GrepHit, TreeView } from '../../analyzers/types.ts';
+import { gitComplaint, gitEnv, runGit } from './run-git.ts';
+import { isPlainPath, pathUnder } from '../../analyzers/mem-tree-view.ts';
+
+interface Pending {
+  resolve: (text: string | null) => void;
+  reject: (e: Error) => void;
+}
+
+/** Reads are cached up to this many bytes in total; beyond it they still work, uncached. */
+const READ_CACHE_BYTES = 64 * 1024 * 1024;
+
+export class GitTreeView implements TreeView {
+  readonly repo: string;
+  readonly commit: string;
+  private batch: ChildProcessWithoutNullStreams | null = null;
+  private pending: Pending[] = [];
+  private buf: Buffer = Buffer.alloc(0);
+  private reads = new Map<string, Promise<string | null>>();
+  private cachedBytes = 0;
+  private files: Promise<string[]> | null = null;
+  private greps = new Map<string, Promise<GrepHit[]>>();
+
+  /** `commit` should be a full sha (see `open`); any revision git understands works. */
+  constructor(repo: string, commit: string) {
+    this.repo = repo;
+    this.commit = commit;
+  }
+
+  /** A view of `rev` resolved to its commit sha, or an Error saying the tree has no such commit. */
+  static async open(repo: string, rev: string): Promise<GitTreeView> {
+    const r = await runGit(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd: repo });
+    if (r.code !== 0) throw new Error(`${repo} has no commit ${rev}`);
+    return new GitTreeView(repo, r.stdout.trim());
+  }
+
+  readFile(path: string): Promise<string | null> {
+    // cat-file --batch reads one request per line, so a path with a newline cannot be asked for (and
+    // cannot be in a kernel tree).
+    if (!isPlainPath(path) || /[\n\r]/.test(path)) return Promise.resolve(null);
+    const cached = this.reads.get(path);
+    if (cached) return cached;
+    const p = this.request(`${this.commit}:${path}\n`);
+    if (this.cachedBytes < READ_CACHE_BYTES) {
+      this.reads.set(path, p);
+      p.then(
+        (t) => {
+          this.cachedBytes += t?.length ?? 0;
+        },
+        () => this.reads.delete(path),
+      );
+    }
+    return p;
+  }
+
+  async listFiles(prefix?: string): Promise<string[]> {
+    if (!this.files) {
+      this.files = runGit(['ls-tree', '-r', '-z', '--name-only', '--full-tree', this.commit], { cwd: this.repo }).then((r) => {
+        if (r.code !== 0) throw new Error(`git ls-tree ${this.commit} failed: ${gitComplaint(r)}`);
+        return r.stdout.split('\0').filter(Boolean).sort();
+      });
+      this.files.catch(() => {
+        this.files = null;
+      });
+    }
+    const all = await this.files;
+    return prefix === undefined ? [...all] : all.filter((f) => pathUnder(f, prefix));
+  }
+
+  grep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
+    const key = JSON.stringify([pattern, paths ?? null]);
+    let p = this.greps.get(key);
+    if (!p) {
+      p = this.runGrep(pattern, paths);
+      this.greps.set(key, p);
+      p.catch(() => this.greps.delete(key));
+    }
+    return p.then((hits) => hits.map((h) => ({ ...h })));
+  }
+
+  /** Stop the cat-file process. The view stays usable: a later read starts a new one. */
+  close(): void {
+    const child = this.batch;
+    this.batch = null;
+    this.failPending(new Error('tree view closed'));
+    if (child) {
+      child.stdin.end();
+      child.kill();
+    }
+  }
+
+  private async runGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
+    if (paths && paths.length === 0) return [];
+    // Literal pathspecs: a prefix like "mm" means the directory mm, never a glob.
+    const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
+    const args = ['grep', '-n', '-I', '-E', '-z', '--no-color', '--full-name', '-e', pattern, this.commit, '--', ...specs];
+    const r = await runGit(args, { cwd: this.repo });
+    if (r.code === 1) return [];
+    if (r.code !== 0) throw new Error(`git grep -E ${JSON.stringify(pattern)} failed: ${gitComplaint(r)}`);
+    // Tree order, like listFiles and MemTreeView, whatever order git's threads finished in.
+    return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  }
+
+  private request(line: string): Promise<string | null> {
+    return new Promise((resolve, reject) => {
+      let child: ChildProcessWithoutNullStreams;
+      try {
+        child = this.ensureBatch();
+      } catch (e) {
+        reject(e as Error);
+        return;
+      }
+      this.pending.push({ resolve, reject });
+      this.setRef(true);
+      child.stdin.write(line);
+    });
+  }
+
+  private ensureBatch(): ChildProcessWithoutNullStreams {
+    if (this.batch) return this.batch;
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.repo, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.batch = child;
+    this.buf = Buffer.alloc(0);
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, b]) : b;
+      this.drain();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+    });
+    child.stdin.on('error', () => {
+      // Reported through 'close' below.
+    });
+    const fail = (why: string) => {
+      if (this.batch !== child) return;
+      this.batch = null;
+      this.failPending(new Error(`git cat-file --batch in ${this.repo} ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+    };
+    child.on('error', (e) => fail(`could not run: ${e.message}`));
+    child.on('close', (code) => fail(`exited with ${code}`));
+    return child;
+  }
+
+  /** Parse as many complete responses as the buffer holds: "<sha> <type> <size>\n<bytes>\n" or "<name> missing\n". */
+  private drain(): void {
+    for (;;) {
+      const nl = this.buf.indexOf(0x0a);
+      if (nl < 0 || this.pending.length === 0) return;
+      const header = this.buf.subarray(0, nl).toString('utf8');
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!m) {
+        // "missing", "ambiguous", or a name git could not resolve: no such file here.
+        this.buf = this.buf.subarray(nl + 1);
+        this.pending.shift()!.resolve(null);
+        if (this.pending.length === 0) this.setRef(false);
+        continue;
+      }
+      const size = Number(m[2]);
+      if (this.buf.length < nl + 1 + size + 1) return;
+      const body = this.buf.subarray(nl + 1, nl + 1 + size);
+      this.buf = this.buf.subarray(nl + 1 + size + 1);
+      // A directory or submodule at that path is not a file.
+      this.pending.shift()!.resolve(m[1] === 'blob' ? body.toString('utf8') : null);
+      if (this.pending.length === 0) this.setRef(false);
+    }
+  }
+
+  private failPending(e: Error): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.reject(e);
+  }
+
+  /** The idle batch process must not keep node alive (a caller may forget close()); a busy one must. */
+  private setRef(on: boolean): void {
+    const child = this.batch;
+    if (!child) return;
+    for (const s of [child.stdin, child.stdout, child.stderr] as unknown as Socket[]) {
+      if (on) s.ref?.();
+      else s.unref?.();
+    }
+    if (on) child.ref();
+    else child.unref();
+  }
+}
+
+/** Parse `git grep -n -z` output: "<rev>:<path>\0<line>\0<text>\n" per hit. */
+export function parseGrep(out: string, revPrefix: string): GrepHit[] {
+  const hits: GrepHit[] = [];
+  let i = 0;
+  while (i < out.length) {
+    const a = out.indexOf('\0', i);
+    if (a < 0) break;
+    const b = out.indexOf('\0', a + 1);
+    if (b < 0) break;
+    let c = out.indexOf('\n', b + 1);
+    if (c < 0) c = out.length;
+    let path = out.slice(i, a);
+    if (path.startsWith(revPrefix)) path = path.slice(revPrefix.length);
+    hits.push({ path, line: Number(out.slice(a + 1, b)), text: out.slice(b + 1, c) });
+    i = c + 1;
+  }
+  return hits;
+}
