@@ -1,0 +1,21 @@
+// The values a setting takes when the config file leaves it out. Kept apart from the schema so a reader
+// sees every default in one place.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const DEFAULT_IDENTITY = { name: 'kbot', email: 'kbot@localhost' } as const;
+
+export const DEFAULT_PUBLIC_INBOX_BASE = 'https://lore.kernel.org/all';
+
+export const DEFAULT_CC_CAP = 10;
+
+export const DEFAULT_RERUN_HINT = "Reply with 'kbot: rerun' to run the review again.";
+
+export const DEFAULT_SIM = { max_states: 200_000, max_seconds: 60, walkers: 1 } as const;
+
+export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
+
+/** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */
+export function defaultWorkDir(): string {
+  return join(tmpdir(), 'kbot');
+}

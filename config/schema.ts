@@ -1,0 +1,98 @@
+// The config file's shape. Keys stay snake_case in YAML and in TypeScript alike, so what a user writes is
+// what the code reads. Objects are strict: a misspelt key is an error, not a silently ignored setting.
+import { z } from 'zod';
+import {
+  DEFAULT_CC_CAP,
+  DEFAULT_GITHUB_TOKEN_ENV,
+  DEFAULT_IDENTITY,
+  DEFAULT_PUBLIC_INBOX_BASE,
+  DEFAULT_RERUN_HINT,
+  DEFAULT_SIM,
+  defaultWorkDir,
+} from './defaults.ts';
+
+// Deliberately loose: "kbot@localhost" is a fine identity for a local run.
+const emailAddress = z.string().regex(/^[^\s@<>,"]+@[^\s@<>,"]+$/, 'expected an e-mail address like name@example.org');
+
+export const replyToSchema = z.enum(['author', 'list', 'all']);
+export type ReplyTo = z.output<typeof replyToSchema>;
+
+const policyFields = {
+  /** author: the author only; list: the author and the list; all: everyone on the original To/Cc. */
+  reply_to: replyToSchema.default('author'),
+  /** Never reply to mail on this list. */
+  mute: z.boolean().default(false),
+  /** Sender addresses or globs ("*@bots.example.org") never replied to. */
+  ignore_senders: z.array(z.string().min(1)).default([]),
+};
+
+export const listPolicySchema = z.strictObject({
+  address: emailAddress.transform((a) => a.toLowerCase()),
+  ...policyFields,
+});
+export type ListPolicy = z.output<typeof listPolicySchema>;
+
+export const defaultPolicySchema = z.strictObject(policyFields);
+export type DefaultPolicy = z.output<typeof defaultPolicySchema>;
+
+// YAML 1.2 reads `y`/`n` as strings; true/false are accepted too and mean y/n.
+const kconfigValue = z.union([
+  z.enum(['y', 'n', 'm']),
+  z.boolean().transform((b): 'y' | 'n' => (b ? 'y' : 'n')),
+  z.number().int(),
+]);
+
+export const simSchema = z.strictObject({
+  kconfig: z.record(z.string().regex(/^CONFIG_[A-Z0-9_]+$/, 'expected a CONFIG_ name'), kconfigValue).default({}),
+  max_states: z.number().int().positive().default(DEFAULT_SIM.max_states),
+  max_seconds: z.number().positive().default(DEFAULT_SIM.max_seconds),
+  walkers: z.number().int().min(1).max(8).default(DEFAULT_SIM.walkers),
+});
+
+export const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+  /** Envelope sender; the identity's address when left out. */
+  from: emailAddress.optional(),
+});
+export type SmtpConfig = z.output<typeof smtpSchema>;
+
+export const githubSchema = z.strictObject({
+  /** The environment variable holding the token (never the token itself in the file). */
+  token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default(DEFAULT_GITHUB_TOKEN_ENV),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name'),
+});
+
+export const configSchema = z.strictObject({
+  identity: z
+    .strictObject({
+      name: z.string().min(1).default(DEFAULT_IDENTITY.name),
+      email: emailAddress.default(DEFAULT_IDENTITY.email),
+    })
+    .prefault({}),
+  work_dir: z.string().min(1).default(() => defaultWorkDir()),
+  public_inbox_base: z.url().default(DEFAULT_PUBLIC_INBOX_BASE),
+  /** Tree tag in the subject ("mm-unstable") → branch in the tree to apply on. */
+  branch_map: z.record(z.string().min(1), z.string().min(1)).default({}),
+  lists: z.array(listPolicySchema).default([]),
+  /** For messages sent to none of the lists above. */
+  default_policy: defaultPolicySchema.prefault({}),
+  cc_cap: z.number().int().min(0).default(DEFAULT_CC_CAP),
+  reply_on_apply_failure: z.boolean().default(true),
+  rerun_hint: z.string().min(1).default(DEFAULT_RERUN_HINT),
+  sim: simSchema.prefault({}),
+  smtp: smtpSchema.optional(),
+  github: githubSchema.optional(),
+});
+
+type ParsedConfig = z.output<typeof configSchema>;
+
+/** The validated config with every default filled in, and secrets taken from the environment. */
+export type KbotConfig = Omit<ParsedConfig, 'github'> & {
+  /** token is filled by readConfig from the environment, never read from the file. */
+  github?: NonNullable<ParsedConfig['github']> & { token?: string };
+};
