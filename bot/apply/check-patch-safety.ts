@@ -1,0 +1,77 @@
+// Refuse patches that would write outside the worktree, into git's own files, or through symlinks. Both the
+// raw text and the mail parser's FileDiff are checked: if either reading of the patch sees a hostile path,
+// the patch is refused (git am reads the raw text, and parsers disagree on odd input).
+import type { FileDiff } from '../types.ts';
+import { headerNames, scanPatch, stripPrefix, type HeaderKind } from './scan-patch.ts';
+
+const SYMLINK_MODE = '120000';
+const GITLINK_MODE = '160000';
+
+/** Null when the patch is safe to hand to git am; otherwise one sentence naming the path and the reason. */
+export function checkPatchSafety(patchText: string, files: FileDiff[]): string | null {
+  const scan = scanPatch(patchText);
+  for (const h of scan.headers) {
+    const where = `line ${h.lineNo}, "${h.kind}"`;
+    for (const raw of headerNames(h.kind, h.value)) {
+      const problem = pathProblem(raw, true);
+      if (problem) return `Refused: "${shown(raw)}" (${where}) ${problem}.`;
+    }
+    const modeProblem = modeProblemOf(h.kind, h.value);
+    if (modeProblem) {
+      const names = scan.sections[h.section]?.names ?? [];
+      const path = names[names.length - 1] ?? 'a file';
+      return `Refused: "${path}" (${where}) ${modeProblem}.`;
+    }
+  }
+  for (const f of files) {
+    const names: Array<[string, string | null | undefined]> = [
+      ['from', f.from],
+      ['to', f.to],
+      ['rename from', f.renameFrom],
+      ['rename to', f.renameTo],
+    ];
+    for (const [field, name] of names) {
+      if (name === null || name === undefined) continue;
+      const problem = pathProblem(name, false);
+      if (problem) return `Refused: "${name}" (the diff's ${field} path) ${problem}.`;
+    }
+    const target = f.to ?? f.from ?? '?';
+    if (f.to !== null && f.isSymlink) return `Refused: "${target}" (the diff) is a symlink the patch creates or changes; a patch may not touch symlinks.`;
+    if (f.newMode === SYMLINK_MODE) return `Refused: "${target}" (the diff's new mode) would become a symlink (mode ${SYMLINK_MODE}); a patch may not create symlinks.`;
+    if (f.newMode === GITLINK_MODE) return `Refused: "${target}" (the diff's new mode) would become a submodule link (mode ${GITLINK_MODE}), which a kernel patch has no business creating.`;
+  }
+  return null;
+}
+
+function shown(raw: string): string {
+  return raw.startsWith('/') ? raw : (stripPrefix(raw) ?? raw);
+}
+
+/**
+ * Why a name is unsafe, or null. With `prefixed`, the name is as a header writes it (a/..., or marked as
+ * unprefixed by scanPatch); otherwise it is a bare tree path.
+ */
+function pathProblem(raw: string, prefixed: boolean): string | null {
+  if (prefixed && raw.startsWith('/') && raw !== '/dev/null') return 'is an absolute path';
+  const name = prefixed ? stripPrefix(raw) : raw;
+  if (name === null || name === '') return null;
+  if (name.startsWith('/')) return 'is an absolute path';
+  if (name.includes('\0')) return 'contains a NUL byte';
+  const parts = name.split(/[\\/]/);
+  if (parts.includes('..')) return 'climbs out of the tree through a ".." component';
+  // Case and trailing dots/spaces ignored, and the 8.3 short name, as git itself does on checkout.
+  if (parts.some((p) => /^\.git[. ]*$/i.test(p) || /^git~1$/i.test(p))) return 'is inside a .git directory, which holds the repository itself';
+  return null;
+}
+
+function modeProblemOf(kind: HeaderKind, value: string): string | null {
+  let mode: string | undefined;
+  if (kind === 'new file mode' || kind === 'new mode') mode = value.trim();
+  // "index abc..def 120000": the file stays a symlink and its target changes.
+  else if (kind === 'index') mode = /^\S+\s+(\d{6})\s*$/.exec(value)?.[1];
+  if (mode === SYMLINK_MODE) {
+    return kind === 'index' ? 'is a symlink (mode 120000) whose target the patch changes; a patch may not change symlinks' : 'would become a symlink (mode 120000); a patch may not create symlinks';
+  }
+  if (mode === GITLINK_MODE) return 'would become a submodule link (mode 160000), which a kernel patch has no business creating';
+  return null;
+}
