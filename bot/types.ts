@@ -162,6 +162,8 @@ export interface SeriesReview {
   findings: Finding[];
   notes: string[];
   reply: ReplyDraft | null;
+  /** Every reply composed (one per patch with findings); `reply` is the first. Absent means [reply]. */
+  replies?: ReplyDraft[];
   verdict: string;
 }
 
