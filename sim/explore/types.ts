@@ -32,6 +32,17 @@ export interface TransitionSystem<S, L> {
   future?(s: S, actor: number): Access[] | null;
   /** Violations that hold in a state where no actor is enabled (deadlock, leaks at quiescence). */
   final(s: S): Array<{ category: string; message: string }>;
+  /**
+   * Number of actors in s, blocked and finished ones included (indices 0..n-1). A persistent set must be
+   * independent of what blocked actors may do once woken, so without this (or without future) the explorer
+   * does not use persistent sets.
+   */
+  actorCount?(s: S): number;
+  /**
+   * True when key() identifies states up to a permutation of actors (symmetry reduction, see symmetry.ts).
+   * Actor numbers then mean different actors on two visits of one key, so sleep sets are not carried across.
+   */
+  symmetric?: boolean;
 }
 
 export interface ExploreOptions {
@@ -63,4 +74,8 @@ export interface ExploreResult<L> {
   ms: number;
   /** Shortest counterexample per category, in breadth-first order. */
   violations: Array<Counterexample<L>>;
+  /** Length of the longest shortest path to a stored state. */
+  depth?: number;
+  /** Set when the system threw; the exploration stopped there (incompleteReason says so too). */
+  error?: string;
 }

@@ -1,0 +1,300 @@
+// Breadth-first exploration of a TransitionSystem with state hashing, partial-order reduction and budgets.
+//
+// Counterexamples: every stored state keeps a parent pointer (parent index + actor), so a trace is the BFS-tree
+// path to it. States are expanded in discovery order, which is BFS order, so the first violation of a category
+// is a shortest one in steps. With reduction on it is shortest within the reduced graph (a persistent set may
+// defer the violating actor behind others), which can be longer than the shortest in the full graph.
+//
+// Reduction (opts.por, default on), after Godefroid's "Partial-Order Methods for the Verification of
+// Concurrent Systems":
+//  - persistent sets of one actor: p is expanded alone when its next step conflicts with nothing any other
+//    actor (blocked ones included) may still touch (sys.future). BFS cycle proviso: when p's successor is
+//    already stored, the state is expanded fully, so every cycle of the reduced graph has a full state and no
+//    actor's step is ignored forever.
+//  - sleep sets: an actor whose next step was already explored from an earlier sibling, and that commutes
+//    with the step taken, is not stepped again in the successor. With state caching a state keeps the
+//    intersection of the sleep sets it was reached with; when a visit brings a smaller one after the state
+//    was expanded, the actors that were asleep and are no longer are expanded then ("re-expansion").
+// Both preserve terminal states (deadlocks and final() checks) and the violating steps, provided the
+// system's footprints are honest: a step's footprint names every shared location it reads (including those
+// its enabledness and its violation checks read) or writes. step() must be deterministic: traces and
+// re-expansions are rebuilt by replaying actors from the initial state instead of keeping expanded states.
+import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionSystem } from './types.ts';
+
+/** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
+const SLEEP_BITS = 31;
+const PROGRESS_EVERY_MS = 50;
+
+/** Two footprints conflict when they touch one location and at least one of them writes it. */
+export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      if (x.loc === y.loc && (x.write || y.write)) return true;
+    }
+  }
+  return false;
+}
+
+function bit(actor: number): number {
+  return actor < SLEEP_BITS ? 1 << actor : 0;
+}
+
+interface Found<L> {
+  category: string;
+  message: string;
+  /** Index of the state the trace runs to before the last step. */
+  at: number;
+  /** The violating step's actor, or -1 for a violation of a final state. */
+  actor: number;
+  label: L | undefined;
+  length: number;
+}
+
+export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions = {}): ExploreResult<L> {
+  const t0 = performance.now();
+  const por = opts.por !== false;
+  const allCategories = opts.allCategories !== false;
+  const maxStates = opts.maxStates ?? Infinity;
+  const maxMs = opts.maxMs ?? Infinity;
+  const usePersistent = por && typeof sys.future === 'function' && typeof sys.actorCount === 'function';
+  const symmetric = sys.symmetric === true;
+
+  const index = new Map<string, number>();
+  // Per state, by index: BFS tree and reduction bookkeeping. Plain arrays of small integers stay compact in V8.
+  const parent: number[] = [];
+  const via: number[] = [];
+  const depth: number[] = [];
+  const sleep: number[] = [];
+  const expanded: number[] = [];
+  // States waiting in the queue; dropped once expanded (rebuilt by replay when needed again).
+  const pending: Array<S | undefined> = [];
+  // Re-expansion jobs: state index, actors to step, sleep set they may inherit from.
+  const redo: number[] = [];
+
+  const found = new Map<string, Found<L>>();
+  let transitions = 0;
+  let maxDepth = 0;
+  let stop: string | undefined;
+  let error: string | undefined;
+  let lastProgress = t0;
+
+  const initial = sys.initial();
+
+  function record(category: string, message: string, at: number, actor: number, label: L | undefined): void {
+    const length = depth[at]! + (actor >= 0 ? 1 : 0);
+    const old = found.get(category);
+    if (old === undefined || length < old.length) found.set(category, { category, message, at, actor, label, length });
+    if (!allCategories) stop = 'stopped at the first violation (allCategories: false)';
+  }
+
+  function add(state: S, key: string, from: number, actor: number, sleepSet: number): void {
+    if (index.size >= maxStates) {
+      stop = `state budget ${maxStates} reached`;
+      return;
+    }
+    const i = index.size;
+    index.set(key, i);
+    parent.push(from);
+    via.push(actor);
+    const d = from < 0 ? 0 : depth[from]! + 1;
+    depth.push(d);
+    if (d > maxDepth) maxDepth = d;
+    sleep.push(sleepSet);
+    expanded.push(0);
+    pending.push(state);
+  }
+
+  /** Take the outcome of stepping `actor` from state `from`; `sleepSet` is what the successor may skip. */
+  function handle(from: number, actor: number, state: S, key: string, sleepSet: number): void {
+    const j = index.get(key);
+    if (j === undefined) {
+      add(state, key, from, actor, sleepSet);
+      return;
+    }
+    if (!por) return;
+    const visiting = symmetric ? 0 : sleepSet;
+    const old = sleep[j]!;
+    const missing = old & ~visiting;
+    if (missing === 0) return;
+    sleep[j] = old & visiting;
+    if (expanded[j]) redo.push(j, missing, visiting);
+  }
+
+  function stepAndHandle(from: number, s: S, actor: number, sleepSet: number): void {
+    const r = sys.step(s, actor);
+    transitions++;
+    for (const v of r.violations) record(v.category, v.message, from, actor, r.label);
+    handle(from, actor, r.state, sys.key(r.state), sleepSet);
+  }
+
+  /** The actors along the BFS-tree path to state i, first step first. */
+  function pathTo(i: number): number[] {
+    const actors: number[] = [];
+    for (let k = i; parent[k]! >= 0; k = parent[k]!) actors.push(via[k]!);
+    return actors.reverse();
+  }
+
+  function stateAt(i: number): S {
+    const p = pending[i];
+    if (p !== undefined) return p;
+    let s = initial;
+    for (const a of pathTo(i)) s = sys.step(s, a).state;
+    return s;
+  }
+
+  /** Sleep set for the successor by `actor`: the candidates whose next steps commute with actor's. */
+  function inherit(candidates: number, actor: number, en: readonly number[], fps: readonly Access[][], fpA: readonly Access[]): number {
+    let z = 0;
+    if (candidates === 0) return 0;
+    for (let k = 0; k < en.length; k++) {
+      const b = en[k]!;
+      const bb = bit(b);
+      if (b !== actor && (candidates & bb) !== 0 && !conflicts(fps[k]!, fpA)) z |= bb;
+    }
+    return z;
+  }
+
+  /** Position in en of an actor that forms a persistent set on its own, or -1. */
+  function singleton(s: S, en: readonly number[], fps: readonly Access[][], asleep: number): number {
+    const n = sys.actorCount!(s);
+    const futures: Array<Access[] | null | undefined> = new Array(n);
+    for (let k = 0; k < en.length; k++) {
+      const p = en[k]!;
+      if ((asleep & bit(p)) !== 0) continue;
+      let ok = true;
+      for (let q = 0; q < n && ok; q++) {
+        if (q === p) continue;
+        let f = futures[q];
+        if (f === undefined) f = futures[q] = sys.future!(s, q);
+        if (f === null || conflicts(fps[k]!, f)) ok = false;
+      }
+      if (ok) return k;
+    }
+    return -1;
+  }
+
+  function expand(i: number, s: S): void {
+    expanded[i] = 1;
+    const en = sys.enabled(s);
+    if (en.length === 0) {
+      for (const v of sys.final(s)) record(v.category, v.message, i, -1, undefined);
+      return;
+    }
+    if (!por) {
+      for (const a of en) {
+        stepAndHandle(i, s, a, 0);
+        if (stop) return;
+      }
+      return;
+    }
+    const asleep = sleep[i]!;
+    const fps: Access[][] = en.map((a) => sys.footprint(s, a));
+    let pre = -1;
+    let preState: S | undefined;
+    let preKey = '';
+    if (usePersistent && en.length > 1) {
+      const k = singleton(s, en, fps, asleep);
+      if (k >= 0) {
+        const p = en[k]!;
+        const r = sys.step(s, p);
+        transitions++;
+        for (const v of r.violations) record(v.category, v.message, i, p, r.label);
+        const key = sys.key(r.state);
+        if (!index.has(key)) {
+          handle(i, p, r.state, key, inherit(asleep, p, en, fps, fps[k]!));
+          return;
+        }
+        // Proviso: p leads back into stored states, so expand fully (p's outcome is reused below).
+        pre = p;
+        preState = r.state;
+        preKey = key;
+      }
+    }
+    let done = 0;
+    for (let k = 0; k < en.length; k++) {
+      const a = en[k]!;
+      if ((asleep & bit(a)) !== 0) continue;
+      const z = inherit(asleep | done, a, en, fps, fps[k]!);
+      if (a === pre) handle(i, a, preState as S, preKey, z);
+      else stepAndHandle(i, s, a, z);
+      if (stop) return;
+      done |= bit(a);
+    }
+  }
+
+  function reexpand(i: number, actors: number, inheritable: number): void {
+    const s = stateAt(i);
+    const en = sys.enabled(s);
+    const fps: Access[][] = en.map((a) => sys.footprint(s, a));
+    let done = 0;
+    for (let k = 0; k < en.length; k++) {
+      const a = en[k]!;
+      if ((actors & bit(a)) === 0) continue;
+      // Only the visiting sleep set and this batch may be inherited: actors stepped in the first expansion
+      // must stay awake here, or the pair (first-expansion actor, re-expanded actor) would be skipped on both sides.
+      stepAndHandle(i, s, a, inherit(inheritable | done, a, en, fps, fps[k]!));
+      if (stop) return;
+      done |= bit(a);
+    }
+  }
+
+  let head = 0;
+  let work = 0;
+  try {
+    add(initial, sys.key(initial), -1, -1, 0);
+    while (!stop && (redo.length > 0 || head < index.size)) {
+      if (redo.length > 0) {
+        const inheritable = redo.pop()!;
+        const actors = redo.pop()!;
+        reexpand(redo.pop()!, actors, inheritable);
+      } else {
+        const i = head++;
+        const s = pending[i] as S;
+        pending[i] = undefined;
+        expand(i, s);
+      }
+      if ((++work & 31) === 0) {
+        const now = performance.now();
+        if (now - t0 >= maxMs) stop = `time budget ${maxMs} ms reached`;
+        if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = now;
+          opts.onProgress({ states: index.size, transitions, ms: now - t0 });
+        }
+      }
+    }
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+    stop = `model error: ${error}`;
+  }
+
+  const violations: Array<Counterexample<L>> = [];
+  for (const f of found.values()) {
+    const steps: Array<{ actor: number; label: L }> = [];
+    try {
+      let s = initial;
+      for (const a of pathTo(f.at)) {
+        const r = sys.step(s, a);
+        steps.push({ actor: a, label: r.label });
+        s = r.state;
+      }
+    } catch {
+      // The path was stepped once already; a system that now throws is reported through `error` above.
+    }
+    if (f.actor >= 0) steps.push({ actor: f.actor, label: f.label as L });
+    violations.push({ category: f.category, message: f.message, steps });
+  }
+
+  const result: ExploreResult<L> = {
+    complete: stop === undefined,
+    states: index.size,
+    transitions,
+    ms: performance.now() - t0,
+    violations,
+    depth: maxDepth,
+  };
+  if (stop !== undefined) result.incompleteReason = stop;
+  if (error !== undefined) result.error = error;
+  return result;
+}
