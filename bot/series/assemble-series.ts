@@ -71,6 +71,7 @@ export function assembleSeries(messages: Message[]): Assembly {
       group = newGroup(anchor, position.get(anchor)!);
       groups.set(anchor, group);
     }
+    group.order = Math.min(group.order, position.get(m)!);
     place(group, m, notes);
   }
 
@@ -94,6 +95,7 @@ export function assembleSeries(messages: Message[]): Assembly {
       group = newGroup(m, position.get(m)!);
       all.push(group);
     }
+    group.order = Math.min(group.order, position.get(m)!);
     place(group, m, notes);
   }
 
