@@ -9,18 +9,29 @@ const GITLINK_MODE = '160000';
 
 /** Null when the patch is safe to hand to git am; otherwise one sentence naming the path and the reason. */
 export function checkPatchSafety(patchText: string, files: FileDiff[]): string | null {
+  return patchHazard(patchText, files)?.sentence ?? null;
+}
+
+export interface PatchHazard {
+  /** The offending path as the patch names it. */
+  path: string;
+  sentence: string;
+}
+
+/** Like checkPatchSafety, with the offending path apart from the sentence. */
+export function patchHazard(patchText: string, files: FileDiff[]): PatchHazard | null {
   const scan = scanPatch(patchText);
   for (const h of scan.headers) {
     const where = `line ${h.lineNo}, "${h.kind}"`;
     for (const raw of headerNames(h.kind, h.value)) {
       const problem = pathProblem(raw, true);
-      if (problem) return `Refused: "${shown(raw)}" (${where}) ${problem}.`;
+      if (problem) return { path: shown(raw), sentence: `Refused: "${shown(raw)}" (${where}) ${problem}.` };
     }
     const modeProblem = modeProblemOf(h.kind, h.value);
     if (modeProblem) {
       const names = scan.sections[h.section]?.names ?? [];
       const path = names[names.length - 1] ?? 'a file';
-      return `Refused: "${path}" (${where}) ${modeProblem}.`;
+      return { path, sentence: `Refused: "${path}" (${where}) ${modeProblem}.` };
     }
   }
   for (const f of files) {
@@ -33,14 +44,18 @@ export function checkPatchSafety(patchText: string, files: FileDiff[]): string |
     for (const [field, name] of names) {
       if (name === null || name === undefined) continue;
       const problem = pathProblem(name, false);
-      if (problem) return `Refused: "${name}" (the diff's ${field} path) ${problem}.`;
+      if (problem) return { path: name, sentence: `Refused: "${name}" (the diff's ${field} path) ${problem}.` };
     }
     const target = f.to ?? f.from ?? '?';
-    if (f.to !== null && f.isSymlink) return `Refused: "${target}" (the diff) is a symlink the patch creates or changes; a patch may not touch symlinks.`;
-    if (f.newMode === SYMLINK_MODE) return `Refused: "${target}" (the diff's new mode) would become a symlink (mode ${SYMLINK_MODE}); a patch may not create symlinks.`;
-    if (f.newMode === GITLINK_MODE) return `Refused: "${target}" (the diff's new mode) would become a submodule link (mode ${GITLINK_MODE}), which a kernel patch has no business creating.`;
+    if (f.to !== null && f.isSymlink) return hazard(target, `Refused: "${target}" (the diff) is a symlink the patch creates or changes; a patch may not touch symlinks.`);
+    if (f.newMode === SYMLINK_MODE) return hazard(target, `Refused: "${target}" (the diff's new mode) would become a symlink (mode ${SYMLINK_MODE}); a patch may not create symlinks.`);
+    if (f.newMode === GITLINK_MODE) return hazard(target, `Refused: "${target}" (the diff's new mode) would become a submodule link (mode ${GITLINK_MODE}), which a kernel patch has no business creating.`);
   }
   return null;
+}
+
+function hazard(path: string, sentence: string): PatchHazard {
+  return { path, sentence };
 }
 
 function shown(raw: string): string {
