@@ -1,0 +1,37 @@
+// The human report of a `kbot review` run: per series a verdict, its findings and notes, and the mail it
+// would send; then the messages that were set aside.
+import type { ReviewResult, SeriesReview } from '../types.ts';
+import { allReplies, describeVerdict } from './describe-series.ts';
+import { sameId } from './message-id.ts';
+
+export function renderText(result: ReviewResult): string {
+  const out: string[] = [`kbot review of ${result.tree.path} at ${result.tree.head.slice(0, 12)}`];
+  if (result.series.length === 0) out.push('', 'No patch series found.');
+  for (const review of result.series) out.push('', ...renderSeries(review));
+  if (result.rejected.length > 0) {
+    out.push('', `Rejected messages (${result.rejected.length}):`);
+    for (const r of result.rejected) out.push(`  ${r.messageId ?? '(no Message-ID)'} (${r.source}): ${r.reason}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function renderSeries(review: SeriesReview): string[] {
+  const out = [review.verdict || describeVerdict(review)];
+  const patchLabel = (id: string | null) => {
+    const i = review.series.patches.findIndex((p) => p !== null && sameId(p.messageId, id));
+    return i >= 0 ? `patch ${i + 1}/${review.series.total}` : 'series';
+  };
+  for (const f of review.findings) out.push(`  ${f.severity} [${f.category}] ${f.title} (${patchLabel(f.patch)}, ${f.analyzer})`);
+  if (review.apply.base) out.push(`  base: ${review.apply.base.why}`);
+  for (const n of review.notes) out.push(`  note: ${n}`);
+  const replies = allReplies(review);
+  if (replies.length === 0) {
+    const why = review.findings.length === 0 && review.apply.status === 'applied' ? 'no findings' : 'held back; see notes';
+    out.push(`  no reply (${why})`);
+    return out;
+  }
+  replies.forEach((r, i) => {
+    out.push('', `--- reply ${i + 1} of ${replies.length} ---`, ...r.eml.replace(/\r\n/g, '\n').trimEnd().split('\n'), '--- end ---');
+  });
+  return out;
+}
