@@ -1,0 +1,7 @@
+// Every example series make-series.ts knows, in the order they are generated.
+
+import type { SeriesSource } from '../series-source.ts';
+import { hmmDevprivFreeAt1 } from './hmm-devpriv-free-at-1.ts';
+import { hmmDevprivFreeAt0 } from './hmm-devpriv-free-at-0.ts';
+
+export const allSeries: SeriesSource[] = [hmmDevprivFreeAt1, hmmDevprivFreeAt0];
