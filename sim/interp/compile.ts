@@ -1,0 +1,783 @@
+// Compiles the simulator's C AST to bytecode, resolving names against the tree (through CProgram) and the
+// model. Resolution order for a call: special forms (likely, READ_ONCE, VM_BUG_ON ...), locals holding
+// function pointers, model names (atomics, locks, page facts), function-like macros, tree functions; a
+// callee found nowhere becomes an opaque call that returns 0 and leaves an "unmodelled call" note.
+import type { Expr, FunctionDef, Kconfig, Loc, Stmt } from '../frontend/ast.ts';
+import type { CompiledFunction, Instr, Value } from './bytecode.ts';
+import { isModelName, ZONE_FALLBACK } from '../model/builtins.ts';
+
+/** What the compiler needs from the front end (CProgram implements it). */
+export interface ProgramSource {
+  resolveFunction(name: string): Promise<FunctionDef | null>;
+  macro(name: string): { params: string[] | null } | undefined;
+  enumValue(name: string): number | undefined;
+  expandMacroCall(name: string, args: Expr[], loc: Loc): Promise<Expr | null>;
+  expandObjectMacro(name: string, loc: Loc): Promise<Expr | null>;
+}
+
+export interface CompileNote {
+  text: string;
+  loc?: Loc;
+}
+
+/** Fields whose address is taken or that are embedded structs sharing their container's object. */
+const EMBEDDED = new Set(['page', 'folio', 'pagemap', 'pgmap_embedded']);
+
+const BUG_FORMS = new Set(['BUG_ON', 'VM_BUG_ON', 'VM_BUG_ON_PAGE', 'VM_BUG_ON_FOLIO', 'VM_BUG_ON_VMA', 'VM_BUG_ON_MM']);
+const WARN_FORMS = new Set([
+  'WARN_ON', 'WARN_ON_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE', 'VM_WARN_ON_PAGE', 'VM_WARN_ON_FOLIO',
+  'VM_WARN_ON_ONCE_PAGE', 'VM_WARN_ON_ONCE_FOLIO', 'WARN', 'WARN_ONCE', 'VM_WARN_ONCE',
+]);
+const IDENTITY_FORMS = new Set(['likely', 'unlikely', 'READ_ONCE', '__READ_ONCE', 'data_race', 'smp_load_acquire_value']);
+const NOTHING_FORMS = new Set(['BUILD_BUG_ON', 'BUILD_BUG_ON_MSG', 'BUILD_BUG_ON_INVALID', 'typecheck', 'lockdep_assert_held']);
+
+export class Compiler {
+  readonly functions = new Map<string, CompiledFunction>();
+  readonly notes: CompileNote[] = [];
+  /** Field names written anywhere (stores, address taken): reads of other fields are not shared steps. */
+  readonly writtenFields = new Set<string>();
+  /** Field names used as pointers (x->f->g): an unset one reads as a fresh object, not NULL. */
+  readonly derefFields = new Set<string>();
+  /** Names of tree functions reached, with where they are, for notes and call sites. */
+  readonly reached = new Map<string, { file: string; line: number }>();
+  private pending: Array<Promise<void>> = [];
+  private noted = new Set<string>();
+
+  constructor(private src: ProgramSource, private kconfig: Kconfig, private maxDepth = 40) {}
+
+  note(text: string, loc?: Loc) {
+    const k = text + (loc ? `@${loc.file}:${loc.line}` : '');
+    if (this.noted.has(k)) return;
+    this.noted.add(k);
+    this.notes.push({ text, loc });
+  }
+
+  /** Compile a tree function by name and everything it reaches. Returns false when the tree lacks it. */
+  async compileRoot(name: string): Promise<boolean> {
+    const ok = await this.ensure(name, 0);
+    await this.drain();
+    return ok;
+  }
+
+  /** Compile scenario glue: a function of the given parameters around the statements. */
+  async compileGlue(name: string, params: string[], body: Stmt[], loc: Loc): Promise<CompiledFunction> {
+    const def: FunctionDef = {
+      name, file: loc.file, line: loc.line, endLine: loc.line, returnType: 'void',
+      params: params.map((p) => ({ name: p, type: 'struct page *' })), body: { k: 'block', body, loc },
+      isStatic: true, isInline: false,
+    };
+    const fn = await new FunctionCompiler(this, def, true).compile();
+    this.functions.set(name, fn);
+    await this.drain();
+    return fn;
+  }
+
+  private async drain() {
+    while (this.pending.length) {
+      const p = this.pending;
+      this.pending = [];
+      await Promise.all(p);
+    }
+  }
+
+  /** Make sure a tree function is compiled (asynchronously); false when the tree does not define it. */
+  async ensure(name: string, depth: number): Promise<boolean> {
+    if (this.functions.has(name)) return true;
+    const def = await this.src.resolveFunction(name);
+    if (!def) return false;
+    if (this.functions.has(name)) return true;
+    // Reserve the name first so recursion terminates.
+    const placeholder: CompiledFunction = {
+      name, file: def.file, line: def.line, params: [], paramTypes: [], nlocals: 0, localNames: [], code: [], glue: false,
+    };
+    this.functions.set(name, placeholder);
+    this.reached.set(name, { file: def.file, line: def.line });
+    if (depth > this.maxDepth) {
+      this.note(`unmodelled: ${name} at ${def.file}:${def.line} (call depth over ${this.maxDepth})`);
+      placeholder.code = [{ op: 'unmodelled', a: `call depth over ${this.maxDepth} at ${name}`, loc: { file: def.file, line: def.line } }];
+      return true;
+    }
+    const fn = await new FunctionCompiler(this, def, false, depth).compile();
+    Object.assign(placeholder, fn);
+    return true;
+  }
+
+  defer(p: Promise<void>) {
+    this.pending.push(p);
+  }
+
+  get source() {
+    return this.src;
+  }
+
+  kconfigValue(name: string): number {
+    const v = this.kconfig[name];
+    if (v === undefined || v === false || v === 'n' || v === '') return 0;
+    if (v === true || v === 'y' || v === 'm') return 1;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : 1;
+  }
+}
+
+interface LoopCtx {
+  breaks: number[];
+  continues: number[];
+}
+
+class FunctionCompiler {
+  private code: Instr[] = [];
+  private scopes: Array<Map<string, number>> = [new Map()];
+  private localNames: string[] = [];
+  private localTypes: string[] = [];
+  private loops: LoopCtx[] = [];
+  private labels = new Map<string, number>();
+  private gotos: Array<{ at: number; label: string }> = [];
+  private calls: string[] = [];
+  private macroDepth = 0;
+
+  constructor(private c: Compiler, private def: FunctionDef, private glue: boolean, private depth = 0) {}
+
+  async compile(): Promise<CompiledFunction> {
+    const params = this.def.params.filter((p) => p.name && p.type !== 'void');
+    for (const p of params) this.declare(p.name, p.type);
+    await this.stmt(this.def.body);
+    this.emit({ op: 'const', a: 0, loc: { file: this.def.file, line: this.def.endLine } });
+    this.emit({ op: 'ret', loc: { file: this.def.file, line: this.def.endLine } });
+    for (const g of this.gotos) {
+      const t = this.labels.get(g.label);
+      if (t === undefined) this.code[g.at] = { op: 'unmodelled', a: `goto ${g.label}: label not found`, loc: this.code[g.at].loc };
+      else this.code[g.at].a = t;
+    }
+    for (const name of this.calls) this.c.defer(this.c.ensure(name, this.depth + 1).then(() => undefined));
+    return {
+      name: this.def.name, file: this.def.file, line: this.def.line, params: params.map((p) => p.name),
+      paramTypes: params.map((p) => p.type), nlocals: this.localNames.length, localNames: this.localNames,
+      code: this.code, glue: this.glue,
+    };
+  }
+
+  private emit(i: Instr): number {
+    this.code.push(i);
+    return this.code.length - 1;
+  }
+
+  private declare(name: string, type: string): number {
+    const idx = this.localNames.length;
+    this.localNames.push(name);
+    this.localTypes.push(type);
+    this.scopes[this.scopes.length - 1].set(name, idx);
+    return idx;
+  }
+
+  private lookup(name: string): number | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i].get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  private unmodelled(why: string, loc: Loc) {
+    this.c.note(`unmodelled: ${this.def.name} at ${loc.file}:${loc.line} (${why})`, loc);
+    this.emit({ op: 'unmodelled', a: `${why} in ${this.def.name} at ${loc.file}:${loc.line}`, loc });
+  }
+
+  // ---- statements ----
+
+  private async stmt(s: Stmt): Promise<void> {
+    switch (s.k) {
+      case 'block':
+        this.scopes.push(new Map());
+        for (const x of s.body) await this.stmt(x);
+        this.scopes.pop();
+        return;
+      case 'decl': {
+        const isStructValue = /\bstruct\b/.test(s.type) && !s.type.includes('*') && !s.type.includes('[');
+        if (s.init) await this.expr(s.init);
+        else if (isStructValue) this.emit({ op: 'builtin', a: '__kbot_newobj', b: 0, loc: s.loc });
+        else this.emit({ op: 'const', a: 0, loc: s.loc });
+        const idx = this.declare(s.name, s.type);
+        this.emit({ op: 'lstore', a: idx, loc: s.loc });
+        return;
+      }
+      case 'expr':
+        await this.expr(s.e);
+        this.emit({ op: 'pop', loc: s.loc });
+        return;
+      case 'if': {
+        await this.expr(s.test);
+        const jz = this.emit({ op: 'jz', a: -1, loc: s.loc });
+        await this.stmt(s.then);
+        if (s.else) {
+          const jmp = this.emit({ op: 'jmp', a: -1, loc: s.loc });
+          this.code[jz].a = this.code.length;
+          await this.stmt(s.else);
+          this.code[jmp].a = this.code.length;
+        } else this.code[jz].a = this.code.length;
+        return;
+      }
+      case 'while': {
+        const top = this.code.length;
+        await this.expr(s.test);
+        const jz = this.emit({ op: 'jz', a: -1, loc: s.loc });
+        const ctx = this.pushLoop();
+        await this.stmt(s.body);
+        this.emit({ op: 'jmp', a: top, loc: s.loc });
+        const end = this.code.length;
+        this.code[jz].a = end;
+        this.popLoop(ctx, end, top);
+        return;
+      }
+      case 'do': {
+        const top = this.code.length;
+        const ctx = this.pushLoop();
+        await this.stmt(s.body);
+        const cont = this.code.length;
+        await this.expr(s.test);
+        this.emit({ op: 'jnz', a: top, loc: s.loc });
+        this.popLoop(ctx, this.code.length, cont);
+        return;
+      }
+      case 'for': {
+        this.scopes.push(new Map());
+        if (s.init) await this.stmt(s.init);
+        const top = this.code.length;
+        let jz = -1;
+        if (s.test) {
+          await this.expr(s.test);
+          jz = this.emit({ op: 'jz', a: -1, loc: s.loc });
+        }
+        const ctx = this.pushLoop();
+        await this.stmt(s.body);
+        const cont = this.code.length;
+        if (s.update) {
+          await this.expr(s.update);
+          this.emit({ op: 'pop', loc: s.loc });
+        }
+        this.emit({ op: 'jmp', a: top, loc: s.loc });
+        const end = this.code.length;
+        if (jz >= 0) this.code[jz].a = end;
+        this.popLoop(ctx, end, cont);
+        this.scopes.pop();
+        return;
+      }
+      case 'return':
+        if (s.e) await this.expr(s.e);
+        else this.emit({ op: 'const', a: 0, loc: s.loc });
+        this.emit({ op: 'ret', loc: s.loc });
+        return;
+      case 'break': {
+        const l = this.loops[this.loops.length - 1];
+        if (!l) return this.unmodelled('break outside a loop', s.loc);
+        l.breaks.push(this.emit({ op: 'jmp', a: -1, loc: s.loc }));
+        return;
+      }
+      case 'continue': {
+        const l = [...this.loops].reverse().find((x) => x.continues !== null);
+        // switch contexts have no continue target; the enclosing loop's is used
+        if (!l) return this.unmodelled('continue outside a loop', s.loc);
+        l.continues.push(this.emit({ op: 'jmp', a: -1, loc: s.loc }));
+        return;
+      }
+      case 'goto':
+        this.gotos.push({ at: this.emit({ op: 'jmp', a: -1, loc: s.loc }), label: s.label });
+        return;
+      case 'label':
+        this.labels.set(s.label, this.code.length);
+        await this.stmt(s.body);
+        return;
+      case 'switch':
+        return this.switchStmt(s);
+      case 'empty':
+        return;
+      case 'unmodelled':
+        return this.unmodelled(s.why || s.text, s.loc);
+    }
+  }
+
+  private pushLoop(): LoopCtx {
+    const ctx = { breaks: [], continues: [] };
+    this.loops.push(ctx);
+    return ctx;
+  }
+
+  private popLoop(ctx: LoopCtx, end: number, cont: number) {
+    this.loops.pop();
+    for (const b of ctx.breaks) this.code[b].a = end;
+    for (const c of ctx.continues) this.code[c].a = cont;
+  }
+
+  private async switchStmt(s: Extract<Stmt, { k: 'switch' }>) {
+    await this.expr(s.test);
+    const tmp = this.declare(`__switch${this.code.length}`, 'long');
+    this.emit({ op: 'lstore', a: tmp, loc: s.loc });
+    const jumps: number[][] = [];
+    let dflt = -1;
+    s.cases.forEach((c, ci) => {
+      jumps[ci] = [];
+      if (c.values.length === 0) dflt = ci;
+    });
+    for (let ci = 0; ci < s.cases.length; ci++) {
+      for (const v of s.cases[ci].values) {
+        this.emit({ op: 'lload', a: tmp, loc: s.loc });
+        await this.expr(v);
+        this.emit({ op: 'bin', a: '==', loc: s.loc });
+        jumps[ci].push(this.emit({ op: 'jnz', a: -1, loc: s.loc }));
+      }
+    }
+    const toDefault = this.emit({ op: 'jmp', a: -1, loc: s.loc });
+    const ctx: LoopCtx = { breaks: [], continues: null as unknown as number[] };
+    this.loops.push(ctx);
+    const starts: number[] = [];
+    for (let ci = 0; ci < s.cases.length; ci++) {
+      starts[ci] = this.code.length;
+      for (const x of s.cases[ci].body) await this.stmt(x);
+    }
+    this.loops.pop();
+    const end = this.code.length;
+    for (let ci = 0; ci < s.cases.length; ci++) for (const j of jumps[ci]) this.code[j].a = starts[ci];
+    this.code[toDefault].a = dflt >= 0 ? starts[dflt] : end;
+    for (const b of ctx.breaks) this.code[b].a = end;
+  }
+
+  // ---- expressions: each leaves exactly one value on the stack ----
+
+  private async expr(e: Expr): Promise<void> {
+    switch (e.k) {
+      case 'num':
+        this.emit({ op: 'const', a: e.v, loc: e.loc });
+        return;
+      case 'str':
+        this.emit({ op: 'const', a: 0, loc: e.loc });
+        return;
+      case 'id':
+        return this.ident(e.name, e.loc);
+      case 'call':
+        return this.call(e);
+      case 'member':
+        await this.pointerOf(e.obj);
+        this.noteDeref(e.obj);
+        if (EMBEDDED.has(e.field)) return; // embedded struct: the container's object
+        this.emit({ op: 'fload', a: e.field, loc: e.loc });
+        return;
+      case 'index':
+        await this.pointerOf(e.obj);
+        this.noteDeref(e.obj);
+        await this.expr(e.index);
+        this.emit({ op: 'builtin', a: '__kbot_index_load', b: 2, loc: e.loc });
+        return;
+      case 'unary':
+        return this.unary(e);
+      case 'postfix':
+        return this.incdec(e.arg, e.op === '++' ? 1 : -1, true, e.loc);
+      case 'binary':
+        if (e.op === '&&' || e.op === '||') {
+          await this.expr(e.left);
+          this.emit({ op: 'dup', loc: e.loc });
+          const j = this.emit({ op: e.op === '&&' ? 'jz' : 'jnz', a: -1, loc: e.loc });
+          this.emit({ op: 'pop', loc: e.loc });
+          await this.expr(e.right);
+          this.code[j].a = this.code.length;
+          this.emit({ op: 'un', a: '!!', loc: e.loc });
+          return;
+        }
+        await this.expr(e.left);
+        await this.expr(e.right);
+        this.emit({ op: 'bin', a: e.op, loc: e.loc });
+        return;
+      case 'assign':
+        return this.assign(e);
+      case 'cond': {
+        await this.expr(e.test);
+        const jz = this.emit({ op: 'jz', a: -1, loc: e.loc });
+        await this.expr(e.then);
+        const jmp = this.emit({ op: 'jmp', a: -1, loc: e.loc });
+        this.code[jz].a = this.code.length;
+        await this.expr(e.else);
+        this.code[jmp].a = this.code.length;
+        return;
+      }
+      case 'cast':
+        await this.expr(e.arg);
+        if (/^\s*(bool|_Bool)\s*$/.test(e.type)) this.emit({ op: 'un', a: '!!', loc: e.loc });
+        return;
+      case 'sizeof':
+        this.emit({ op: 'const', a: 8, loc: e.loc });
+        return;
+      case 'comma':
+        for (let i = 0; i < e.exprs.length; i++) {
+          await this.expr(e.exprs[i]);
+          if (i < e.exprs.length - 1) this.emit({ op: 'pop', loc: e.loc });
+        }
+        if (e.exprs.length === 0) this.emit({ op: 'const', a: 0, loc: e.loc });
+        return;
+      case 'stmtexpr': {
+        // ({ a; b; expr; }) — the value is the last expression statement's.
+        this.scopes.push(new Map());
+        const body = e.body;
+        for (let i = 0; i < body.length; i++) {
+          const s = body[i];
+          if (i === body.length - 1 && s.k === 'expr') await this.expr(s.e);
+          else {
+            await this.stmt(s);
+            if (i === body.length - 1) this.emit({ op: 'const', a: 0, loc: e.loc });
+          }
+        }
+        if (body.length === 0) this.emit({ op: 'const', a: 0, loc: e.loc });
+        this.scopes.pop();
+        return;
+      }
+      case 'init':
+        this.emit({ op: 'builtin', a: '__kbot_newobj', b: 0, loc: e.loc });
+        for (const f of e.fields) {
+          if (!f.name) continue;
+          this.emit({ op: 'dup', loc: e.loc });
+          await this.expr(f.value);
+          this.emit({ op: 'fstore', a: f.name, loc: e.loc });
+          this.c.writtenFields.add(f.name);
+        }
+        return;
+      case 'unmodelled':
+        this.unmodelled(e.why || e.text, e.loc);
+        this.emit({ op: 'const', a: 0, loc: e.loc });
+        return;
+    }
+  }
+
+  /** The base of -> or [] is a pointer: an unset field or global of that name reads as an object, not NULL. */
+  private noteDeref(obj: Expr) {
+    if (obj.k === 'member') this.c.derefFields.add(obj.field);
+    else if (obj.k === 'id' && this.lookup(obj.name) === undefined) this.c.derefFields.add(obj.name);
+    else if (obj.k === 'index') this.c.derefFields.add('[]');
+    else if (obj.k === 'cast' || (obj.k === 'unary' && obj.op === '*')) this.noteDeref(obj.arg);
+    else if (obj.k === 'call' && obj.callee.k === 'id') this.c.derefFields.add(`${obj.callee.name}()`);
+  }
+
+  /** Compiles an expression used as the base of -> or . : for a local struct value, its object. */
+  private async pointerOf(e: Expr) {
+    await this.expr(e);
+  }
+
+  private async ident(name: string, loc: Loc) {
+    const local = this.lookup(name);
+    if (local !== undefined) {
+      this.emit({ op: 'lload', a: local, loc });
+      return;
+    }
+    const ev = this.c.source.enumValue(name);
+    if (ev !== undefined) {
+      this.emit({ op: 'const', a: ev, loc });
+      return;
+    }
+    if (name === 'NULL' || name === 'false') return void this.emit({ op: 'const', a: 0, loc });
+    if (name === 'true') return void this.emit({ op: 'const', a: 1, loc });
+    const m = this.c.source.macro(name);
+    if (m && m.params === null && this.macroDepth < 16) {
+      const x = await this.c.source.expandObjectMacro(name, loc);
+      if (x) {
+        this.macroDepth++;
+        await this.expr(x);
+        this.macroDepth--;
+        return;
+      }
+    }
+    if (name in ZONE_FALLBACK) return void this.emit({ op: 'const', a: ZONE_FALLBACK[name], loc });
+    if (/^CONFIG_/.test(name)) return void this.emit({ op: 'const', a: this.c.kconfigValue(name), loc });
+    if (isModelName(name) || (await this.c.source.resolveFunction(name))) {
+      this.calls.push(name);
+      this.emit({ op: 'const', a: `fn:${name}`, loc });
+      return;
+    }
+    // A global variable: a field of the globals object.
+    this.emit({ op: 'const', a: 'o0', loc });
+    this.emit({ op: 'fload', a: name, loc });
+  }
+
+  private async unary(e: Extract<Expr, { k: 'unary' }>) {
+    switch (e.op) {
+      case '&':
+        return this.addressOf(e.arg, e.loc);
+      case '*':
+        await this.expr(e.arg);
+        this.emit({ op: 'deref', loc: e.loc });
+        return;
+      case '++':
+      case '--':
+        return this.incdec(e.arg, e.op === '++' ? 1 : -1, false, e.loc);
+      default:
+        await this.expr(e.arg);
+        this.emit({ op: 'un', a: e.op, loc: e.loc });
+    }
+  }
+
+  private async addressOf(arg: Expr, loc: Loc): Promise<void> {
+    if (arg.k === 'id') {
+      const local = this.lookup(arg.name);
+      if (local !== undefined) {
+        const t = this.localTypes[local];
+        if (/\bstruct\b/.test(t) && !t.includes('*')) this.emit({ op: 'lload', a: local, loc });
+        else this.emit({ op: 'laddr', a: local, loc });
+        return;
+      }
+      // &global or &function
+      if (isModelName(arg.name) || (await this.c.source.resolveFunction(arg.name))) {
+        this.calls.push(arg.name);
+        this.emit({ op: 'const', a: `fn:${arg.name}`, loc });
+        return;
+      }
+      this.c.writtenFields.add(arg.name);
+      this.emit({ op: 'const', a: 'o0', loc });
+      this.emit({ op: 'faddr', a: arg.name, loc });
+      return;
+    }
+    if (arg.k === 'member') {
+      await this.pointerOf(arg.obj);
+      this.noteDeref(arg.obj);
+      if (EMBEDDED.has(arg.field)) return;
+      this.c.writtenFields.add(arg.field);
+      this.emit({ op: 'faddr', a: arg.field, loc });
+      return;
+    }
+    if (arg.k === 'unary' && arg.op === '*') return this.expr(arg.arg);
+    if (arg.k === 'index') {
+      await this.expr(arg.obj);
+      this.noteDeref(arg.obj);
+      await this.expr(arg.index);
+      this.emit({ op: 'builtin', a: '__kbot_index_addr', b: 2, loc });
+      return;
+    }
+    if (arg.k === 'cast') return this.addressOf(arg.arg, loc);
+    this.unmodelled(`address of ${arg.k} expression`, loc);
+    this.emit({ op: 'const', a: 0, loc });
+  }
+
+  /** Pushes the address of an lvalue (or a local slot marker) for stores. */
+  private async lvalue(t: Expr, loc: Loc): Promise<{ kind: 'local'; idx: number } | { kind: 'ptr' } | null> {
+    if (t.k === 'id') {
+      const local = this.lookup(t.name);
+      if (local !== undefined) return { kind: 'local', idx: local };
+      this.c.writtenFields.add(t.name);
+      this.emit({ op: 'const', a: 'o0', loc });
+      this.emit({ op: 'faddr', a: t.name, loc });
+      return { kind: 'ptr' };
+    }
+    if (t.k === 'member') {
+      await this.pointerOf(t.obj);
+      this.noteDeref(t.obj);
+      this.c.writtenFields.add(t.field);
+      this.emit({ op: 'faddr', a: t.field, loc });
+      return { kind: 'ptr' };
+    }
+    if (t.k === 'unary' && t.op === '*') {
+      await this.expr(t.arg);
+      return { kind: 'ptr' };
+    }
+    if (t.k === 'index') {
+      await this.expr(t.obj);
+      this.noteDeref(t.obj);
+      await this.expr(t.index);
+      this.emit({ op: 'builtin', a: '__kbot_index_addr', b: 2, loc });
+      return { kind: 'ptr' };
+    }
+    if (t.k === 'cast') return this.lvalue(t.arg, loc);
+    this.unmodelled(`assignment to ${t.k} expression`, loc);
+    return null;
+  }
+
+  private async assign(e: Extract<Expr, { k: 'assign' }>) {
+    const lv = await this.lvalue(e.target, e.loc);
+    if (!lv) {
+      this.emit({ op: 'const', a: 0, loc: e.loc });
+      return;
+    }
+    const binop = e.op === '=' ? null : e.op.slice(0, -1);
+    if (lv.kind === 'local') {
+      if (binop) this.emit({ op: 'lload', a: lv.idx, loc: e.loc });
+      await this.expr(e.value);
+      if (binop) this.emit({ op: 'bin', a: binop, loc: e.loc });
+      this.emit({ op: 'dup', loc: e.loc });
+      this.emit({ op: 'lstore', a: lv.idx, loc: e.loc });
+      return;
+    }
+    // ptr on stack
+    if (binop) {
+      this.emit({ op: 'dup', loc: e.loc });
+      this.emit({ op: 'deref', loc: e.loc });
+    }
+    await this.expr(e.value);
+    if (binop) this.emit({ op: 'bin', a: binop, loc: e.loc });
+    // stack: ptr value → store, leave value
+    this.emit({ op: 'istore', loc: e.loc });
+  }
+
+  private async incdec(t: Expr, delta: number, post: boolean, loc: Loc) {
+    const lv = await this.lvalue(t, loc);
+    if (!lv) {
+      this.emit({ op: 'const', a: 0, loc });
+      return;
+    }
+    if (lv.kind === 'local') {
+      this.emit({ op: 'lload', a: lv.idx, loc });
+      if (post) this.emit({ op: 'dup', loc });
+      this.emit({ op: 'const', a: delta, loc });
+      this.emit({ op: 'bin', a: '+', loc });
+      if (!post) this.emit({ op: 'dup', loc });
+      this.emit({ op: 'lstore', a: lv.idx, loc });
+      return;
+    }
+    // ptr: a non-atomic read-modify-write: two shared steps
+    this.emit({ op: 'dup', loc });
+    this.emit({ op: 'deref', loc });
+    this.emit({ op: 'const', a: delta, loc });
+    this.emit({ op: 'bin', a: '+', loc });
+    this.emit({ op: 'istore', loc });
+    if (post) {
+      this.emit({ op: 'const', a: -delta, loc });
+      this.emit({ op: 'bin', a: '+', loc });
+    }
+  }
+
+  private async call(e: Extract<Expr, { k: 'call' }>) {
+    const loc = e.loc;
+    if (e.callee.k === 'id') {
+      const name = e.callee.name;
+      if (this.lookup(name) === undefined) {
+        if (await this.specialForm(name, e.args, loc)) return;
+        if (!isModelName(name)) {
+          const m = this.c.source.macro(name);
+          if (m && m.params !== null && this.macroDepth < 16) {
+            const x = await this.c.source.expandMacroCall(name, e.args, loc);
+            if (x) {
+              this.macroDepth++;
+              await this.expr(x);
+              this.macroDepth--;
+              return;
+            }
+            this.unmodelled(`macro ${name} could not be expanded`, loc);
+            this.emit({ op: 'const', a: 0, loc });
+            return;
+          }
+        }
+        for (const a of e.args) await this.expr(a);
+        const text = `${name}(${e.args.map(exprText).join(', ')})`;
+        if (isModelName(name)) {
+          this.emit({ op: 'builtin', a: name, b: e.args.length, loc, text });
+          return;
+        }
+        if (await this.c.source.resolveFunction(name)) {
+          this.calls.push(name);
+          this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
+          return;
+        }
+        this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as returning 0 with no effect)`, loc);
+        this.emit({ op: 'builtin', a: '__kbot_opaque', b: e.args.length, loc, text });
+        return;
+      }
+    }
+    // call through a pointer
+    await this.expr(e.callee);
+    for (const a of e.args) await this.expr(a);
+    this.emit({ op: 'callptr', b: e.args.length, loc, text: `${exprText(e.callee)}(${e.args.map(exprText).join(', ')})` });
+  }
+
+  /** Kernel macros the model gives meaning to directly, whatever the tree's definition says. */
+  private async specialForm(name: string, args: Expr[], loc: Loc): Promise<boolean> {
+    if (IDENTITY_FORMS.has(name) || name === '__builtin_expect') {
+      if (args.length === 0) return false;
+      await this.expr(args[0]);
+      return true;
+    }
+    if (name === 'WRITE_ONCE' || name === '__WRITE_ONCE') {
+      if (args.length !== 2) return false;
+      await this.assign({ k: 'assign', op: '=', target: args[0], value: args[1], loc });
+      return true;
+    }
+    if (name === 'smp_load_acquire') {
+      await this.expr({ k: 'unary', op: '*', arg: args[0], loc });
+      return true;
+    }
+    if (name === 'smp_store_release') {
+      await this.assign({ k: 'assign', op: '=', target: { k: 'unary', op: '*', arg: args[0], loc }, value: args[1], loc });
+      return true;
+    }
+    if (BUG_FORMS.has(name) || name === 'BUG') {
+      if (name === 'BUG') this.emit({ op: 'const', a: 1, loc });
+      else await this.expr(args[0]);
+      const jz = this.emit({ op: 'jz', a: -1, loc });
+      const cond = name === 'BUG' ? 'BUG()' : `${name}(${exprText(args[0])})`;
+      this.emit({ op: 'builtin', a: '__kbot_bug', b: 0, loc, text: cond });
+      this.emit({ op: 'pop', loc });
+      this.code[jz].a = this.code.length;
+      this.emit({ op: 'const', a: 0, loc });
+      return true;
+    }
+    if (WARN_FORMS.has(name)) {
+      if (args.length === 0) return false;
+      await this.expr(args[0]);
+      this.emit({ op: 'un', a: '!!', loc });
+      return true;
+    }
+    if (NOTHING_FORMS.has(name)) {
+      this.emit({ op: 'const', a: 0, loc });
+      return true;
+    }
+    if (name === 'IS_ENABLED' || name === 'IS_BUILTIN' || name === 'IS_REACHABLE' || name === 'IS_MODULE') {
+      const a = args[0];
+      const opt = a && a.k === 'id' ? a.name : '';
+      this.emit({ op: 'const', a: this.c.kconfigValue(opt) ? 1 : 0, loc });
+      return true;
+    }
+    if (name === 'container_of' || name === 'container_of_const') {
+      await this.expr(args[0]);
+      this.emit({ op: 'builtin', a: '__kbot_container_of', b: 1, loc });
+      return true;
+    }
+    if (name === 'offsetof' || name === 'ARRAY_SIZE') {
+      this.emit({ op: 'const', a: name === 'offsetof' ? 0 : 1, loc });
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Short C text of an expression for traces. */
+export function exprText(e: Expr): string {
+  switch (e.k) {
+    case 'num':
+      return String(e.v);
+    case 'str':
+      return JSON.stringify(e.v);
+    case 'id':
+      return e.name;
+    case 'call':
+      return `${exprText(e.callee)}(${e.args.map(exprText).join(', ')})`;
+    case 'member':
+      return `${exprText(e.obj)}${e.arrow ? '->' : '.'}${e.field}`;
+    case 'index':
+      return `${exprText(e.obj)}[${exprText(e.index)}]`;
+    case 'unary':
+      return `${e.op}${exprText(e.arg)}`;
+    case 'postfix':
+      return `${exprText(e.arg)}${e.op}`;
+    case 'binary':
+      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+    case 'assign':
+      return `${exprText(e.target)} ${e.op} ${exprText(e.value)}`;
+    case 'cond':
+      return `${exprText(e.test)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
+    case 'cast':
+      return `(${e.type})${exprText(e.arg)}`;
+    case 'sizeof':
+      return `sizeof(${e.text})`;
+    case 'comma':
+      return e.exprs.map(exprText).join(', ');
+    case 'init':
+      return '{...}';
+    case 'stmtexpr':
+      return '({...})';
+    case 'unmodelled':
+      return e.text;
+  }
+}
+
+export type { Value };

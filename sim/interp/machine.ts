@@ -1,0 +1,826 @@
+// The small-step machine: runs actors' bytecode over a shared heap of kernel objects, one shared access per
+// step, and watches the page life events the finding vocabulary is about. Implements the explorer's
+// TransitionSystem, so the explorer sees states, enabled actors, steps and footprints only.
+import type { CompiledFunction, Instr, Value } from './bytecode.ts';
+import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
+import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
+
+export interface Frame {
+  fn: string;
+  pc: number;
+  locals: Value[];
+  stack: Value[];
+}
+
+export type ActorStatus = 'run' | 'done' | 'bug' | 'unmodelled';
+
+export interface ActorState {
+  frames: Frame[];
+  status: ActorStatus;
+  /** Net references this actor took on each scenario page (by page name), from its own refcount updates. */
+  held: Record<string, number>;
+}
+
+export type Obj = Record<string, Value>;
+
+export interface SimState {
+  objs: Record<string, Obj>;
+  actors: ActorState[];
+  /** Page name → 'allocated' | 'free'. */
+  life: Record<string, 'allocated' | 'free'>;
+  /** Pages in the order they were freed and not yet handed out again. */
+  freeList: string[];
+}
+
+export interface PageSpec {
+  name: string;
+  obj: string;
+}
+
+export interface ActorSpec {
+  /** "owner", "walker", "allocator" ... */
+  role: string;
+  entry: string;
+  args: Value[];
+  /** The allocator may take references on a free page: that is how a page is handed out. */
+  allocator: boolean;
+  /** References held when the scenario starts, by page name. */
+  holds: Record<string, number>;
+}
+
+export interface StepLabel {
+  actor: number;
+  func: string;
+  file: string;
+  line: number;
+  op: string;
+  /** Call chain, outermost first: "put_page (include/linux/mm.h:812)". */
+  via: string[];
+}
+
+export interface Violation {
+  category: string;
+  message: string;
+}
+
+export interface World {
+  functions: Map<string, CompiledFunction>;
+  writtenFields: Set<string>;
+  derefFields: Set<string>;
+  pages: PageSpec[];
+  actors: ActorSpec[];
+  /** Functions the tree registers as the pages' free callbacks (pgmap->page_free, ops->folio_free ...). */
+  freeCallbacks: Set<string>;
+  /** Groups of actor indexes that are identical (symmetry). */
+  symmetry: number[][];
+  /** Whether any compiled code sets or clears page flags (else flag tests are not shared steps). */
+  flagsMutable: boolean;
+  maxInstrPerStep?: number;
+}
+
+const REF_FIELDS = new Set(['_refcount', '_count']);
+
+/**
+ * What a call the tree does not define returns: "u_<callee>", a value that is 0 (false, NULL) in every
+ * computation but can still be dereferenced (its fields read as 0), so an unmodelled helper returning a
+ * pointer (page_zone(), zone_lru_lock()) does not stop the actor.
+ */
+const isUnknown = (v: Value): v is string => typeof v === 'string' && v.startsWith('u_');
+const toNum = (v: Value): number => (typeof v === 'number' ? v : isUnknown(v) ? 0 : NaN);
+
+function truthy(v: Value): boolean {
+  if (typeof v === 'number') return v !== 0;
+  return v !== '' && !isUnknown(v);
+}
+
+/** "o3/_refcount" → ["o3", "_refcount"]; "o3" → ["o3", null]. */
+function splitPtr(p: Value): [string, string | null] | null {
+  if (typeof p !== 'string' || p.startsWith('fn:') || p.startsWith('L')) return null;
+  const i = p.indexOf('/');
+  return i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+}
+
+class Stop extends Error {}
+
+/** One step of one actor, on a private copy of what it touches. */
+class Exec {
+  readonly violations: Violation[] = [];
+  visibleDone = false;
+  label: StepLabel | null = null;
+  blocked = false;
+  private touched = new Set<string>();
+  private actor: ActorState;
+
+  constructor(private w: World, readonly s: SimState, readonly idx: number) {
+    this.actor = s.actors[idx];
+  }
+
+  private obj(id: string, write: boolean): Obj {
+    let o = this.s.objs[id];
+    if (write && !this.touched.has(id)) {
+      o = { ...(o ?? {}) };
+      this.s.objs = this.s.objs === this.origObjs ? { ...this.s.objs } : this.s.objs;
+      this.s.objs[id] = o;
+      this.touched.add(id);
+    }
+    return o ?? {};
+  }
+  origObjs: Record<string, Obj> = {};
+
+  private pageName(objId: string): string | undefined {
+    for (const p of this.w.pages) if (p.obj === objId) return p.name;
+    return undefined;
+  }
+
+  readField(ptr: Value, field: string): Value {
+    const sp = splitPtr(ptr);
+    if (!sp) throw this.fail(`read of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    const [id, sub] = sp;
+    const name = sub ? field : field;
+    const o = this.obj(id, false);
+    if (name in o) return o[name];
+    // Never written: 0 to every computation, yet a pointer to a fresh object if the code follows it.
+    return `u_${id}.${name}`;
+  }
+
+  writeField(ptr: Value, field: string, v: Value) {
+    const sp = splitPtr(ptr);
+    if (!sp) throw this.fail(`write of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    this.obj(sp[0], true)[field] = v;
+  }
+
+  load(ptr: Value): Value {
+    if (typeof ptr === 'string' && ptr.startsWith('L')) {
+      const [d, i] = ptr.slice(1).split(':').map(Number);
+      return this.actor.frames[d].locals[i];
+    }
+    const sp = splitPtr(ptr);
+    if (!sp) throw this.fail(`dereference of ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
+    return this.readField(sp[0], sp[1]);
+  }
+
+  store(ptr: Value, v: Value) {
+    if (typeof ptr === 'string' && ptr.startsWith('L')) {
+      const [d, i] = ptr.slice(1).split(':').map(Number);
+      this.actor.frames[d].locals[i] = v;
+      return;
+    }
+    const sp = splitPtr(ptr);
+    if (!sp || sp[1] === null) throw this.fail(`store through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    this.writeField(sp[0], sp[1], v);
+  }
+
+  fail(msg: string): Stop {
+    this.violations.push({ category: 'unmodelled', message: msg });
+    this.actor.status = 'unmodelled';
+    return new Stop(msg);
+  }
+
+  /** Is this instruction a shared step? */
+  isVisible(ins: Instr, f: Frame): boolean {
+    switch (ins.op) {
+      case 'fload':
+        return this.w.writtenFields.has(ins.a as string);
+      case 'fstore':
+        return true;
+      case 'deref': {
+        const p = f.stack[f.stack.length - 1];
+        const sp = splitPtr(p);
+        return !!sp && sp[1] !== null && this.w.writtenFields.has(sp[1]);
+      }
+      case 'istore': {
+        const p = f.stack[f.stack.length - 2];
+        return !(typeof p === 'string' && p.startsWith('L'));
+      }
+      case 'builtin': {
+        const name = ins.a as string;
+        if (atomicOp(name) || LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) return true;
+        if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === '__kbot_wait_free') return true;
+        const fo = flagOp(name);
+        if (fo) return fo.op !== 'test' || this.w.flagsMutable;
+        return false;
+      }
+      case 'callptr': {
+        const fp = f.stack[f.stack.length - 1 - (ins.b ?? 0)];
+        return typeof fp === 'string' && this.w.freeCallbacks.has(fp.slice(3));
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Whether the actor's next visible instruction would block. */
+  wouldBlock(ins: Instr, f: Frame): boolean {
+    if (ins.op !== 'builtin') return false;
+    const name = ins.a as string;
+    const args = f.stack.slice(f.stack.length - (ins.b ?? 0));
+    if (LOCK_ACQUIRE.has(name)) return truthy(this.load(args[0]));
+    if (name === '__kbot_wait_free') {
+      const pn = this.pageName(String(args[0]));
+      return !pn || this.s.life[pn] !== 'free';
+    }
+    return false;
+  }
+
+  /** Run until after one visible instruction and up to (not including) the next one. */
+  run(maxInstr: number) {
+    const a = this.actor;
+    let n = 0;
+    try {
+      while (a.status === 'run') {
+        const f = a.frames[a.frames.length - 1];
+        const fn = this.w.functions.get(f.fn)!;
+        const ins = fn.code[f.pc];
+        if (this.isVisible(ins, f)) {
+          if (this.visibleDone) return;
+          this.visibleDone = true;
+          this.label = this.makeLabel(ins, fn);
+        }
+        if (++n > maxInstr) throw this.fail(`more than ${maxInstr} steps without a shared access in ${fn.name} (a loop the model cannot bound)`);
+        this.exec(ins, f, fn);
+      }
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+  }
+
+  private makeLabel(ins: Instr, fn: CompiledFunction): StepLabel {
+    const frames = this.actor.frames;
+    const via = frames.slice(0, -1).map((fr) => {
+      const cf = this.w.functions.get(fr.fn)!;
+      const at = cf.code[Math.max(0, fr.pc - 1)].loc;
+      return `${fr.fn} (${at.file}:${at.line})`;
+    });
+    let op = ins.text ?? '';
+    if (!op) {
+      if (ins.op === 'fload') op = `read ->${ins.a}`;
+      else if (ins.op === 'fstore' || ins.op === 'istore') op = 'store';
+      else if (ins.op === 'deref') op = 'read';
+    }
+    return { actor: this.idx, func: fn.name, file: ins.loc.file, line: ins.loc.line, op, via };
+  }
+
+  private exec(ins: Instr, f: Frame, fn: CompiledFunction) {
+    const st = f.stack;
+    switch (ins.op) {
+      case 'const':
+        st.push(ins.a as Value);
+        f.pc++;
+        return;
+      case 'lload':
+        st.push(f.locals[ins.a as number] ?? 0);
+        f.pc++;
+        return;
+      case 'lstore':
+        f.locals[ins.a as number] = st.pop()!;
+        f.pc++;
+        return;
+      case 'laddr':
+        st.push(`L${this.actor.frames.length - 1}:${ins.a}`);
+        f.pc++;
+        return;
+      case 'fload': {
+        const p = st.pop()!;
+        st.push(this.readField(p, ins.a as string));
+        f.pc++;
+        return;
+      }
+      case 'fstore': {
+        const v = st.pop()!;
+        const p = st.pop()!;
+        this.writeField(p, ins.a as string, v);
+        f.pc++;
+        return;
+      }
+      case 'faddr': {
+        const p = st.pop()!;
+        const sp = splitPtr(p);
+        if (!sp) throw this.fail(`address of ->${ins.a} through ${p === 0 ? 'a NULL pointer' : String(p)}`);
+        st.push(`${sp[0]}/${ins.a}`);
+        f.pc++;
+        return;
+      }
+      case 'deref':
+        st.push(this.load(st.pop()!));
+        f.pc++;
+        return;
+      case 'istore': {
+        const v = st.pop()!;
+        const p = st.pop()!;
+        this.store(p, v);
+        st.push(v);
+        f.pc++;
+        return;
+      }
+      case 'bin': {
+        const r = st.pop()!;
+        const l = st.pop()!;
+        st.push(binop(ins.a as string, l, r));
+        f.pc++;
+        return;
+      }
+      case 'un': {
+        const v = st.pop()!;
+        st.push(unop(ins.a as string, v));
+        f.pc++;
+        return;
+      }
+      case 'jmp':
+        f.pc = ins.a as number;
+        return;
+      case 'jz':
+        f.pc = truthy(st.pop()!) ? f.pc + 1 : (ins.a as number);
+        return;
+      case 'jnz':
+        f.pc = truthy(st.pop()!) ? (ins.a as number) : f.pc + 1;
+        return;
+      case 'pop':
+        st.pop();
+        f.pc++;
+        return;
+      case 'dup':
+        st.push(st[st.length - 1]);
+        f.pc++;
+        return;
+      case 'swap': {
+        const x = st.pop()!;
+        const y = st.pop()!;
+        st.push(x, y);
+        f.pc++;
+        return;
+      }
+      case 'call': {
+        const args = st.splice(st.length - (ins.b ?? 0));
+        f.pc++;
+        this.enter(ins.a as string, args);
+        return;
+      }
+      case 'callptr': {
+        const args = st.splice(st.length - (ins.b ?? 0));
+        const fp = st.pop()!;
+        f.pc++;
+        if (typeof fp !== 'string' || !fp.startsWith('fn:')) throw this.fail(`call through ${fp === 0 ? 'a NULL function pointer' : String(fp)}: ${ins.text ?? ''}`);
+        const target = fp.slice(3);
+        if (this.w.freeCallbacks.has(target)) this.freeEvent(args[0], `${target}()`);
+        if (this.w.functions.has(target)) this.enter(target, args);
+        else st.push(this.builtin(target, args, ins));
+        return;
+      }
+      case 'builtin': {
+        const args = st.splice(st.length - (ins.b ?? 0));
+        f.pc++;
+        const r = this.builtin(ins.a as string, args, ins);
+        if (this.blocked) return;
+        st.push(r);
+        return;
+      }
+      case 'ret': {
+        const v = st.pop() ?? 0;
+        this.actor.frames.pop();
+        if (this.actor.frames.length === 0) this.actor.status = 'done';
+        else this.actor.frames[this.actor.frames.length - 1].stack.push(v);
+        return;
+      }
+      case 'unmodelled':
+        throw this.fail(String(ins.a));
+    }
+    void fn;
+  }
+
+  private enter(name: string, args: Value[]) {
+    const fn = this.w.functions.get(name);
+    if (!fn) throw this.fail(`no compiled function ${name}`);
+    if (fn.code.length === 0) throw this.fail(`recursive call of ${name} is not modelled`);
+    if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
+    const locals: Value[] = new Array(fn.nlocals).fill(0);
+    for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [] });
+  }
+
+  private freeEvent(pagePtr: Value, how: string) {
+    const sp = splitPtr(pagePtr);
+    const pn = sp ? this.pageName(sp[0]) : undefined;
+    if (!pn) return;
+    if (this.s.life[pn] === 'free') {
+      this.violations.push({
+        category: 'double-free',
+        message: `${how} frees ${pn} a second time: it is already free (refcount ${this.refcount(pn)})`,
+      });
+      this.s.freeList = [...this.s.freeList, pn];
+      return;
+    }
+    this.s.life = { ...this.s.life, [pn]: 'free' };
+    this.s.freeList = [...this.s.freeList, pn];
+  }
+
+  refcount(pn: string): number {
+    const p = this.w.pages.find((x) => x.name === pn)!;
+    const o = this.s.objs[p.obj] ?? {};
+    return Number(o._refcount ?? o._count ?? 0);
+  }
+
+  private builtin(name: string, args: Value[], ins: Instr): Value {
+    const op = atomicOp(name);
+    if (op) return this.atomic(op, args, ins);
+    if (LOCK_ACQUIRE.has(name)) {
+      if (truthy(this.load(args[0]))) {
+        this.blocked = true;
+        return 0;
+      }
+      this.store(args[0], 1);
+      return 0;
+    }
+    if (LOCK_RELEASE.has(name)) {
+      this.store(args[0], 0);
+      return 0;
+    }
+    if (LOCK_TRY.has(name)) {
+      if (truthy(this.load(args[0]))) return 0;
+      this.store(args[0], 1);
+      return 1;
+    }
+    if (BUDDY_FREE.has(name)) {
+      this.freeEvent(args[0], `${name}()`);
+      return 0;
+    }
+    const fo = flagOp(name);
+    if (fo) return this.flag(fo, args[0]);
+    switch (name) {
+      case 'pfn_to_page':
+      case 'pfn_to_online_page': {
+        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        if (!p) return 0;
+        if (name === 'pfn_to_online_page' && !truthy(this.s.objs[p.obj]?.__online ?? 0)) return 0;
+        return p.obj;
+      }
+      case 'page_to_pfn': {
+        const sp = splitPtr(args[0]);
+        return sp ? (this.s.objs[sp[0]]?.__pfn ?? 0) : 0;
+      }
+      case 'pfn_valid':
+      case 'pfn_present':
+        return this.w.pages.some((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0])) ? 1 : 0;
+      case 'compound_head':
+      case '_compound_head':
+      case 'page_folio':
+      case 'folio_page':
+      case 'virt_to_page':
+      case 'page_to_virt': {
+        const sp = splitPtr(args[0]);
+        return sp ? sp[0] : args[0];
+      }
+      case 'page_zonenum':
+      case 'folio_zonenum': {
+        const sp = splitPtr(args[0]);
+        return sp ? (this.s.objs[sp[0]]?.__zone ?? 0) : 0;
+      }
+      case 'memdesc_is_zone_device':
+        return 0; // callers pass flags words, not pages; see is_zone_device_page in the tree
+      case 'page_pgmap':
+      case 'folio_pgmap':
+        return this.readField(args[0], 'pgmap');
+      case 'folio_nr_pages':
+      case 'thp_nr_pages':
+      case 'hpage_nr_pages':
+        return 1;
+      case 'compound_order':
+      case 'folio_order':
+        return 0;
+      case 'static_branch_unlikely':
+      case 'static_branch_likely':
+      case 'static_key_enabled':
+      case 'static_key_false':
+      case 'static_key_true':
+        return 1; // the keys guarding ZONE_DEVICE paths are on once such pages exist, as in every scenario here
+      case 'tracepoint_enabled':
+      case 'page_ref_tracepoint_active':
+      case 'folio_ref_count_tracepoint':
+      case 'in_interrupt':
+      case 'in_atomic':
+      case 'irqs_disabled':
+      case 'is_zero_pfn':
+        return 0;
+      case '__kbot_container_of': {
+        const sp = splitPtr(args[0]);
+        return sp ? sp[0] : args[0];
+      }
+      case '__kbot_newobj': {
+        let i = 0;
+        const base = `n${this.idx}_`;
+        while (`${base}${i}` in this.s.objs) i++;
+        this.obj(`${base}${i}`, true).__new = 1;
+        return `${base}${i}`;
+      }
+      case '__kbot_index_load':
+        return this.readField(args[0], `[${args[1]}]`);
+      case '__kbot_index_addr': {
+        const sp = splitPtr(args[0]);
+        if (!sp) throw this.fail('index through a NULL pointer');
+        return `${sp[0]}/[${args[1]}]`;
+      }
+      case '__kbot_bug': {
+        const text = ins.text ?? 'BUG()';
+        const aboutRef = /ref|count/i.test(text);
+        this.violations.push({
+          category: aboutRef ? 'refcount-underflow' : 'assertion',
+          message: `${text} fires at ${ins.loc.file}:${ins.loc.line}`,
+        });
+        this.actor.status = 'bug';
+        throw new Stop(text);
+      }
+      case '__kbot_held': {
+        const pn = this.pageNameOf(args[0]);
+        return pn ? (this.actor.held[pn] ?? 0) : 0;
+      }
+      case '__kbot_wait_free': {
+        const pn = this.pageNameOf(args[0]);
+        if (!pn || this.s.life[pn] !== 'free') this.blocked = true;
+        return 0;
+      }
+      case '__kbot_alloc': {
+        const pn = this.pageNameOf(args[0]);
+        if (!pn) return 0;
+        const holders = this.s.actors
+          .map((a, i) => ({ i, n: a.held[pn] ?? 0 }))
+          .filter((h) => h.i !== this.idx && h.n > 0);
+        if (holders.length) {
+          this.violations.push({
+            category: 'use-after-free',
+            message: `the driver hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
+          });
+        }
+        this.s.life = { ...this.s.life, [pn]: 'allocated' };
+        this.s.freeList = this.s.freeList.filter((x) => x !== pn);
+        return args[0];
+      }
+      case '__kbot_opaque':
+        return `u_${(ins.text ?? 'call').replace(/\(.*$/s, '')}`;
+    }
+    if (NO_EFFECT.has(name) || name.startsWith('trace_')) return 0;
+    return 0;
+  }
+
+  private pageNameOf(p: Value): string | undefined {
+    const sp = splitPtr(p);
+    return sp ? this.pageName(sp[0]) : undefined;
+  }
+
+  private flag(fo: { flag: string; op: string }, page: Value): Value {
+    const sp = splitPtr(page);
+    if (!sp) throw this.fail(`page flag ${fo.flag} of a NULL page`);
+    const raw = this.readField(sp[0], '__flags');
+    const flags = isUnknown(raw) ? '' : String(raw || '');
+    const set = new Set(flags ? flags.split(',') : []);
+    const had = set.has(fo.flag) ? 1 : 0;
+    if (fo.op === 'test') return had;
+    if (fo.op === 'set' || fo.op === 'testset') set.add(fo.flag);
+    else set.delete(fo.flag);
+    this.writeField(sp[0], '__flags', [...set].sort().join(','));
+    return fo.op.startsWith('test') ? had : 0;
+  }
+
+  private atomic(op: string, args: Value[], ins: Instr): Value {
+    if (op === 'try_cmpxchg') {
+      // atomic_try_cmpxchg(v, &old, new): on failure *old is updated.
+      const cur = toNum(this.load(args[0]));
+      const expected = toNum(this.load(args[1]));
+      if (cur === expected) {
+        this.atomicWrite(args[0], cur, toNum(args[2]), ins, 1);
+        return 1;
+      }
+      this.store(args[1], cur);
+      return 0;
+    }
+    const spec = ATOMICS[op];
+    const ptr = args[spec.ptr];
+    const old = toNum(this.load(ptr));
+    const r = spec.apply(old, args.map(toNum));
+    if (r.writes) this.atomicWrite(ptr, old, r.next, ins, r.ret);
+    if (this.label) this.label.op = `${ins.text ?? op} = ${r.ret}`;
+    return r.ret;
+  }
+
+  private atomicWrite(ptr: Value, old: number, next: number, ins: Instr, ret: number) {
+    this.store(ptr, next);
+    const sp = splitPtr(ptr);
+    if (!sp || !sp[1] || !REF_FIELDS.has(sp[1])) return;
+    const pn = this.pageName(sp[0]);
+    if (!pn) return;
+    const delta = next - old;
+    this.actor.held = { ...this.actor.held, [pn]: (this.actor.held[pn] ?? 0) + delta };
+    const spec = this.w.actors[this.idx];
+    if (delta > 0 && this.s.life[pn] === 'free' && !spec.allocator) {
+      this.violations.push({
+        category: 'speculative-get-on-free-page',
+        message: `${ins.text ?? 'a get'} succeeds on ${pn} while it is free (refcount ${old} -> ${next})`,
+      });
+    }
+    if (next < 0) {
+      this.violations.push({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
+    }
+    void ret;
+  }
+}
+
+function binop(op: string, l: Value, r: Value): Value {
+  if (isUnknown(l)) l = 0;
+  if (isUnknown(r)) r = 0;
+  if (typeof l === 'string' || typeof r === 'string') {
+    // Pointer comparisons; pointer arithmetic is not modelled beyond identity.
+    const a = typeof l === 'string' ? l : l === 0 ? 0 : l;
+    const b = typeof r === 'string' ? r : r === 0 ? 0 : r;
+    if (op === '==') return a === b ? 1 : 0;
+    if (op === '!=') return a !== b ? 1 : 0;
+    if (op === '&&') return truthy(l) && truthy(r) ? 1 : 0;
+    if (op === '||') return truthy(l) || truthy(r) ? 1 : 0;
+    if (op === '&' && typeof r === 'number') return 0; // low tag bits of an aligned pointer
+    return typeof l === 'string' ? l : r;
+  }
+  switch (op) {
+    case '+': return l + r;
+    case '-': return l - r;
+    case '*': return l * r;
+    case '/': return r === 0 ? 0 : Math.trunc(l / r);
+    case '%': return r === 0 ? 0 : l % r;
+    case '<<': return l * 2 ** r;
+    case '>>': return Math.floor(l / 2 ** r);
+    case '&': return Number(BigInt(l) & BigInt(r));
+    case '|': return Number(BigInt(l) | BigInt(r));
+    case '^': return Number(BigInt(l) ^ BigInt(r));
+    case '==': return l === r ? 1 : 0;
+    case '!=': return l !== r ? 1 : 0;
+    case '<': return l < r ? 1 : 0;
+    case '<=': return l <= r ? 1 : 0;
+    case '>': return l > r ? 1 : 0;
+    case '>=': return l >= r ? 1 : 0;
+    case '&&': return l && r ? 1 : 0;
+    case '||': return l || r ? 1 : 0;
+  }
+  return 0;
+}
+
+function unop(op: string, v: Value): Value {
+  if (isUnknown(v)) v = 0;
+  switch (op) {
+    case '!': return truthy(v) ? 0 : 1;
+    case '!!': return truthy(v) ? 1 : 0;
+    case '-': return typeof v === 'number' ? -v : 0;
+    case '+': return v;
+    case '~': return typeof v === 'number' ? ~v : 0;
+  }
+  return v;
+}
+
+function cloneActor(a: ActorState): ActorState {
+  return {
+    frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice() })),
+    status: a.status,
+    held: a.held,
+  };
+}
+
+function actorKey(a: ActorState): string {
+  let k = a.status[0];
+  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+  for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
+  return k;
+}
+
+export class Machine implements TransitionSystem<SimState, StepLabel> {
+  constructor(readonly world: World, private init: SimState) {}
+
+  initial(): SimState {
+    const s: SimState = { objs: { ...this.init.objs }, actors: [], life: { ...this.init.life }, freeList: [...this.init.freeList] };
+    s.actors = this.world.actors.map((a) => {
+      const fn = this.world.functions.get(a.entry)!;
+      const locals: Value[] = new Array(fn.nlocals).fill(0);
+      a.args.forEach((v, i) => (locals[i] = v));
+      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds } };
+    });
+    // Run each actor's local prefix up to its first shared access.
+    for (let i = 0; i < s.actors.length; i++) {
+      const ex = new Exec(this.world, s, i);
+      ex.origObjs = s.objs;
+      ex.visibleDone = true;
+      ex.run(this.world.maxInstrPerStep ?? 20000);
+    }
+    return s;
+  }
+
+  private nextInstr(s: SimState, i: number): { ins: Instr; f: Frame } | null {
+    const a = s.actors[i];
+    if (a.status !== 'run') return null;
+    const f = a.frames[a.frames.length - 1];
+    const fn = this.world.functions.get(f.fn)!;
+    return { ins: fn.code[f.pc], f };
+  }
+
+  enabled(s: SimState): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < s.actors.length; i++) {
+      const n = this.nextInstr(s, i);
+      if (!n) continue;
+      const ex = new Exec(this.world, s, i);
+      if (!ex.wouldBlock(n.ins, n.f)) out.push(i);
+    }
+    return out;
+  }
+
+  step(s: SimState, i: number): StepResult<SimState, StepLabel> {
+    const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
+    ns.actors[i] = cloneActor(s.actors[i]);
+    const ex = new Exec(this.world, ns, i);
+    ex.origObjs = s.objs;
+    ex.run(this.world.maxInstrPerStep ?? 20000);
+    const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
+    return { state: ns, label, violations: ex.violations };
+  }
+
+  key(s: SimState): string {
+    const ids = Object.keys(s.objs).sort();
+    let k = '';
+    for (const id of ids) {
+      const o = s.objs[id];
+      k += `${id}{`;
+      for (const f of Object.keys(o).sort()) k += `${f}=${o[f]};`;
+      k += '}';
+    }
+    k += '#';
+    for (const p of Object.keys(s.life).sort()) k += `${p}:${s.life[p]};`;
+    k += s.freeList.join(',');
+    const keys = s.actors.map(actorKey);
+    for (const g of this.world.symmetry) {
+      const sorted = g.map((i) => keys[i]).sort();
+      g.forEach((i, j) => (keys[i] = sorted[j]));
+    }
+    return k + '#' + keys.join('#');
+  }
+
+  footprint(s: SimState, i: number): Access[] {
+    const n = this.nextInstr(s, i);
+    if (!n) return [];
+    const { ins, f } = n;
+    const top = (d: number) => f.stack[f.stack.length - 1 - d];
+    const objOf = (p: Value) => {
+      const sp = splitPtr(p);
+      return sp ? sp[0] : String(p);
+    };
+    switch (ins.op) {
+      case 'fload':
+        return [{ loc: objOf(top(0)), write: false }];
+      case 'deref':
+        return [{ loc: objOf(top(0)), write: false }];
+      case 'fstore':
+        return [{ loc: objOf(top(1)), write: true }];
+      case 'istore':
+        return [{ loc: objOf(top(1)), write: true }];
+      case 'callptr':
+        return [{ loc: objOf(f.stack[f.stack.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
+      case 'builtin': {
+        const argc = ins.b ?? 0;
+        const args = f.stack.slice(f.stack.length - argc);
+        const name = ins.a as string;
+        const op = atomicOp(name);
+        if (op) {
+          const spec = ATOMICS[op];
+          const ptr = op === 'try_cmpxchg' ? args[0] : args[spec.ptr];
+          return [{ loc: objOf(ptr), write: op !== 'read' }, { loc: 'life', write: false }];
+        }
+        if (name === '__kbot_alloc' || BUDDY_FREE.has(name)) return [{ loc: 'life', write: true }, { loc: objOf(args[0]), write: true }];
+        if (name === '__kbot_wait_free') return [{ loc: 'life', write: false }];
+        return args.length ? [{ loc: objOf(args[0]), write: true }] : [];
+      }
+    }
+    return [];
+  }
+
+  final(s: SimState): Violation[] {
+    const out: Violation[] = [];
+    for (const p of this.world.pages) {
+      const holders = s.actors.map((a, i) => ({ i, n: a.held[p.name] ?? 0 })).filter((h) => h.n > 0);
+      const total = holders.reduce((x, h) => x + h.n, 0);
+      const alloc = this.world.actors.findIndex((a) => a.allocator);
+      if (s.life[p.name] === 'free' && holders.some((h) => h.i !== alloc)) {
+        const h = holders.find((x) => x.i !== alloc)!;
+        out.push({ category: 'use-after-free', message: `CPU${h.i} still holds a reference on ${p.name} after it was freed` });
+      }
+      const unfinished = s.actors.some((a) => a.status === 'unmodelled' || a.status === 'bug');
+      if (s.life[p.name] === 'allocated' && total === 0 && !unfinished) {
+        const o = s.objs[p.obj] ?? {};
+        out.push({ category: 'page-leak', message: `nobody holds ${p.name} and it was never freed (refcount ${o._refcount ?? o._count ?? 0})` });
+      }
+    }
+    return out;
+  }
+
+  /** Refcount and life of each page in a state, for traces. */
+  describe(s: SimState): { refcount: Record<string, number>; pageState: Record<string, string>; freeList: string[] } {
+    const refcount: Record<string, number> = {};
+    for (const p of this.world.pages) {
+      const o = s.objs[p.obj] ?? {};
+      refcount[p.name] = Number(o._refcount ?? o._count ?? 0);
+    }
+    return { refcount, pageState: { ...s.life }, freeList: [...s.freeList] };
+  }
+}

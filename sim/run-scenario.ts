@@ -1,0 +1,363 @@
+// Runs one scenario on one tree: read the tree's refcount code, find its free callbacks and pfn walkers,
+// learn the refcount at which the tree considers the page free (by running its own release path), then
+// explore every interleaving of the actors.
+import type { Kconfig, Loc } from './frontend/ast.ts';
+import { CProgram } from './frontend/program.ts';
+import { parseStatements } from './frontend/parse-c.ts';
+import { Compiler } from './interp/compile.ts';
+import type { Value } from './interp/bytecode.ts';
+import { Machine, type ActorSpec, type SimState, type StepLabel, type World } from './interp/machine.ts';
+import { explore } from './explore/explore.ts';
+import type { Scenario } from './scenarios/scenario.ts';
+import type { TraceStep } from '../analyzers/types.ts';
+
+export interface SourceProvider {
+  readFile(path: string): Promise<string | null>;
+  grep(pattern: string, paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
+}
+
+export interface SimOptions {
+  kconfig: Kconfig;
+  walkers: number;
+  maxStates: number;
+  maxMs: number;
+  /** Extra files to read first (files the series touches). */
+  files?: string[];
+  /** At most this many walker functions per scenario. */
+  maxWalkerFunctions?: number;
+  onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
+}
+
+export const DEFAULT_KCONFIG: Kconfig = {
+  CONFIG_MMU: 'y',
+  CONFIG_ZONE_DEVICE: 'y',
+  CONFIG_DEVICE_PRIVATE: 'y',
+  CONFIG_DEVICE_PUBLIC: 'y',
+  CONFIG_FS_DAX: 'y',
+  CONFIG_DEV_PAGEMAP_OPS: 'y',
+  CONFIG_HMM: 'y',
+  CONFIG_HMM_MIRROR: 'y',
+  CONFIG_MEMORY_FAILURE: 'y',
+  CONFIG_MEMORY_HOTPLUG: 'y',
+  CONFIG_MIGRATION: 'y',
+  CONFIG_COMPACTION: 'y',
+  CONFIG_IDLE_PAGE_TRACKING: 'y',
+  CONFIG_PAGE_IDLE_FLAG: 'y',
+  CONFIG_SPARSEMEM: 'y',
+  CONFIG_SPARSEMEM_VMEMMAP: 'y',
+  CONFIG_TRANSPARENT_HUGEPAGE: 'y',
+  CONFIG_DEBUG_VM: 'y',
+  CONFIG_64BIT: 'y',
+  CONFIG_SMP: 'y',
+  CONFIG_NUMA: 'y',
+  CONFIG_DEBUG_PAGE_REF: 'n',
+  CONFIG_TRACEPOINTS: 'n',
+};
+
+/** Headers that hold the refcount code in every era; read first, in include order. */
+export const CORE_FILES = [
+  'include/linux/mmzone.h',
+  'include/linux/page-flags.h',
+  'include/linux/page_ref.h',
+  'include/linux/mm_types.h',
+  'include/linux/memremap.h',
+  'include/linux/mm.h',
+];
+
+export interface RunStats {
+  states: number;
+  transitions: number;
+  ms: number;
+  complete: boolean;
+  incompleteReason?: string;
+}
+
+export interface SimViolation {
+  category: string;
+  message: string;
+  trace: TraceStep[];
+}
+
+export interface ScenarioRun {
+  /** Scenario name, with the walker function in brackets when the scenario has walkers. */
+  name: string;
+  scenario: string;
+  walker?: string;
+  status: 'ok' | 'violations' | 'not-applicable' | 'unmodelled' | 'incomplete';
+  reason?: string;
+  /** The refcount at which this tree considers the page free, learned from its own release path. */
+  freeRefcount?: number;
+  stats: RunStats;
+  violations: SimViolation[];
+  notes: string[];
+  /** Tree functions the run reached, with where they are defined. */
+  reached: Record<string, { file: string; line: number }>;
+}
+
+export interface TreeProgram {
+  program: CProgram;
+  refField: string;
+}
+
+/** Reads a tree's core refcount files once; scenarios on the same tree share it. */
+export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Promise<TreeProgram> {
+  const files = [...CORE_FILES, ...(opts.files ?? []).filter((f) => !CORE_FILES.includes(f) && /\.[ch]$/.test(f))];
+  const program = await CProgram.load(src, opts.kconfig, { files });
+  const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
+  const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
+  return { program, refField };
+}
+
+/** Tree functions outside `exclude` that call one of `calls`: the tree's lockless pfn walkers. */
+export async function findWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const c of calls) {
+    for (const hit of await tp.program.callersOf(c)) {
+      if (exclude.some((p) => hit.file.startsWith(p))) continue;
+      if (calls.includes(hit.caller)) continue;
+      found.add(hit.caller);
+    }
+  }
+  return [...found].sort();
+}
+
+interface Built {
+  world: World;
+  init: SimState;
+  notes: string[];
+  reached: Map<string, { file: string; line: number }>;
+}
+
+const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
+
+async function walkerGlue(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
+  const def = await tp.program.resolveFunction(fn);
+  const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => {
+    if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
+    if (/pfn/.test(p.name)) return 'pfn';
+    return '0';
+  });
+  return `${fn}(${args.join(', ')});`;
+}
+
+async function build(
+  tp: TreeProgram,
+  sc: Scenario,
+  actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }>,
+  opts: SimOptions,
+  freeRefcount: number,
+): Promise<Built | { notApplicable: string }> {
+  const program = tp.program;
+  for (const e of sc.requires.enums) {
+    if (program.enumValue(e) === undefined && !/^ZONE_/.test(e)) return { notApplicable: `the tree has no ${e}` };
+  }
+  const compiler = new Compiler(program, opts.kconfig);
+  const freeCallbacks = new Set<string>();
+  for (const field of sc.callbackFields) {
+    for (const init of await program.findInitializers(field)) {
+      if (await program.resolveFunction(init.value)) freeCallbacks.add(init.value);
+    }
+  }
+  for (const f of sc.requires.callbacks) {
+    if (![...freeCallbacks].length) return { notApplicable: `the tree registers no ${f} callback` };
+  }
+  const params = [...sc.pages.map((p) => p.name), 'pfn'];
+  const actors: ActorSpec[] = [];
+  const symmetry: number[][] = [];
+  for (let ai = 0; ai < actorsGlue.length; ai++) {
+    const a = actorsGlue[ai];
+    const name = `__kbot_${a.role}${ai}`;
+    const stmts = await parseStatements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+    await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+    const group: number[] = [];
+    for (let c = 0; c < a.copies; c++) {
+      group.push(actors.length);
+      const holds: Record<string, number> = {};
+      for (const h of a.holds) holds[h] = (holds[h] ?? 0) + 1;
+      actors.push({ role: a.role, entry: name, args: [], allocator: a.allocator, holds });
+    }
+    if (group.length > 1) symmetry.push(group);
+  }
+  for (const cb of freeCallbacks) await compiler.compileRoot(cb);
+
+  // The heap: globals (o0), each page (p_<name>), its pgmap, ops and driver data.
+  const objs: Record<string, Record<string, Value>> = { o0: {} };
+  const pages = sc.pages.map((p) => ({ name: p.name, obj: `p_${p.name}` }));
+  const life: Record<string, 'allocated' | 'free'> = {};
+  const cbList = [...freeCallbacks].sort();
+  for (const p of sc.pages) {
+    const holders = actorsGlue.reduce((n, a) => n + a.holds.filter((h) => h === p.name).length * a.copies, 0);
+    const o: Record<string, Value> = {
+      __pfn: p.pfn,
+      __zone: program.enumValue(p.zone) ?? zoneFallback(p.zone),
+      __online: p.online ? 1 : 0,
+      __flags: [...p.flags].sort().join(','),
+      [tp.refField]: freeRefcount + holders,
+    };
+    if (p.pgmap) {
+      const pg = `pgmap_${p.name}`;
+      const ops = `ops_${p.name}`;
+      const drv = `drv_${p.name}`;
+      o.pgmap = pg;
+      objs[pg] = { type: program.enumValue(p.pgmap.type) ?? -1, ops, data: drv, owner: drv };
+      objs[ops] = {};
+      for (const field of sc.callbackFields) {
+        if (cbList.length) {
+          objs[pg][field] = `fn:${cbList[0]}`;
+          objs[ops][field] = `fn:${cbList[0]}`;
+        }
+      }
+      objs[drv] = {};
+    }
+    objs[`p_${p.name}`] = o;
+    life[p.name] = 'allocated';
+  }
+  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn];
+  for (const a of actors) a.args = locals;
+
+  let flagsMutable = false;
+  for (const fn of compiler.functions.values()) {
+    for (const ins of fn.code) {
+      if (ins.op === 'builtin' && /^(?:__)?(Set|Clear|TestClear|TestSet)Page|^(?:__)?folio_(set|clear|test_set|test_clear)_/.test(String(ins.a))) flagsMutable = true;
+    }
+  }
+  const world: World = {
+    functions: compiler.functions,
+    writtenFields: compiler.writtenFields,
+    derefFields: compiler.derefFields,
+    pages,
+    actors,
+    freeCallbacks,
+    symmetry,
+    flagsMutable,
+  };
+  const notes = compiler.notes.map((n) => n.text);
+  return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: compiler.reached };
+}
+
+function zoneFallback(z: string): number {
+  const t: Record<string, number> = { ZONE_DMA: 0, ZONE_DMA32: 1, ZONE_NORMAL: 2, ZONE_HIGHMEM: 3, ZONE_MOVABLE: 4, ZONE_DEVICE: 5 };
+  return t[z] ?? 2;
+}
+
+/** Runs the owner's release alone and tells whether the page ends free at refcount `f`. */
+function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmodelled?: string } {
+  let s = m.initial();
+  for (let n = 0; n < 10000; n++) {
+    const en = m.enabled(s);
+    if (en.length === 0) break;
+    const r = m.step(s, en[0]);
+    const um = r.violations.find((v) => v.category === 'unmodelled');
+    if (um) return { ok: false, why: um.message, unmodelled: um.message };
+    if (r.violations.length) return { ok: false, why: r.violations[0].message };
+    s = r.state;
+  }
+  const d = m.describe(s);
+  const name = Object.keys(d.refcount)[0];
+  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}` };
+  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}` };
+  return { ok: true, why: '' };
+}
+
+export interface ScenarioInstance {
+  scenario: Scenario;
+  /** The walker function standing in for the walkers role (undefined: no walkers role or the fallback). */
+  walker?: string;
+  name: string;
+}
+
+/** Expands scenarios into instances, one per walker function the tree has (or the fallback glue). */
+export async function instances(tp: TreeProgram, scenarios: Scenario[], opts: SimOptions): Promise<ScenarioInstance[]> {
+  const out: ScenarioInstance[] = [];
+  for (const sc of scenarios) {
+    const wa = sc.actors.find((a) => a.walkers);
+    if (!wa || !wa.walkers) {
+      out.push({ scenario: sc, name: sc.name });
+      continue;
+    }
+    const fns = (await findWalkers(tp, wa.walkers.calls, wa.walkers.exclude)).slice(0, opts.maxWalkerFunctions ?? 12);
+    if (fns.length === 0) out.push({ scenario: sc, name: `${sc.name}[generic]` });
+    for (const fn of fns) out.push({ scenario: sc, walker: fn, name: `${sc.name}[${fn}]` });
+  }
+  return out;
+}
+
+const emptyStats = (): RunStats => ({ states: 0, transitions: 0, ms: 0, complete: true });
+
+export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts: SimOptions): Promise<ScenarioRun> {
+  const sc = inst.scenario;
+  const base: ScenarioRun = {
+    name: inst.name, scenario: sc.name, walker: inst.walker, status: 'ok', stats: emptyStats(), violations: [], notes: [], reached: {},
+  };
+  const pageName = sc.pages[0].name;
+  const actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }> = [];
+  for (const a of sc.actors) {
+    let glue = a.glue ?? '';
+    if (a.walkers) {
+      if (inst.walker) {
+        if (!(await tp.program.resolveFunction(inst.walker))) {
+          return { ...base, status: 'not-applicable', reason: `the tree has no ${inst.walker}()` };
+        }
+        glue = await walkerGlue(tp, inst.walker, pageName);
+      } else glue = a.walkers.fallback ?? '';
+      // Whatever the walker kept, it drops through the tree's own put path.
+      glue += ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
+    }
+    const copies = a.count === 'walkers' ? opts.walkers : a.count;
+    actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
+  }
+
+  // Learn the tree's free refcount from its own release path, alone.
+  const owner = actorsGlue.find((a) => a.holds.length > 0);
+  let freeRefcount: number | undefined;
+  const tried: string[] = [];
+  for (const f of sc.freeRefcounts) {
+    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [pageName], copies: 1 }], opts, f);
+    if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
+    const r = releaseFreesAt(new Machine(b.world, b.init), f);
+    if (r.unmodelled) return { ...base, status: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes: b.notes };
+    if (r.ok) {
+      freeRefcount = f;
+      break;
+    }
+    tried.push(`at ${f}: ${r.why}`);
+  }
+  if (freeRefcount === undefined) {
+    return { ...base, status: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})` };
+  }
+
+  const b = await build(tp, sc, actorsGlue, opts, freeRefcount);
+  if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
+  const m = new Machine(b.world, b.init);
+  const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
+  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason };
+  const reached = Object.fromEntries(b.reached);
+  const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
+  const violations = res.violations
+    .filter((v) => v.category !== 'unmodelled')
+    .map((v) => ({ category: v.category, message: v.message, trace: renderTrace(m, v.steps, actorsGlue) }));
+  let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';
+  if (unmodelled && !violations.length) status = 'unmodelled';
+  return {
+    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached,
+  };
+}
+
+/** Replays a counterexample to show the refcount, page life and free list after each step. */
+function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>): TraceStep[] {
+  const roles: string[] = [];
+  for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) roles.push(a.role);
+  let s = m.initial();
+  const out: TraceStep[] = [];
+  for (const st of steps) {
+    const r = m.step(s, st.actor);
+    s = r.state;
+    const d = m.describe(s);
+    const l = r.label;
+    out.push({
+      cpu: `CPU${st.actor}`, actor: roles[st.actor] ?? 'actor', func: l.func, file: l.file, line: l.line, op: l.op,
+      refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
+    } as TraceStep);
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+// Scenarios are data (YAML in this folder, or given in config): which pages, which actors, which tree
+// functions each actor runs, with a little glue C where needed. A new scenario needs no code.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const PageSchema = z.object({
+  name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
+  pfn: z.number().int().nonnegative().default(0x1000),
+  zone: z.string().default('ZONE_NORMAL'),
+  /** Whether pfn_to_online_page() finds it (device memory is never online). */
+  online: z.boolean().default(true),
+  flags: z.array(z.string()).default([]),
+  /** ZONE_DEVICE pages: the pgmap type, an enum constant the tree must define. */
+  pgmap: z.object({ type: z.string() }).optional(),
+});
+
+const ActorSchema = z.object({
+  role: z.string(),
+  /** Glue C run by this actor; the scenario's pages are in scope by name, and `pfn` is the first page's pfn. */
+  glue: z.string().optional(),
+  /** Stand for the tree's lockless pfn walkers: one scenario per caller of these speculative-get functions. */
+  walkers: z
+    .object({
+      calls: z.array(z.string()),
+      /** Glue when the tree has no such caller outside these path prefixes. */
+      fallback: z.string().optional(),
+      exclude: z.array(z.string()).default(['include/']),
+    })
+    .optional(),
+  /** The allocator may take references on a free page: that is how a page is handed out. */
+  allocator: z.boolean().default(false),
+  /** Pages this actor holds one reference on when the scenario starts (the owner's). */
+  holds: z.array(z.string()).default([]),
+  /** Copies of this actor (symmetric); "walkers" means the --walkers option. */
+  count: z.union([z.number().int().positive(), z.literal('walkers')]).default(1),
+});
+
+export const ScenarioSchema = z.object({
+  name: z.string(),
+  intent: z.string(),
+  /** Enum constants and callback fields the tree must have for the scenario to apply. */
+  requires: z
+    .object({
+      enums: z.array(z.string()).default([]),
+      callbacks: z.array(z.string()).default([]),
+    })
+    .default({ enums: [], callbacks: [] }),
+  pages: z.array(PageSchema).min(1),
+  /** Fields through which the tree registers the pages' free callback (pgmap->page_free, ops->folio_free). */
+  callbackFields: z.array(z.string()).default(['page_free', 'folio_free']),
+  /** Refcount values the page may have while free; the tree's own put path decides which one (probe). */
+  freeRefcounts: z.array(z.number().int()).default([0, 1]),
+  /** The glue that drops the owner's last reference; used to probe the tree's free refcount. */
+  release: z.string().default('put_page(page);'),
+  actors: z.array(ActorSchema).min(1),
+  expect: z.enum(['ok', 'violation']).default('ok'),
+});
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioActor = z.infer<typeof ActorSchema>;
+export type ScenarioPage = z.infer<typeof PageSchema>;
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+/** Parses one scenario from YAML text; errors name the field. */
+export function parseScenario(text: string, origin = 'scenario'): Scenario {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw new ScenarioError(`${origin}: not YAML: ${(e as Error).message}`);
+  }
+  const r = ScenarioSchema.safeParse(data);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ScenarioError(`${origin}: ${i.path.join('.') || '(top)'}: ${i.message}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,67 @@
+// The simulator's entry point: every scenario, on the tree before and after a series, judged.
+import { instances, loadTreeProgram, runInstance, type ScenarioRun, type SimOptions, type SourceProvider } from './run-scenario.ts';
+import { judge, type Judgement } from './judge.ts';
+import type { Scenario } from './scenarios/scenario.ts';
+
+/** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
+export const REFCOUNT_VOCABULARY =
+  /\b(_refcount|_count|page_ref_\w+|folio_ref_\w+|get_page\w*|put_page\w*|folio_get|folio_put\w*|folio_try_get\w*|try_get_page|page_count|folio_ref_count|set_page_count|init_page_count|page_free|folio_free|pgmap|dev_pagemap\w*|ZONE_DEVICE|MEMORY_DEVICE_\w+|devmap\w*|free_zone_device_\w+|put_devmap_managed_\w+|is_device_private_page|is_zone_device_page|__put_page|__folio_put|page_ref_freeze|page_ref_unfreeze|zone_device_\w+)\b/;
+
+export interface SimulateInput {
+  before: SourceProvider;
+  after: SourceProvider;
+  scenarios: Scenario[];
+  options: SimOptions;
+  /** Lines the series adds or removes (without the +/-), to decide whether there is anything to check. */
+  changedLines?: string[];
+  /** Files the series touches. */
+  touched?: string[];
+  /** Only the scenario (or instance) with this name. */
+  only?: string;
+}
+
+export interface SimulateResult {
+  /** Set when the series touches no refcount code: the simulator did not run. */
+  nothingToCheck?: string;
+  judgements: Judgement[];
+  ms: number;
+}
+
+export function touchesRefcounts(lines: string[]): boolean {
+  return lines.some((l) => REFCOUNT_VOCABULARY.test(l));
+}
+
+export async function simulate(input: SimulateInput): Promise<SimulateResult> {
+  const t0 = performance.now();
+  if (input.changedLines && !touchesRefcounts(input.changedLines)) {
+    return {
+      nothingToCheck: 'the series changes no page refcount or page life code',
+      judgements: [],
+      ms: performance.now() - t0,
+    };
+  }
+  const opts: SimOptions = { ...input.options, files: input.touched };
+  const [tb, ta] = await Promise.all([loadTreeProgram(input.before, opts), loadTreeProgram(input.after, opts)]);
+  // Instances come from the tree after the series (its walkers); the same ones run on the tree before.
+  let insts = await instances(ta, input.scenarios, opts);
+  if (input.only) insts = insts.filter((i) => i.name === input.only || i.scenario.name === input.only);
+  const judgements: Judgement[] = [];
+  for (const inst of insts) {
+    const after = await runInstance(ta, inst, opts);
+    let before: ScenarioRun;
+    if (after.status === 'not-applicable') before = { ...after, reason: 'not run' };
+    else before = await runInstance(tb, inst, opts);
+    judgements.push(judge(before, after));
+  }
+  return { judgements, ms: performance.now() - t0 };
+}
+
+/** The same, on one tree only (`kbot sim`): no differential. */
+export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string): Promise<ScenarioRun[]> {
+  const tp = await loadTreeProgram(tree, options);
+  let insts = await instances(tp, scenarios, options);
+  if (only) insts = insts.filter((i) => i.name === only || i.scenario.name === only);
+  const out: ScenarioRun[] = [];
+  for (const inst of insts) out.push(await runInstance(tp, inst, options));
+  return out;
+}
