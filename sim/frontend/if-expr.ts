@@ -66,6 +66,8 @@ export function parseCNumber(text: string): number {
     if (body.startsWith('\\') && body.length === 2 && body[1] in esc) return esc[body[1]];
     return NaN;
   }
+  // tree-sitter-c folds a leading minus into the literal ("-1").
+  if (/^-\s*[0-9]/.test(text)) return -parseCNumber(text.replace(/^-\s*/, ''));
   const s = text.replace(/[uUlL]+$/, '');
   if (/^0[xX][0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
   if (/^0[bB][01]+$/.test(s)) return parseInt(s.slice(2), 2);
