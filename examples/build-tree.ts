@@ -26,7 +26,7 @@ export const EXAMPLE_IDENT = {
  * Environment for git that ignores the user's and system's config (hooks, signing, default branch, autocrlf) so that
  * builds are identical everywhere.
  */
-export function gitEnv(date = EXAMPLE_IDENT.date, ident = EXAMPLE_IDENT): NodeJS.ProcessEnv {
+export function gitEnv(date: string = EXAMPLE_IDENT.date, ident: { name: string; email: string } = EXAMPLE_IDENT): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GIT_CONFIG_GLOBAL: '/dev/null',
