@@ -91,6 +91,9 @@ test('a clean series applies in a throwaway worktree; the tracked tree is untouc
     'Fixture Author|kbot|mm: add page_refs()\nFixture Author|kbot|mm/swap: free pages directly in put_page()\n',
   );
 
+  // A commit message line starting with "From " survives the trip through an mbox.
+  assert.match(git(fx.repo, 'log', '-1', '--format=%B', result.head!), /^From now on pages skip the LRU\.$/m);
+
   assert.deepEqual(snapshot(fx, workDir), before);
   assert.deepEqual(readdirSync(workDir), [], 'the worktree is removed');
 });

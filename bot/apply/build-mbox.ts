@@ -12,11 +12,10 @@ export function mailText(message: Message): string {
 }
 
 export function buildMbox(message: Message): string {
-  const date = message.date ? new Date(message.date) : null;
   const head = [
     'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
     `From: ${formatAddress(message.from.name, message.from.address)}`,
-    `Date: ${date && !Number.isNaN(date.getTime()) ? date.toUTCString() : 'Thu, 1 Jan 1970 00:00:00 +0000'}`,
+    `Date: ${authorDate(message)}`,
     `Subject: ${encodeWord(oneLine(message.subject))}`,
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=UTF-8',
@@ -25,6 +24,15 @@ export function buildMbox(message: Message): string {
   let body = mailText(message).replace(/^(>*From )/gm, '>$1');
   if (!body.endsWith('\n')) body += '\n';
   return `${head.join('\n')}\n\n${body}`;
+}
+
+/** The mail's own Date header keeps the author's time zone; the parsed date is the fallback. */
+function authorDate(message: Message): string {
+  const raw = message.headers.find(([k]) => k.toLowerCase() === 'date')?.[1];
+  if (raw && !Number.isNaN(Date.parse(oneLine(raw)))) return oneLine(raw);
+  const date = message.date ? new Date(message.date) : null;
+  // Without any date, a fixed one: the same mail then always makes the same commit.
+  return date && !Number.isNaN(date.getTime()) ? date.toUTCString() : 'Thu, 1 Jan 1970 00:00:00 +0000';
 }
 
 function oneLine(s: string): string {
