@@ -5,6 +5,7 @@ import type { RawMessage, Rejected } from '../types.ts';
 import { tooLarge } from './limits.ts';
 
 const FROM_LINE = Buffer.from('From ');
+const SEPARATOR = Buffer.from('\nFrom ');
 const HEAD_BYTES = 64 * 1024;
 
 export interface SplitResult {
@@ -28,12 +29,13 @@ export async function splitMbox(
   let inMessage = false;
   let head = Buffer.alloc(0);
   let skippingFromLine = false;
-  let atLineStart = true;
   let carry = Buffer.alloc(0);
   let count = 0;
 
   const finish = () => {
     if (!inMessage) return;
+    inMessage = false;
+    if (size === 0) return; // a "From " line with nothing after it
     count++;
     const source = `${sourceName}#${count}`;
     if (oversized) out.rejected.push(tooLarge(source, size, maxMessageBytes, head));
@@ -54,37 +56,55 @@ export async function splitMbox(
     } else parts.push(segment);
   };
 
-  for await (const chunk of chunks) {
-    const buf = carry.length > 0 ? Buffer.concat([carry, Buffer.from(chunk)]) : Buffer.from(chunk);
-    carry = Buffer.alloc(0);
+  let started = false;
+  // Separators are found with indexOf("\nFrom ") over whole chunks, not line by line: a 9 MB message of short
+  // lines would otherwise cost millions of tiny copies. The last bytes of a chunk wait in `carry` in case a
+  // separator straddles two chunks.
+  const consume = (buf: Buffer, final: boolean) => {
     let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(0x0a, pos);
-      if (atLineStart) {
-        // Need five bytes to tell a "From " separator from a body line.
-        if (nl < 0 && buf.length - pos < FROM_LINE.length) {
-          carry = buf.subarray(pos);
-          break;
-        }
-        if (buf.subarray(pos, pos + FROM_LINE.length).equals(FROM_LINE)) {
-          finish();
-          inMessage = true;
-          skippingFromLine = true;
-        } else if (!inMessage) {
-          // Text before the first "From " line: not an mbox message; treat as one anyway so nothing is lost.
-          inMessage = true;
-        }
+    for (;;) {
+      if (skippingFromLine) {
+        const nl = buf.indexOf(0x0a, pos);
+        if (nl < 0) return;
+        skippingFromLine = false;
+        pos = nl + 1;
       }
-      const end = nl < 0 ? buf.length : nl + 1;
-      append(buf.subarray(pos, end));
-      if (nl >= 0) skippingFromLine = false;
-      atLineStart = nl >= 0;
-      pos = end;
+      const sep = buf.indexOf(SEPARATOR, pos);
+      if (sep < 0) {
+        const keep = final ? buf.length : Math.max(pos, buf.length - (SEPARATOR.length - 1));
+        append(buf.subarray(pos, keep));
+        carry = Buffer.from(buf.subarray(keep));
+        return;
+      }
+      append(buf.subarray(pos, sep + 1));
+      finish();
+      inMessage = true;
+      skippingFromLine = true;
+      pos = sep + 1;
     }
+  };
+
+  for await (const chunk of chunks) {
+    const piece = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    const buf = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
+    carry = Buffer.alloc(0);
+    if (!started) {
+      if (buf.length < FROM_LINE.length) {
+        carry = Buffer.from(buf);
+        continue;
+      }
+      started = true;
+      // Text before any "From " line is kept as a message too, so a bare RFC 5322 message is not lost.
+      inMessage = true;
+      skippingFromLine = buf.subarray(0, FROM_LINE.length).equals(FROM_LINE);
+    }
+    consume(buf, false);
   }
   if (carry.length > 0) {
-    if (!inMessage) inMessage = true;
-    append(carry);
+    inMessage = true;
+    const rest = carry;
+    carry = Buffer.alloc(0);
+    consume(rest, true);
   }
   finish();
   return out;

@@ -36,21 +36,34 @@ export async function readPublicInbox(
     const git = simpleGit({ baseDir: repo });
     const hasCommits = (await git.raw(['rev-list', '--all', '--max-count=1'])).trim() !== '';
     if (!hasCommits) continue;
-    const log = await git.raw(['log', '--reverse', '--format=%H %cI', 'HEAD']);
+    // One log for all commits with the blob each one wrote to "m"; a commit that deletes "m" (a spam purge) adds
+    // nothing. Sizes come from one batch-check so a huge blob is refused before it is read.
+    const log = await git.raw(['log', '--reverse', '--root', '--no-abbrev', '--raw', '--format=%H %cI', 'HEAD', '--', 'm']);
+    const entries: Array<{ sha: string; date: string; blob: string }> = [];
+    let current: { sha: string; date: string } | null = null;
     for (const line of log.split('\n')) {
-      if (!line.trim()) continue;
-      const [sha, date] = line.split(' ');
+      const commit = /^([0-9a-f]{40,64}) (\S+)$/.exec(line);
+      if (commit) {
+        current = { sha: commit[1], date: commit[2] };
+        continue;
+      }
+      const raw = /^:\d+ \d+ [0-9a-f]+ ([0-9a-f]+) [AM]\tm$/.exec(line);
+      if (raw && current) entries.push({ ...current, blob: raw[1] });
+    }
+    const sizes = new Map<string, number>();
+    const check = await git.raw(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)', '--batch-all-objects']);
+    for (const line of check.split('\n')) {
+      const [name, type, size] = line.split(' ');
+      if (type === 'blob') sizes.set(name, Number(size));
+    }
+    for (const { sha, date, blob } of entries) {
       const source = `public-inbox:${repo}@${sha}`;
-      // "100644 blob <id>   <size>\tm"; a commit without "m" removed a message (spam purge) and adds none.
-      const entry = (await git.raw(['ls-tree', '-l', sha, '--', 'm'])).trim();
-      const m = /^\d+ blob ([0-9a-f]+)\s+(\d+)\tm$/.exec(entry);
-      if (!m) continue;
-      const size = Number(m[2]);
+      const size = sizes.get(blob) ?? 0;
       if (size > maxMessageBytes) {
         rejected.push(tooLarge(source, size, maxMessageBytes));
         continue;
       }
-      const raw: Buffer = await git.binaryCatFile(['blob', m[1]]);
+      const raw: Buffer = await git.binaryCatFile(['blob', blob]);
       messages.push({ raw, source, receivedAt: date });
     }
   }
