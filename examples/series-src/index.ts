@@ -3,5 +3,7 @@
 import type { SeriesSource } from '../series-source.ts';
 import { hmmDevprivFreeAt1 } from './hmm-devpriv-free-at-1.ts';
 import { hmmDevprivFreeAt0 } from './hmm-devpriv-free-at-0.ts';
+import { noRefcount } from './no-refcount.ts';
+import { doesNotApply } from './does-not-apply.ts';
 
-export const allSeries: SeriesSource[] = [hmmDevprivFreeAt1, hmmDevprivFreeAt0];
+export const allSeries: SeriesSource[] = [hmmDevprivFreeAt1, hmmDevprivFreeAt0, noRefcount, doesNotApply];
