@@ -357,7 +357,7 @@ class Converter {
 
   stmt(n: Node): Stmt {
     const loc = this.loc(n);
-    if (n.type === 'ERROR') return this.unmodelledS(n, 'parse error');
+    if (n.type === 'ERROR') return this.unmodelledS(n, /^goto\s*\*/.test(n.text) ? 'computed goto' : 'parse error');
     if (STMT_LEAVES.has(n.type) && n.hasError) {
       if (n.type === 'goto_statement') return this.unmodelledS(n, 'computed goto');
       return this.unmodelledS(n, n.type === 'expression_statement' && /^\s*[A-Za-z_]\w*\s*\(/.test(n.text) ? ITERATOR_WHY : 'parse error');
@@ -571,6 +571,8 @@ class Converter {
         const op = n.childForFieldName('operator')?.text;
         const arg = n.childForFieldName('argument');
         if (!arg || !op || !['!', '-', '+', '~', '*', '&'].includes(op)) return this.unmodelledE(n, `unary operator ${op ?? '?'}`);
+        // `&&label` (GNU label address) reads as & applied to &label.
+        if (op === '&' && arg.type === 'pointer_expression' && arg.childForFieldName('operator')?.text === '&') return this.unmodelledE(n, 'label address (&&label)');
         return { k: 'unary', op: op as '!', arg: this.expr(arg), loc };
       }
       case 'update_expression': {

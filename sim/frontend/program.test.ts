@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CProgram, walkStmt } from './program.ts';
+import { fixtureTree, memorySource } from './fixtures/memory-source.ts';
+import type { Expr, Stmt } from './ast.ts';
+
+const V4_FILES = ['include/linux/mmdebug.h', 'include/linux/page_ref.h', 'include/linux/memremap.h', 'include/linux/mm.h'];
+const V6_FILES = ['include/linux/page_ref.h', 'include/linux/page-flags.h', 'include/linux/memremap.h', 'include/linux/mm.h'];
+
+const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+function calls(s: Stmt): string[] {
+  const out: string[] = [];
+  walkStmt(s, () => {}, (e) => { if (e.k === 'call' && e.callee.k === 'id') out.push(e.callee.name); });
+  return out;
+}
+
+test('v4 tree: functions found with exact lines, the tracepoint guard follows kconfig', async () => {
+  const tree = fixtureTree('v4');
+  const src = memorySource(tree);
+  const p = await CProgram.load(src, { CONFIG_DEV_PAGEMAP_OPS: 'y' }, { files: V4_FILES });
+  const pageRef = tree.get('include/linux/page_ref.h')!;
+  const dec = p.getFunction('page_ref_dec_and_test')!;
+  assert.equal(dec.file, 'include/linux/page_ref.h');
+  assert.equal(dec.line, lineOf(pageRef, 'static inline int page_ref_dec_and_test'));
+  assert.equal(dec.endLine, dec.line + 7);
+  assert.deepEqual(dec.params, [{ name: 'page', type: 'struct page *' }]);
+  assert.equal(dec.returnType, 'int');
+  assert.ok(dec.isStatic && dec.isInline);
+  // Without CONFIG_DEBUG_PAGE_REF the guard is the `false` variant and the hook is an empty inline.
+  assert.equal(p.macro('page_ref_tracepoint_active')?.body, 'false');
+  assert.equal(p.getFunction('__page_ref_mod_and_test')?.line, lineOf(pageRef, 'static inline void __page_ref_mod_and_test'));
+  const guard = await p.expandMacroCall('page_ref_tracepoint_active', [{ k: 'id', name: '__tracepoint_page_ref_mod_and_test', loc: { file: 'x', line: 1 } }], { file: dec.file, line: dec.line + 4 });
+  assert.deepEqual(guard, { k: 'num', v: 0, loc: { file: dec.file, line: dec.line + 4 } });
+
+  const debug = await CProgram.load(memorySource(tree), { CONFIG_DEBUG_PAGE_REF: 'y', CONFIG_TRACEPOINTS: 'y' }, { files: V4_FILES });
+  assert.match(debug.macro('page_ref_tracepoint_active')!.body, /static_key_false/);
+  assert.equal(debug.getFunction('__page_ref_mod_and_test'), undefined, 'only declared (extern) with the tracepoint on');
+
+  // The #if IS_ENABLED(CONFIG_DEV_PAGEMAP_OPS) block inside put_page.
+  const mm = tree.get('include/linux/mm.h')!;
+  const putOn = p.getFunction('put_page')!;
+  assert.ok(calls(putOn.body).includes('put_zone_device_private_page'));
+  const off = await CProgram.load(memorySource(tree), {}, { files: V4_FILES });
+  const putOff = off.getFunction('put_page')!;
+  assert.ok(!calls(putOff.body).includes('put_zone_device_private_page'));
+  assert.equal(putOff.line, lineOf(mm, 'static inline void put_page'));
+  const ifStmt = putOff.body.k === 'block' ? putOff.body.body.find((s) => s.k === 'if') : undefined;
+  assert.equal(ifStmt?.loc.line, lineOf(mm, 'if (put_page_testzero(page))'));
+
+  // Enums with implicit and explicit values.
+  assert.equal(p.enumValue('MEMORY_DEVICE_HOST'), 0);
+  assert.equal(p.enumValue('MEMORY_DEVICE_PUBLIC'), 2);
+  // CONFIG_ZONE_DEVICE off: the stub variant after #else.
+  const memremap = tree.get('include/linux/memremap.h')!;
+  const stub = p.getFunction('is_device_private_page')!;
+  assert.equal(stub.line, memremap.split('\n').findIndex((l, i) => i > lineOf(memremap, '#else') - 1 && l.includes('is_device_private_page')) + 1);
+  assert.deepEqual(stub.body.k === 'block' ? stub.body.body.map((s) => s.k === 'return' ? s.e : s) : [], [{ k: 'num', v: 0, loc: { file: 'include/linux/memremap.h', line: stub.line + 2 } }]);
+  const zd = await CProgram.load(memorySource(tree), { CONFIG_ZONE_DEVICE: 'y' }, { files: V4_FILES });
+  assert.equal(zd.getFunction('is_device_private_page')?.line, lineOf(memremap, 'static inline bool is_device_private_page'));
+});
+
+test('v4 tree: VM_BUG_ON_PAGE expands by kconfig; likely() has a fallback', async () => {
+  const tree = fixtureTree('v4');
+  const loc = { file: 'include/linux/mm.h', line: 7 };
+  const args: Expr[] = [
+    { k: 'binary', op: '==', left: { k: 'call', callee: { k: 'id', name: 'page_ref_count', loc }, args: [{ k: 'id', name: 'page', loc }], loc }, right: { k: 'num', v: 0, loc }, loc },
+    { k: 'id', name: 'page', loc },
+  ];
+  const dbg = await CProgram.load(memorySource(tree), { CONFIG_DEBUG_VM: 'y' }, { files: V4_FILES });
+  const e = await dbg.expandMacroCall('VM_BUG_ON_PAGE', args, loc);
+  assert.equal(e?.k, 'stmtexpr');
+  const body = e!.k === 'stmtexpr' ? e!.body : [];
+  assert.equal(body[0].k, 'do');
+  const names = calls({ k: 'block', body, loc });
+  assert.deepEqual(names.filter((n) => n !== '__stringify'), ['unlikely', 'page_ref_count', 'dump_page', 'BUG']);
+  assert.ok(body.every((s) => s.loc.line === 7), 'the expansion sits on the call line');
+  // the condition argument was substituted as an AST, keeping its own shape
+  walkStmt(body[0], () => {}, (x) => { if (x.k === 'call' && x.callee.k === 'id' && x.callee.name === 'unlikely') assert.deepEqual(x.args[0], args[0]); });
+
+  const prod = await CProgram.load(memorySource(tree), {}, { files: V4_FILES });
+  const e2 = await prod.expandMacroCall('VM_BUG_ON_PAGE', args, loc);
+  assert.equal(e2?.k, 'call');
+  assert.equal(e2?.k === 'call' && e2.callee.k === 'id' ? e2.callee.name : '', 'BUILD_BUG_ON_INVALID');
+
+  const likely = await prod.expandMacroCall('likely', [{ k: 'id', name: 'x', loc }], loc);
+  assert.deepEqual(likely, { k: 'id', name: 'x', loc });
+  assert.equal(await prod.expandMacroCall('not_a_macro', [], loc), null);
+});
+
+test('resolveFunction finds a definition lazily by grep, and memoizes misses', async () => {
+  const src = memorySource(fixtureTree('v4'));
+  const p = await CProgram.load(src, {}, { files: V4_FILES });
+  assert.equal(p.getFunction('__put_page'), undefined);
+  const f = await p.resolveFunction('__put_page');
+  assert.equal(f?.file, 'mm/swap.c');
+  assert.equal(f?.line, lineOf(src.files.get('mm/swap.c')!, 'void __put_page('));
+  assert.equal(p.getFunction('__put_single_page')?.file, 'mm/swap.c', 'the whole file was loaded');
+  assert.ok(p.files.includes('mm/swap.c'));
+  // A definition whose name starts the line, after a return-type line.
+  const walk = await p.resolveFunction('isolate_walk');
+  assert.equal(walk?.returnType, 'unsigned long');
+  assert.equal(walk?.line, 2);
+  const reads = src.reads.length;
+  assert.equal(await p.resolveFunction('no_such_function'), null);
+  assert.equal(await p.resolveFunction('no_such_function'), null);
+  assert.equal(src.reads.length, reads, 'a miss does not read files');
+});
+
+test('findInitializers: designated initializer (v6 test_hmm) and assignment (v4 hmm.c)', async () => {
+  const v6 = await CProgram.load(memorySource(fixtureTree('v6')), {}, { files: V6_FILES });
+  const inits = await v6.findInitializers('page_free');
+  assert.deepEqual(inits, [{
+    field: 'page_free', value: 'dmirror_devmem_free', variable: 'dmirror_devmem_ops',
+    structType: 'const struct dev_pagemap_ops', file: 'lib/test_hmm.c',
+    line: lineOf(fixtureTree('v6').get('lib/test_hmm.c')!, '.page_free'),
+  }]);
+  const v4 = await CProgram.load(memorySource(fixtureTree('v4')), {}, { files: V4_FILES });
+  const a = await v4.findInitializers('page_free');
+  assert.equal(a.length, 1);
+  assert.equal(a[0].value, 'hmm_devmem_free');
+  assert.equal(a[0].variable, 'devmem->pagemap');
+  assert.equal(a[0].structType, 'struct hmm_devmem *');
+  assert.equal(a[0].file, 'mm/hmm.c');
+  assert.equal(a[0].line, lineOf(fixtureTree('v4').get('mm/hmm.c')!, 'pagemap.page_free ='));
+  // the callback itself is then resolvable
+  assert.equal((await v4.resolveFunction(a[0].value))?.params.length, 2);
+});
+
+test('callersOf(get_page_unless_zero) finds the lockless walkers', async () => {
+  const v4 = await CProgram.load(memorySource(fixtureTree('v4')), {}, { files: V4_FILES });
+  const c = await v4.callersOf('get_page_unless_zero');
+  assert.deepEqual(c, [{ caller: 'isolate_walk', file: 'mm/compaction.c', line: 8 }]);
+  const v6 = await CProgram.load(memorySource(fixtureTree('v6')), {}, { files: V6_FILES });
+  const f = await v6.callersOf('folio_ref_add_unless');
+  assert.deepEqual(f.map((x) => x.caller), ['folio_try_get']);
+});
+
+test('v6 tree: folio wrappers, _Generic page_folio, flag accessors generated by macros, enums with config holes', async () => {
+  const tree = fixtureTree('v6');
+  const p = await CProgram.load(memorySource(tree), {}, { files: V6_FILES });
+  const flags = tree.get('include/linux/page-flags.h')!;
+  assert.equal(p.enumValue('PG_reserved'), 3, 'PG_hwpoison is compiled out');
+  assert.equal(p.enumValue('PG_readahead'), 3);
+  assert.equal(p.enumValue('PG_young'), 4);
+  const withMf = await CProgram.load(memorySource(tree), { CONFIG_MEMORY_FAILURE: 'y' }, { files: V6_FILES });
+  assert.equal(withMf.enumValue('PG_reserved'), 4);
+
+  const locked = p.getFunction('PageLocked')!;
+  assert.equal(locked.line, lineOf(flags, 'PAGEFLAG(Locked'));
+  assert.equal(locked.returnType, 'int');
+  const reserved = p.getFunction('SetPageReserved')!;
+  assert.ok(calls(reserved.body).includes('compound_head'), 'PF_HEAD policy expanded');
+  assert.equal(p.getFunction('PageHead')?.line, lineOf(flags, 'TESTPAGEFLAG(Head'));
+  assert.equal(p.getFunction('folio_test_locked')?.params[0].type, 'const struct folio *');
+  assert.equal(p.getFunction('PageCompound')?.line, lineOf(flags, 'int PageCompound'), 'parsing resumes after the generators');
+
+  assert.equal(p.getFunction('folio_try_get')?.file, 'include/linux/page_ref.h');
+  const put = p.getFunction('put_page')!;
+  const decl = put.body.k === 'block' ? put.body.body[0] : undefined;
+  assert.equal(decl?.k, 'decl');
+  const init = decl?.k === 'decl' ? decl.init! : undefined;
+  const folio = await p.expandMacroCall('page_folio', init?.k === 'call' ? init.args : [], init!.loc);
+  assert.equal(folio?.k, 'cast');
+  assert.equal(folio?.k === 'cast' ? folio.type : '', 'struct folio *');
+  assert.ok(p.notes.some((n) => n.text.includes('_Generic taken as its "struct page *" association')));
+
+  const mem = await p.resolveFunction('free_zone_device_folio');
+  const sw = mem!.body.k === 'block' ? mem!.body.body.find((s) => s.k === 'switch') : undefined;
+  assert.equal(sw?.k, 'switch');
+  if (sw?.k === 'switch') {
+    assert.deepEqual(sw.cases.map((c) => c.values.map((v) => (v.k === 'id' ? v.name : '?'))), [['MEMORY_DEVICE_PRIVATE'], ['MEMORY_DEVICE_COHERENT'], ['MEMORY_DEVICE_GENERIC'], []]);
+    assert.equal(sw.cases[0].body.length, 0, 'case PRIVATE falls through to COHERENT');
+  }
+  // IS_ENABLED() in C code is folded by kconfig.
+  const priv = p.getFunction('is_device_private_page')!;
+  const ret = priv.body.k === 'block' ? priv.body.body[0] : undefined;
+  const left = ret?.k === 'return' && ret.e?.k === 'binary' && ret.e.left.k === 'binary' ? ret.e.left.left : undefined;
+  assert.deepEqual(left, { k: 'num', v: 0, loc: { file: 'include/linux/memremap.h', line: lineOf(tree.get('include/linux/memremap.h')!, 'IS_ENABLED(CONFIG_DEVICE_PRIVATE)') } });
+  assert.equal(p.constantValue('PGMAP_ALTMAP_VALID'), 1);
+});
+
+test('constructs it cannot model become unmodelled nodes and notes, not exceptions', async () => {
+  const tree = fixtureTree('v6');
+  const odd = tree.get('drivers/gpu/odd.c')!;
+  const p = await CProgram.load(memorySource(tree), {}, { files: ['drivers/gpu/odd.c', 'include/linux/does-not-exist.h'] });
+  const unmodelled: Array<{ why: string; line: number }> = [];
+  for (const name of ['odd_flags', 'odd_dispatch', 'odd_walk']) {
+    const f = p.getFunction(name);
+    assert.ok(f, name);
+    walkStmt(f!.body, (s) => { if (s.k === 'unmodelled') unmodelled.push({ why: s.why, line: s.loc.line }); }, (e) => { if (e.k === 'unmodelled') unmodelled.push({ why: e.why, line: e.loc.line }); });
+  }
+  assert.deepEqual(unmodelled.map((u) => u.line), [lineOf(odd, 'asm volatile'), lineOf(odd, '&&do_get'), lineOf(odd, '&&do_put'), lineOf(odd, 'goto *table'), lineOf(odd, 'list_for_each_entry')]);
+  assert.equal(unmodelled[0].why, 'inline asm');
+  assert.equal(unmodelled[1].why, 'label address (&&label)');
+  assert.equal(unmodelled[3].why, 'computed goto');
+  assert.ok(p.notes.some((n) => n.kind === 'unmodelled' && n.text === `unmodelled: odd_flags at drivers/gpu/odd.c:${lineOf(odd, 'asm volatile')} (inline asm)`));
+  assert.ok(p.notes.some((n) => n.text === 'missing file skipped: include/linux/does-not-exist.h'));
+  // The iterator's body does not leak out as code that runs once.
+  const walk = p.getFunction('odd_walk')!;
+  assert.ok(!calls(walk.body).includes('get_page_unless_zero'));
+  // Token pasting in an expression macro is reported, not guessed.
+  const paste = await CProgram.load(memorySource(new Map([['a.h', '#define GLUE(a, b) a##b\n']])), {}, { files: ['a.h'] });
+  const g = await paste.expandMacroCall('GLUE', [{ k: 'id', name: 'x', loc: { file: 'a.h', line: 1 } }, { k: 'id', name: 'y', loc: { file: 'a.h', line: 1 } }], { file: 'b.c', line: 3 });
+  assert.equal(g?.k, 'unmodelled');
+  assert.match(g?.k === 'unmodelled' ? g.why : '', /pastes tokens/);
+});
