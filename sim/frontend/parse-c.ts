@@ -148,6 +148,7 @@ export function normalizeType(t: string): string {
     .replace(/\s*,\s*/g, ', ')
     .replace(/\s*\[\s*/g, ' [')
     .replace(/\s*\]/g, ']')
+    .replace(/\*\s+\[/g, '*[')
     .trim();
 }
 
@@ -373,6 +374,14 @@ class Converter {
           // `list_for_each_entry(...) { ... }`: the loop body belongs to the unmodelled iterator, not to the block.
           if (last?.k === 'unmodelled' && last.why === ITERATOR_WHY && kids[i + 1] && /^(compound|expression|if)_statement$/.test(kids[i + 1].type)) {
             last.text = `${last.text} ${kids[i + 1].text}`;
+            i++;
+          }
+          // `goto *table[op];` parses as an ERROR `goto` and an expression statement `*table[op];`.
+          if (last?.k === 'unmodelled' && last.text.trim() === 'goto' && kids[i + 1]) {
+            last.text = `goto ${kids[i + 1].text}`;
+            last.why = 'computed goto';
+            this.notes.pop();
+            this.note(last.loc, last.why);
             i++;
           }
           body.push(...list);
