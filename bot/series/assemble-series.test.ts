@@ -110,7 +110,7 @@ test('a lone [PATCH] is a series of one, even when sent in reply to another', as
   const a = await mail({ subject: '[PATCH] mm: one', id: 'l1@x' });
   const b = await mail({ subject: '[PATCH] mm: follow-up fix', id: 'l2@x', inReplyTo: 'l1@x' });
   const { series, notes } = assembleSeries([a, b]);
-  assert.deepEqual(series.map((s) => [s.id, s.total, s.missing]), [['<l1@x>', 1, []], ['<l2@x>', 1, []]]);
+  assert.deepEqual(series.map((s) => [s.id, s.total, s.missing, s.problems]), [['<l1@x>', 1, [], []], ['<l2@x>', 1, [], []]]);
   assert.deepEqual(notes, []);
 });
 
@@ -138,4 +138,19 @@ test('a part from another sender is reported in problems', async () => {
   const { series } = assembleSeries([c, p1, p2]);
   assert.equal(series.length, 1);
   assert.deepEqual(series[0].problems, ['patch 2/2 is from eve@example.net, the series from jane.doe@example.org']);
+});
+
+test('two series whose cover letters were not received are kept apart by their parent id', async () => {
+  const a1 = await mail({ subject: '[PATCH 1/2] mm: series A first', id: 'a1@x', inReplyTo: 'coverA@x' });
+  const b1 = await mail({ subject: '[PATCH 1/2] mm: series B first', id: 'b1@x', inReplyTo: 'coverB@x' });
+  const a2 = await mail({ subject: '[PATCH 2/2] mm: series A second', id: 'a2@x', inReplyTo: 'coverA@x' });
+  const b2 = await mail({ subject: '[PATCH 2/2] mm: series B second', id: 'b2@x', inReplyTo: 'coverB@x' });
+  const { series } = assembleSeries([a1, b1, a2, b2]);
+  assert.deepEqual(
+    series.map((s) => [s.title, s.patches.map((p) => p?.messageId), s.problems]),
+    [
+      ['mm: series A first', ['<a1@x>', '<a2@x>'], ['no cover letter; the patches reply to <coverA@x>, which is not in the input']],
+      ['mm: series B first', ['<b1@x>', '<b2@x>'], ['no cover letter; the patches reply to <coverB@x>, which is not in the input']],
+    ],
+  );
 });

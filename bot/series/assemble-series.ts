@@ -86,11 +86,15 @@ export function assembleSeries(messages: Message[]): Assembly {
       all.splice(all.indexOf(g), 1);
     }
   }
-  // Parts sent without threading: b4 falls back to (version, total, sender).
+  // Parts whose cover letter was not received still share its Message-ID as their parent: group by that first,
+  // then, for parts sent without threading, fall back to (version, total, sender) as b4 does.
   for (const m of loose) {
     const key = { version: m.parsedSubject.version, total: m.parsedSubject.total, sender: m.from.address };
     const fits = all.filter((g) => sameKey(g, key) && !g.parts.has(m.parsedSubject.index));
-    let group = fits[fits.length - 1];
+    const siblings = m.inReplyTo
+      ? fits.filter((g) => [...g.parts.values()].some((p) => p.inReplyTo === m.inReplyTo))
+      : [];
+    let group = siblings[0] ?? fits[fits.length - 1];
     if (!group) {
       group = newGroup(m, position.get(m)!);
       all.push(group);
@@ -99,7 +103,7 @@ export function assembleSeries(messages: Message[]): Assembly {
     place(group, m, notes);
   }
 
-  const series = all.sort((a, b) => a.order - b.order).map(toSeries);
+  const series = all.sort((a, b) => a.order - b.order).map((g) => toSeries(g, byId));
   linkVersions(series, notes);
   return { series, notes };
 }
@@ -147,7 +151,7 @@ function place(group: Group, m: Message, notes: string[]): void {
   group.parts.set(index, m);
 }
 
-function toSeries(g: Group): Series {
+function toSeries(g: Group, byId: Map<string, Message>): Series {
   const patches: Array<Message | null> = [];
   const missing: number[] = [];
   for (let i = 1; i <= g.total; i++) {
@@ -159,6 +163,9 @@ function toSeries(g: Group): Series {
   const lead = g.cover ?? patches[0] ?? first;
   if (!lead) throw new Error('unreachable: a group always holds a message');
   const problems = [...g.problems];
+  const absentParent =
+    g.cover || g.total < 2 ? undefined : patches.find((p) => p?.inReplyTo && !byId.has(p.inReplyTo))?.inReplyTo;
+  if (absentParent) problems.push(`no cover letter; the patches reply to ${absentParent}, which is not in the input`);
   if (!g.cover && !patches[0] && first) {
     problems.push(`no cover letter and no patch 1; the title is taken from patch ${first.parsedSubject.index}/${g.total}`);
   }
