@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { parsePan, runSpin } from './run-spin.ts';
+
+function have(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const skip = have('spin') && have('gcc') ? false : 'spin or gcc not installed (apt-get install -y spin gcc)';
+const seed = () => readFile(new URL('./seed.pml', import.meta.url), 'utf8');
+
+test('pan summary is parsed', () => {
+  const out = 'State-vector 20 byte, depth reached 11, errors: 3\n       44 states, stored\n       10 states, matched\n       54 transitions (= stored+matched)\n';
+  assert.deepEqual(parsePan(out), { states: 44, transitions: 54, errors: 3 });
+  assert.throws(() => parsePan('pan: cannot open file'), /no "states, stored"/);
+});
+
+test('seed model: the patched semantics double-free and get a free page; the state space grows with walkers', { skip }, async () => {
+  const pml = await seed();
+  const runs = [];
+  for (const n of [1, 2]) runs.push(await runSpin(pml, n));
+  for (const r of runs) {
+    assert.ok(r.errors > 0);
+    assert.ok(r.transitions >= r.states);
+    assert.ok(r.msTotal >= r.msSpinA + r.msGcc + r.msPan - 1);
+  }
+  assert.ok(runs[0]!.states < runs[1]!.states);
+  const first = await runSpin(pml, 1, { stopAtFirstError: true });
+  assert.equal(first.errors, 1);
+});
+
+test('seed model with the page free at count 0 has no errors', { skip }, async () => {
+  const r = await runSpin(await seed(), 3, { defines: ['FIXED'] });
+  assert.equal(r.errors, 0);
+  assert.ok(r.states > 0);
+});
+
+test('a model that does not parse is an error that shows spin output', { skip }, async () => {
+  await assert.rejects(runSpin('active proctype p() { x = ; }', 1), /spin -a failed/);
+});

@@ -1,0 +1,90 @@
+// Runs SPIN on a Promela model for the benchmark: spin -a (generate the verifier), gcc (compile it), pan
+// (search), each timed as a whole process in a temp dir, and reads the state and transition counts pan prints.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SpinRun {
+  states: number;
+  transitions: number;
+  /** Errors pan counted (with -c0 every error reached is counted, so one bug can count many times). */
+  errors: number;
+  msSpinA: number;
+  msGcc: number;
+  msPan: number;
+  msTotal: number;
+}
+
+export interface SpinOptions {
+  /** Stop at the first error (pan -c1) instead of searching the whole space and counting all errors (-c0). */
+  stopAtFirstError?: boolean;
+  /** Extra preprocessor symbols for the model, e.g. ["FIXED"] or ["FOO=2"]. */
+  defines?: string[];
+  /** pan's hash table has 2^hashBits slots (default 20). Collisions are chained, so the search stays exact;
+   * a bigger table only pays off past a few million states, and costs its allocation on every run. */
+  hashBits?: number;
+}
+
+interface Ran {
+  stdout: string;
+  stderr: string;
+  ms: number;
+  code: number;
+}
+
+/** Runs a program to its end; a non-zero exit is returned, not thrown (pan exits non-zero when it finds errors). */
+function run(cmd: string, args: string[], cwd: string): Promise<Ran> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const ms = performance.now() - t0;
+      if (err && typeof err.code !== 'number') {
+        reject(new Error(err.code === 'ENOENT' ? `${cmd} not found (install it: apt-get install -y spin gcc)` : `${cmd}: ${err.message}`));
+        return;
+      }
+      resolve({ stdout, stderr, ms, code: err ? (err.code as unknown as number) : 0 });
+    });
+  });
+}
+
+function must(r: Ran, what: string): Ran {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-2000)}`);
+  return r;
+}
+
+function count(out: string, re: RegExp, what: string): number {
+  const m = re.exec(out);
+  if (!m) throw new Error(`pan output has no ${what}:\n${out.slice(-2000)}`);
+  return Number(m[1]);
+}
+
+/** Parses pan's summary ("errors: N", "N states, stored", "N transitions (= stored+matched)"). */
+export function parsePan(out: string): { states: number; transitions: number; errors: number } {
+  return {
+    states: count(out, /^\s*(\d+) states, stored/m, '"states, stored"'),
+    transitions: count(out, /^\s*(\d+) transitions/m, '"transitions"'),
+    errors: count(out, /errors: (\d+)/, '"errors:"'),
+  };
+}
+
+export async function runSpin(pml: string, walkers: number, opts: SpinOptions = {}): Promise<SpinRun> {
+  if (!Number.isInteger(walkers) || walkers < 0) throw new Error(`walkers must be a non-negative integer, not ${walkers}`);
+  const dir = await mkdtemp(join(tmpdir(), 'kbot-spin-'));
+  try {
+    await writeFile(join(dir, 'model.pml'), pml);
+    const defines = [`-DNWALKERS=${walkers}`, ...(opts.defines ?? []).map((d) => `-D${d}`)];
+    const t0 = performance.now();
+    const a = must(await run('spin', [...defines, '-a', 'model.pml'], dir), 'spin -a');
+    // SAFETY: assertions and end states only, no cycle detection (the explorer checks safety too). Exhaustive
+    // storage (no bitstate), a deep stack so the search is not truncated, -n: no unreached-code report.
+    const g = must(await run('gcc', ['-O2', '-DSAFETY', '-o', 'pan', 'pan.c'], dir), 'gcc pan.c');
+    const panArgs = ['-m100000', `-w${opts.hashBits ?? 20}`, opts.stopAtFirstError ? '-c1' : '-c0', '-n'];
+    const p = await run('./pan', panArgs, dir);
+    const msTotal = performance.now() - t0;
+    if (/error: max search depth too small/.test(p.stdout)) throw new Error('pan: search depth too small');
+    return { ...parsePan(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
