@@ -5,6 +5,10 @@ import type { z } from 'zod';
 import { ConfigError } from './config-error.ts';
 import { configSchema, type KbotConfig } from './schema.ts';
 
+// Callers import everything about config from here.
+export type { KbotConfig } from './schema.ts';
+export { ConfigError } from './config-error.ts';
+
 /** Validates config data (as parsed from YAML) and fills in defaults. Throws ConfigError. */
 export function parseConfig(data: unknown): KbotConfig {
   // An empty YAML file parses to null: that is "all defaults", not an error.

@@ -42,8 +42,8 @@ test('rejected messages are listed with their reasons', async () => {
   assert.ok(text.endsWith('Rejected messages (1):\n  <spam@example.net> (mbox:/fixtures/demo.mbox#7): not a patch and not part of a series\n'));
 });
 
-test('a verdict set by the pipeline is used as is', async () => {
+test('the verdict line names the series even when the pipeline set a short verdict', async () => {
   const result = await reviewResult(config);
-  result.series[2]!.verdict = 'custom verdict';
-  assert.ok(renderText(result).split('\n').includes('custom verdict'));
+  result.series[2]!.verdict = 'no findings';
+  assert.ok(renderText(result).split('\n').includes('[PATCH 0/1] mm: tidy a comment — applied on 0f1e2d3c4b5a (base-commit); no findings'));
 });

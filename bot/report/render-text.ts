@@ -16,7 +16,8 @@ export function renderText(result: ReviewResult): string {
 }
 
 function renderSeries(review: SeriesReview): string[] {
-  const out = [review.verdict || describeVerdict(review)];
+  // Computed here rather than taken from review.verdict, so every line names the series and its base.
+  const out = [describeVerdict(review)];
   const patchLabel = (id: string | null) => {
     const i = review.series.patches.findIndex((p) => p !== null && sameId(p.messageId, id));
     return i >= 0 ? `patch ${i + 1}/${review.series.total}` : 'series';
