@@ -1,4 +1,6 @@
-// Entry points of the ingest → parse → assemble stages.
+// Entry points of the ingest → parse → assemble stages:
+//   readSource(input) → RawMessage[]  →  parseMessages(raws) → Message[]  →  assembleSeries(messages) → Series[]
+// Message-IDs are kept with angle brackets everywhere ("<id@host>"), as in the headers.
 export { readSource, type ReadSourceOptions, type SourceContents, type SourceKind } from './read-source.ts';
 export { IngestError } from './ingest-error.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './limits.ts';
