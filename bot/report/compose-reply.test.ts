@@ -21,8 +21,8 @@ test('a finding becomes one reply under the patch that introduced it, body as in
   assert.ok(reply);
   assertGolden('double-page-free.reply.txt', reply.body);
   assert.equal(reply.subject, 'Re: [PATCH v2 2/3] demo_devmem: keep idle pages at refcount 1');
-  assert.equal(reply.inReplyTo, '20240501120000.1000-3-alice@example.org');
-  assert.deepEqual(reply.references, ['20240501120000.1000-1-alice@example.org', '20240501120000.1000-3-alice@example.org']);
+  assert.equal(reply.inReplyTo, '<20240501120000.1000-3-alice@example.org>');
+  assert.deepEqual(reply.references, ['<20240501120000.1000-1-alice@example.org>', '<20240501120000.1000-3-alice@example.org>']);
   assert.deepEqual(reply.to, ['Alice Example <alice@example.org>']);
   assert.deepEqual(reply.cc, ['linux-mm@kvack.org']);
   assert.equal(reply.from, 'kbot <kbot@localhost>');
@@ -85,7 +85,7 @@ test('non-ASCII names are encoded in headers and the body goes out as 8bit utf-8
 });
 
 test('findings are grouped by patch; series-wide ones go under the cover letter', async () => {
-  const onPatch1: Finding = { ...doublePageFreeFinding(), title: 'first', patch: '20240501120000.1000-2-alice@example.org', trace: undefined };
+  const onPatch1: Finding = { ...doublePageFreeFinding(), title: 'first', patch: '<20240501120000.1000-2-alice@example.org>', trace: undefined };
   const seriesWide: Finding = { ...doublePageFreeFinding(), title: 'series-wide', patch: null, hunk: [], trace: undefined, callSites: [] };
   const unknownPatch: Finding = { ...seriesWide, title: 'from elsewhere', patch: '<not-in-this-series@example.org>' };
   const replies = await composeReplies(
@@ -103,7 +103,7 @@ test('findings are grouped by patch; series-wide ones go under the cover letter'
   );
   assert.match(replies[0]!.body, /found 2 problems in this series\./);
   assert.ok(replies[0]!.body.includes('series-wide') && replies[0]!.body.includes('from elsewhere'));
-  assert.deepEqual(replies[0]!.references, ['20240501120000.1000-1-alice@example.org']);
+  assert.deepEqual(replies[0]!.references, ['<20240501120000.1000-1-alice@example.org>']);
   assert.match(replies[2]!.body, /found 2 problems in this patch\./);
   assert.ok(replies[2]!.body.includes('second on patch 2'));
   // one trailer block per reply, however many findings
@@ -128,11 +128,11 @@ test('a failed apply gets one reply under the cover letter naming base, patch, f
   assert.equal(replies.length, 1);
   assertGolden('apply-failure.reply.txt', replies[0]!.body);
   assert.equal(replies[0]!.subject, 'Re: [PATCH v2 0/3] demo_devmem: simplify page refcounting');
-  assert.equal(replies[0]!.inReplyTo, '20240501120000.1000-1-alice@example.org');
+  assert.equal(replies[0]!.inReplyTo, '<20240501120000.1000-1-alice@example.org>');
   // without a cover letter it goes under patch 1
   const noCover = { ...review([], apply), series: { ...demoSeries(), cover: null } };
   const [r] = await composeReplies(noCover, parseConfig(MM_LIST), { now: NOW });
-  assert.equal(r!.inReplyTo, '20240501120000.1000-2-alice@example.org');
+  assert.equal(r!.inReplyTo, '<20240501120000.1000-2-alice@example.org>');
   // and not at all when the config says so
   assert.deepEqual(await composeReplies(review([], apply), parseConfig({ ...MM_LIST, reply_on_apply_failure: false }), { now: NOW }), []);
 });
@@ -194,7 +194,7 @@ test('a muted list or an ignored sender gets no reply at all, and the plan says 
   );
   assert.deepEqual(muted.drafts, []);
   assert.deepEqual(muted.skipped, [
-    { inReplyTo: '20240501120000.1000-3-alice@example.org', reason: 'muted: linux-kernel@vger.kernel.org is set to mute' },
+    { inReplyTo: '<20240501120000.1000-3-alice@example.org>', reason: 'muted: linux-kernel@vger.kernel.org is set to mute' },
   ]);
   const ignored = await planReplies(
     review([doublePageFreeFinding()]),
@@ -227,5 +227,5 @@ test('hostile Message-IDs and subjects cannot inject headers', async () => {
   const finding = { ...doublePageFreeFinding(), patch: p.messageId };
   const [r] = await composeReplies({ ...review([finding]), series }, parseConfig(MM_LIST), { now: NOW });
   assert.doesNotMatch(r!.eml, /^Bcc:/im);
-  assert.equal(r!.inReplyTo, 'evil@xBcc:victim@example.org');
+  assert.equal(r!.inReplyTo, '<evil@xBcc:victim@example.org>');
 });

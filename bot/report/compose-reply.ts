@@ -6,7 +6,7 @@ import type { KbotConfig } from '../../config/schema.ts';
 import type { ApplyResult, BaseChoice, Message, ReplyDraft, Series } from '../types.ts';
 import { formatMailbox } from './addresses.ts';
 import { buildEml } from './build-eml.ts';
-import { bareId, sameId } from './message-id.ts';
+import { bareId, bracketId, sameId } from './message-id.ts';
 import { quoteHunk } from './quote-hunk.ts';
 import { replyRecipients } from './reply-policy.ts';
 import { traceTable } from './trace-table.ts';
@@ -38,6 +38,7 @@ export async function composeReplies(
   return (await planReplies(review, config, options)).drafts;
 }
 
+// Message-IDs in drafts keep their angle brackets, as everywhere in the pipeline ("<id@host>").
 export async function planReplies(review: ReviewForReply, config: KbotConfig, options: ComposeOptions = {}): Promise<ReplyPlan> {
   const now = options.now ?? new Date();
   const { series, apply } = review;
@@ -57,15 +58,15 @@ export async function planReplies(review: ReviewForReply, config: KbotConfig, op
   for (const { target, body } of bodies) {
     const who = replyRecipients(target, config);
     if (!who.send) {
-      plan.skipped.push({ inReplyTo: bareId(target.messageId), reason: who.reason });
+      plan.skipped.push({ inReplyTo: bracketId(target.messageId), reason: who.reason });
       continue;
     }
     const from = formatMailbox({ name: config.identity.name, address: config.identity.email });
-    const references = [...target.references.filter((r) => !sameId(r, target.messageId)), target.messageId].map(bareId);
+    const references = [...target.references.filter((r) => !sameId(r, target.messageId)), target.messageId].map(bracketId);
     const subject = replySubject(target.subject);
     const messageId = makeMessageId(config.identity.email, target.messageId, body, now);
     const eml = await buildEml({ messageId, date: now, from, to: who.to, cc: who.cc, subject, inReplyTo: target.messageId, references, body });
-    plan.drafts.push({ inReplyTo: bareId(target.messageId), references, subject, from, to: who.to, cc: who.cc, body, eml });
+    plan.drafts.push({ inReplyTo: bracketId(target.messageId), references, subject, from, to: who.to, cc: who.cc, body, eml });
   }
   return plan;
 }

@@ -34,7 +34,7 @@ test('a reviewed series: messages cover first, base, findings as-is, the reply',
   assert.deepEqual(s!.findings, [doublePageFreeFinding()]);
   assert.deepEqual(s!.notes, ['refcount-sim: 3 scenarios, 1 unexpected outcome']);
   assert.deepEqual(Object.keys(s!.reply!), ['inReplyTo', 'references', 'subject', 'to', 'cc', 'body']);
-  assert.equal(s!.reply!.inReplyTo, '20240501120000.1000-3-alice@example.org');
+  assert.equal(s!.reply!.inReplyTo, '<20240501120000.1000-3-alice@example.org>');
   assert.equal(s!.reply!.subject, 'Re: [PATCH v2 2/3] demo_devmem: keep idle pages at refcount 1');
   assert.deepEqual(s!.reply!.cc, ['linux-mm@kvack.org']);
   assert.match(s!.reply!.body, /^Hi Alice,\n/);
