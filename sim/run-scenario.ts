@@ -97,6 +97,26 @@ export interface ScenarioRun {
 export interface TreeProgram {
   program: CProgram;
   refField: string;
+  /** Free callbacks the tree registers, by callback field; looked up once per tree. */
+  callbacks: Map<string, Promise<string[]>>;
+  /** Walker functions, by the speculative-get calls they were found from; looked up once per tree. */
+  walkers: Map<string, Promise<string[]>>;
+}
+
+/** Functions the tree registers through `field` (".page_free = X", "pgmap->page_free = X"). */
+function registeredCallbacks(tp: TreeProgram, field: string): Promise<string[]> {
+  let p = tp.callbacks.get(field);
+  if (!p) {
+    p = (async () => {
+      const out: string[] = [];
+      for (const init of await tp.program.findInitializers(field)) {
+        if (!out.includes(init.value) && (await tp.program.resolveFunction(init.value))) out.push(init.value);
+      }
+      return out;
+    })();
+    tp.callbacks.set(field, p);
+  }
+  return p;
 }
 
 /** Reads a tree's core refcount files once; scenarios on the same tree share it. */
@@ -105,11 +125,18 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField };
+  return { program, refField, callbacks: new Map(), walkers: new Map() };
 }
 
 /** Tree functions outside `exclude` that call one of `calls`: the tree's lockless pfn walkers. */
-export async function findWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
+export function findWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
+  const key = `${calls.join(',')}|${exclude.join(',')}`;
+  let p = tp.walkers.get(key);
+  if (!p) tp.walkers.set(key, (p = lookupWalkers(tp, calls, exclude)));
+  return p;
+}
+
+async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const c of calls) {
     for (const hit of await tp.program.callersOf(c)) {
@@ -153,11 +180,7 @@ async function build(
   }
   const compiler = new Compiler(program, opts.kconfig);
   const freeCallbacks = new Set<string>();
-  for (const field of sc.callbackFields) {
-    for (const init of await program.findInitializers(field)) {
-      if (await program.resolveFunction(init.value)) freeCallbacks.add(init.value);
-    }
-  }
+  for (const field of sc.callbackFields) for (const cb of await registeredCallbacks(tp, field)) freeCallbacks.add(cb);
   for (const f of sc.requires.callbacks) {
     if (![...freeCallbacks].length) return { notApplicable: `the tree registers no ${f} callback` };
   }

@@ -1,5 +1,6 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
 import { instances, loadTreeProgram, runInstance, type ScenarioRun, type SimOptions, type SourceProvider } from './run-scenario.ts';
+export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 
@@ -47,10 +48,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   if (input.only) insts = insts.filter((i) => i.name === input.only || i.scenario.name === input.only);
   const judgements: Judgement[] = [];
   for (const inst of insts) {
-    const after = await runInstance(ta, inst, opts);
-    let before: ScenarioRun;
-    if (after.status === 'not-applicable') before = { ...after, reason: 'not run' };
-    else before = await runInstance(tb, inst, opts);
+    const [after, before] = await Promise.all([runInstance(ta, inst, opts), runInstance(tb, inst, opts)]);
     judgements.push(judge(before, after));
   }
   return { judgements, ms: performance.now() - t0 };

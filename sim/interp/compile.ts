@@ -9,6 +9,8 @@ import { isModelName, ZONE_FALLBACK } from '../model/builtins.ts';
 /** What the compiler needs from the front end (CProgram implements it). */
 export interface ProgramSource {
   resolveFunction(name: string): Promise<FunctionDef | null>;
+  /** Already loaded, no lookup. */
+  getFunction(name: string): FunctionDef | undefined;
   macro(name: string): { params: string[] | null } | undefined;
   enumValue(name: string): number | undefined;
   expandMacroCall(name: string, args: Expr[], loc: Loc): Promise<Expr | null>;
@@ -483,7 +485,9 @@ class FunctionCompiler {
     }
     if (name in ZONE_FALLBACK) return void this.emit({ op: 'const', a: ZONE_FALLBACK[name], loc });
     if (/^CONFIG_/.test(name)) return void this.emit({ op: 'const', a: this.c.kconfigValue(name), loc });
-    if (isModelName(name) || (await this.c.source.resolveFunction(name))) {
+    // A function used as a value: only one the tree has already shown us (a lookup per unknown identifier
+    // would grep the tree for every EINVAL).
+    if (isModelName(name) || this.c.source.getFunction(name)) {
       this.calls.push(name);
       this.emit({ op: 'const', a: `fn:${name}`, loc });
       return;

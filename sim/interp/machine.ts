@@ -688,7 +688,12 @@ function actorKey(a: ActorState): string {
 }
 
 export class Machine implements TransitionSystem<SimState, StepLabel> {
-  constructor(readonly world: World, private init: SimState) {}
+  /** key() sorts identical actors, so actor numbers do not name the same actor across visits of a key. */
+  readonly symmetric: boolean;
+
+  constructor(readonly world: World, private init: SimState) {
+    this.symmetric = world.symmetry.length > 0;
+  }
 
   initial(): SimState {
     const s: SimState = { objs: { ...this.init.objs }, actors: [], life: { ...this.init.life }, freeList: [...this.init.freeList] };

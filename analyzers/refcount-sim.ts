@@ -1,0 +1,133 @@
+// The refcount-sim analyzer: runs sim/ on the tree before and after the series and turns what the series
+// introduces into findings, each with the interleaving that shows it.
+import type { Analyzer, AnalyzerInput, AnalyzerResult, Finding, PatchInput, TraceStep } from './types.ts';
+import { simulate } from '../sim/simulate.ts';
+import type { Scenario } from '../sim/scenarios/scenario.ts';
+import type { SimOptions } from '../sim/run-scenario.ts';
+import type { Judgement } from '../sim/judge.ts';
+
+export interface RefcountSimOptions {
+  scenarios: Scenario[];
+  sim: SimOptions;
+}
+
+const SEVERITY: Record<string, Finding['severity']> = {
+  'speculative-get-on-free-page': 'error',
+  'double-free': 'error',
+  'use-after-free': 'error',
+  'refcount-underflow': 'error',
+  'page-leak': 'warning',
+  assertion: 'warning',
+};
+
+export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
+  return {
+    name: 'refcount-sim',
+    async run(input: AnalyzerInput): Promise<AnalyzerResult> {
+      const changed = input.patches.flatMap((p) => p.files.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l[0] === '+' || l[0] === '-').map((l) => l.slice(1)))));
+      const touched = [...new Set(input.patches.flatMap((p) => p.files.map((f) => f.to ?? f.from ?? '').filter(Boolean)))];
+      const res = await simulate({
+        before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim, changedLines: changed, touched,
+      });
+      if (res.nothingToCheck) {
+        return { findings: [], notes: [`refcount-sim: nothing to check: ${res.nothingToCheck} (${res.ms.toFixed(0)} ms)`] };
+      }
+      const findings: Finding[] = [];
+      const notes: string[] = [];
+      const seen = new Set<string>();
+      for (const j of res.judgements) {
+        if (j.result === 'unexpected') {
+          for (const v of j.introduced) {
+            const f = toFinding(j, v.category, v.message, v.trace, input);
+            const key = `${f.category}|${f.title}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            findings.push(f);
+          }
+        } else if (j.result === 'unmodelled') notes.push(`refcount-sim: ${j.name}: unmodelled: ${j.note}`);
+        else if (j.result === 'incomplete') notes.push(`refcount-sim: ${j.name}: incomplete: ${j.note}`);
+      }
+      const ran = res.judgements.filter((j) => j.result !== 'not-applicable');
+      const states = ran.reduce((n, j) => n + j.after.stats.states, 0);
+      notes.push(
+        `refcount-sim: ${ran.length} scenario run(s) before and after the series, ${states} states after, ` +
+          `${findings.length} new violation(s) (${res.ms.toFixed(0)} ms)`,
+      );
+      return { findings, notes };
+    },
+  };
+}
+
+function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput): Finding {
+  const walker = j.after.walker;
+  const page = Object.keys(trace[0]?.refcount ?? { page: 0 })[0] ?? 'page';
+  const fns = new Set<string>();
+  for (const t of trace) {
+    fns.add(t.func);
+    for (const v of t.via ?? []) fns.add(v.replace(/ \(.*$/, ''));
+  }
+  const { patch, hunk, hunkFile } = attribute(input, fns);
+  const who = walker ? `${walker}()` : 'a lockless pfn walker';
+  const title =
+    category === 'speculative-get-on-free-page' ? `${who} can take a reference on a free page`
+    : category === 'double-free' ? `the page can be freed twice when ${who} races the final put`
+    : category === 'use-after-free' ? `the page can be reused while ${who} still holds a reference`
+    : category === 'page-leak' ? `the page can be left allocated with no reference (leak)`
+    : category === 'refcount-underflow' ? `the page refcount can underflow`
+    : `${category}`;
+  const guards = walkerChecks(trace);
+  const lines = [
+    `${message}.`,
+    `Scenario ${j.after.scenario}: ${j.after.freeRefcount !== undefined ? `after the series the tree frees the page when its refcount reaches ${j.after.freeRefcount} (found by running its own release path)` : ''}` +
+      `${j.before.freeRefcount !== undefined && j.before.freeRefcount !== j.after.freeRefcount ? `; before the series it did so at ${j.before.freeRefcount}` : ''}.`,
+    `Before the series: ${j.baseline}.`,
+  ];
+  if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
+  else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
+  const callSites = [...new Set(trace.flatMap((t) => [...(t.via ?? []).map((v) => /\(([^)]+)\)$/.exec(v)?.[1] ?? ''), `${t.file}:${t.line}`]))]
+    .filter((s) => s && !s.startsWith('<'));
+  return {
+    analyzer: 'refcount-sim',
+    category: category as Finding['category'],
+    severity: SEVERITY[category] ?? 'warning',
+    title,
+    detail: lines.join(' '),
+    patch,
+    files: [...new Set(trace.map((t) => t.file).filter((f) => !f.startsWith('<')))],
+    hunk,
+    hunkFile,
+    callSites,
+    trace,
+    scenario: j.name,
+  };
+  void page;
+}
+
+/** Page tests the walker made before the step that took its reference. */
+function walkerChecks(trace: TraceStep[]): string[] {
+  const get = trace.findIndex((t) => t.actor === 'walker' && /(add_unless|inc_not_zero|try_cmpxchg|cmpxchg)/.test(t.op));
+  if (get < 0) return [];
+  const cpu = trace[get].cpu;
+  return trace.slice(0, get).filter((t) => t.cpu === cpu && /^[A-Za-z_]\w*\(/.test(t.op)).map((t) => t.op.replace(/ = .*$/, ''));
+}
+
+/** The patch whose changed lines mention most of the trace's functions, and its hunk. */
+function attribute(input: AnalyzerInput, fns: Set<string>): { patch: string | null; hunk: string[]; hunkFile?: string } {
+  let best: { p: PatchInput; score: number; hunk: string[]; file: string } | null = null;
+  for (const p of input.patches) {
+    let score = 0;
+    let bestHunk: { lines: string[]; score: number; file: string } = { lines: [], score: 0, file: '' };
+    for (const f of p.files) {
+      for (const h of f.hunks) {
+        const changed = h.lines.filter((l) => l[0] === '+' || l[0] === '-').join('\n');
+        let s = 0;
+        for (const fn of fns) if (new RegExp(`\\b${fn.replace(/[^\w]/g, '')}\\b`).test(changed)) s++;
+        score += s;
+        if (s > bestHunk.score) bestHunk = { lines: [h.header, ...h.lines], score: s, file: f.to ?? f.from ?? '' };
+      }
+    }
+    if (score > 0 && (!best || score > best.score)) best = { p, score, hunk: bestHunk.lines, file: bestHunk.file };
+  }
+  if (!best) return { patch: input.coverMessageId ?? input.patches[0]?.messageId ?? null, hunk: [] };
+  return { patch: best.p.messageId, hunk: best.hunk, hunkFile: best.file };
+}

@@ -1,0 +1,141 @@
+// kbot's command line: review, sim, demo. Exit codes: 0 done (findings or not), 1 bad usage or input, 2 crash.
+import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { readConfig } from '../config/read-config.ts';
+import type { KbotConfig } from '../config/schema.ts';
+import { reviewInput } from './review.ts';
+import { renderText } from './report/render-text.ts';
+import { toJson } from './report/render-json.ts';
+import { writeOutbox } from './send/write-outbox.ts';
+import { loadScenarios } from './load-scenarios.ts';
+import { GitTreeView } from './tree/git-tree-view.ts';
+import { runGit } from './tree/run-git.ts';
+import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
+import { DEFAULT_KCONFIG, type SimOptions } from '../sim/run-scenario.ts';
+import { simulateTree } from '../sim/simulate.ts';
+import { runDemo } from './demo.ts';
+import { progressReporter } from './progress.ts';
+
+const USAGE = `usage:
+  kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
+              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N]
+  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME] [--walkers N] [--max-states N] [--json]
+  kbot demo [--json] [--keep]
+`;
+
+export function simOptions(config: KbotConfig, walkers?: string, maxStates?: string): SimOptions {
+  return {
+    kconfig: { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
+    walkers: walkers ? Math.max(1, Number(walkers)) : config.sim.walkers,
+    maxStates: maxStates ? Number(maxStates) : config.sim.max_states,
+    maxMs: config.sim.max_seconds * 1000,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === 'review') return await review(rest);
+    if (cmd === 'sim') return await sim(rest);
+    if (cmd === 'demo') return await demo(rest);
+    process.stderr.write(USAGE);
+    return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 1;
+  } catch (e) {
+    const err = e as Error;
+    if (['ConfigError', 'IngestError', 'UsageError', 'ScenarioError'].includes(err.name)) {
+      process.stderr.write(`kbot: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`kbot: internal error: ${err.stack ?? err.message}\n`);
+    return 2;
+  }
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+async function review(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
+      config: { type: 'string' }, walkers: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1 || !values.tree) throw new UsageError(`review needs one input and --tree\n${USAGE}`);
+  const config = readConfig(values.config, process.env);
+  const scenarios = await loadScenarios();
+  const result = await reviewInput({
+    input: positionals[0],
+    tree: resolve(values.tree),
+    cliBase: values.base,
+    config,
+    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, values.walkers) })],
+  });
+  if (values.outbox) {
+    const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));
+    const files = await writeOutbox(resolve(values.outbox), drafts);
+    if (!values.json) process.stderr.write(`kbot: wrote ${files.length} reply file(s) to ${values.outbox}\n`);
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderText(result));
+  return 0;
+}
+
+async function sim(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
+      'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' },
+    },
+  });
+  if (!values.tree) throw new UsageError(`sim needs --tree\n${USAGE}`);
+  const config = readConfig(values.config, process.env);
+  const tree = resolve(values.tree);
+  const rev = await runGit(['rev-parse', '--verify', `${values.rev ?? 'HEAD'}^{commit}`], { cwd: tree });
+  if (rev.code !== 0) throw new UsageError(`${tree}: not a git checkout with ${values.rev ?? 'HEAD'}`);
+  const commit = rev.stdout.trim();
+  const view = new GitTreeView(tree, commit);
+  const progress = values.json ? undefined : progressReporter();
+  const t0 = performance.now();
+  try {
+    const opts = { ...simOptions(config, values.walkers, values['max-states']), onProgress: progress?.update };
+    const runs = await simulateTree(view, await loadScenarios(), opts, values.scenario);
+    progress?.stop();
+    const ms = performance.now() - t0;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ tree: { path: tree, head: commit }, walkers: opts.walkers, ms, scenarios: runs }, null, 2)}\n`);
+      return 0;
+    }
+    const out: string[] = [`kbot sim: ${tree} at ${commit.slice(0, 12)}, ${opts.walkers} walker(s)`];
+    if (values.scenario && runs.length === 0) out.push(`no scenario named ${values.scenario}`);
+    for (const r of runs) {
+      const s = r.stats;
+      out.push(`${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}` +
+        (r.status === 'not-applicable' ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions, ${s.ms.toFixed(0)} ms`));
+      for (const v of r.violations) {
+        out.push(`  ${v.category}: ${v.message}`);
+        for (const t of v.trace) out.push(`    ${t.cpu.padEnd(5)} ${`${t.func}()`.padEnd(32)} ${`${t.file}:${t.line}`.padEnd(34)} ${t.op}  [refcount ${Object.values(t.refcount).join(',')}${t.pageState ? `, ${Object.values(t.pageState).join(',')}` : ''}]`);
+      }
+    }
+    out.push(`total ${ms.toFixed(0)} ms`);
+    process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  } finally {
+    view.close();
+  }
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, keep: { type: 'boolean' } } });
+  const res = await runDemo({ keep: !!values.keep });
+  process.stdout.write(values.json ? `${JSON.stringify(res.results.map((r) => toJson(r.result)), null, 2)}\n` : res.text);
+  return 0;
+}
+
+export async function writeJson(path: string, data: unknown) {
+  await writeFile(path, JSON.stringify(data, null, 2));
+}

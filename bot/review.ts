@@ -1,0 +1,112 @@
+// The one pipeline, as plain stages: ingest → parse → assemble → (per series) base → apply → analyze → reply.
+// The CLI calls reviewInput(); a queue job can call any stage with the same types.
+import { readSource } from './ingest/read-source.ts';
+import { parseMessages } from './mail/parse-message.ts';
+import { assembleSeries } from './series/assemble-series.ts';
+import { chooseBase } from './apply/choose-base.ts';
+import { applySeries } from './apply/apply-series.ts';
+import { GitTreeView } from './tree/git-tree-view.ts';
+import { runGit } from './tree/run-git.ts';
+import { planReplies } from './report/compose-reply.ts';
+import { runAnalyzers } from '../analyzers/run-analyzers.ts';
+import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
+import type { KbotConfig } from '../config/schema.ts';
+import type { ApplyResult, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
+
+export interface ReviewOptions {
+  /** mbox, .eml, Maildir, public-inbox repo, Message-ID or archive URL. */
+  input: string;
+  /** The tracked tree (a git checkout). */
+  tree: string;
+  cliBase?: string;
+  config: KbotConfig;
+  analyzers: Analyzer[];
+  /** Fixed time for reproducible replies (tests). */
+  now?: Date;
+}
+
+/** Stage: a series, applied, analysed and answered. */
+export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'input'>): Promise<SeriesReview> {
+  const notes: string[] = [...series.problems];
+  if (series.supersededBy) {
+    return finish(series, { status: 'skipped', base: null, detail: `superseded by ${series.supersededBy}` }, [], notes, opts);
+  }
+  if (series.missing.length) {
+    const detail = `incomplete: ${series.missing.map((i) => `${i}/${series.total}`).join(', ')} missing`;
+    return finish(series, { status: 'skipped', base: null, detail }, [], notes, opts);
+  }
+  const base = await chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
+  const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
+  if (apply.status !== 'applied' || !apply.head) return finish(series, apply, [], notes, opts);
+
+  const before = new GitTreeView(opts.tree, base.commit);
+  const after = new GitTreeView(opts.tree, apply.head);
+  try {
+    const input: AnalyzerInput = {
+      seriesId: series.id,
+      title: series.title,
+      coverMessageId: series.cover?.messageId ?? null,
+      patches: series.patches.flatMap((m, i) =>
+        m
+          ? [{
+              index: i + 1,
+              messageId: m.messageId,
+              subject: m.subject,
+              files: (m.diff ?? []).map((f) => ({ from: f.from, to: f.to, hunks: f.hunks.map((h) => ({ header: h.header, newStart: h.newStart, lines: h.lines })) })),
+            }]
+          : [],
+      ),
+      before,
+      after,
+    };
+    const result = await runAnalyzers(opts.analyzers, input);
+    return finish(series, apply, result.findings, [...notes, ...result.notes], opts);
+  } finally {
+    before.close();
+    after.close();
+  }
+}
+
+async function finish(
+  series: Series,
+  apply: ApplyResult,
+  findings: SeriesReview['findings'],
+  notes: string[],
+  opts: Omit<ReviewOptions, 'input'>,
+): Promise<SeriesReview> {
+  // Only what a patch author must act on goes to the list; analyzer trouble stays in the report.
+  const mailable = findings.filter((f) => f.severity !== 'info');
+  const skippedSeries = apply.status === 'skipped';
+  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now });
+  for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
+  return { series, apply, findings, notes, reply: plan.drafts[0] ?? null, replies: plan.drafts, verdict: verdict(series, apply, findings) };
+}
+
+export function verdict(series: Series, apply: ApplyResult, findings: SeriesReview['findings']): string {
+  if (apply.status === 'skipped') return `skipped: ${apply.detail}`;
+  if (apply.status === 'refused') return `refused: ${apply.detail}`;
+  if (apply.status === 'failed') return `does not apply: patch ${apply.patchIndex}/${series.total} failed${apply.file ? ` at ${apply.file}` : ''}`;
+  const real = findings.filter((f) => f.severity !== 'info');
+  if (!real.length) return 'no findings';
+  const errors = real.filter((f) => f.severity === 'error').length;
+  return `${real.length} finding${real.length > 1 ? 's' : ''}${errors ? ` (${errors} error${errors > 1 ? 's' : ''})` : ''}`;
+}
+
+/** The whole run: every series in the input. One bad message or series never stops the others. */
+export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
+  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base });
+  const parsed = await parseMessages(src.messages);
+  const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
+  const { series } = assembleSeries(parsed.messages);
+  const head = (await runGit(['rev-parse', 'HEAD'], { cwd: opts.tree })).stdout.trim();
+  const reviews: SeriesReview[] = [];
+  for (const s of series) {
+    try {
+      reviews.push(await reviewSeries(s, opts));
+    } catch (e) {
+      const apply: ApplyResult = { status: 'failed', base: null, detail: `internal error: ${(e as Error).message}` };
+      reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: `error: ${(e as Error).message}` });
+    }
+  }
+  return { tree: { path: opts.tree, head }, series: reviews, rejected };
+}
