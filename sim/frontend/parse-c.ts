@@ -9,6 +9,30 @@ import { kconfigPredicate, kconfigValue, parseCNumber } from './if-expr.ts';
 
 let parserPromise: Promise<Parser> | null = null;
 
+const WARM_UP = Array.from({ length: 300 }, (_, i) => `/* helper ${i} */
+static inline int warm_${i}(struct page *page, unsigned long flags)
+{
+\tstruct folio *folio = (struct folio *)page;
+\tint ret = 0, i;
+\tif (unlikely(flags & (1UL << ${i % 32})) && !page->mapping) {
+\t\tret = atomic_add_unless(&page->_refcount, 1, 0);
+\t} else if (folio->flags > 3) {
+\t\tfor (i = 0; i < 4; i++)
+\t\t\tret += test_bit(i, &folio->flags) ? 1 : 0;
+\t}
+\tswitch (flags & 3) {
+\tcase 1:
+\t\tret++;
+\t\tbreak;
+\tdefault:
+\t\tdo { ret--; } while (ret > 0);
+\t}
+\treturn ret ?: ({ int x = ret; x; });
+}
+extern void warm_proto_${i}(struct page *page);
+enum warm_${i} { WARM_A_${i}, WARM_B_${i} = 1 << 2 };
+`).join('\n');
+
 /** One tree-sitter C parser per process (Parser.init and the grammar load are slow; reuse them). */
 export function getCParser(): Promise<Parser> {
   if (!parserPromise) {
@@ -18,6 +42,8 @@ export function getCParser(): Promise<Parser> {
       const lang = await Language.load(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
       const p = new Parser();
       p.setLanguage(lang);
+      // WebAssembly tiers up on use: one parse of kernel-shaped code here keeps the first real file fast.
+      p.parse(WARM_UP)?.delete();
       return p;
     })();
   }
@@ -54,6 +80,12 @@ export interface ConvertOptions {
   lookupConstant?: (name: string) => number | undefined;
   /** Added to tree-sitter rows: loc.line = row + 1 + lineOffset. */
   lineOffset?: number;
+  /**
+   * Convert function bodies on first access of `body` (re-parsing just the body) instead of up front: a header
+   * like mm.h has hundreds of inlines and a scenario runs a handful. Notes from late conversions go to `lateNotes`.
+   */
+  lazyBodies?: boolean;
+  lateNotes?: FrontendNote[];
 }
 
 export async function parseC(text: string, file: string, opts: ConvertOptions = {}): Promise<ParsedFile> {
@@ -74,7 +106,7 @@ export function parseCWith(parser: Parser, text: string, file: string, opts: Con
     return out;
   }
   try {
-    const cv = new Converter(file, opts, out.notes);
+    const cv = new Converter(file, opts, out.notes, parser);
     cv.topLevel(tree.rootNode, out);
   } finally {
     tree.delete();
@@ -96,7 +128,7 @@ export function parseExpressionWith(parser: Parser, text: string, loc: Loc, opts
   const tree = parser.parse(`${WRAP_EXPR}${text}\n; }`);
   if (!tree) return { expr: { k: 'unmodelled', text, why: 'tree-sitter returned no tree', loc }, notes };
   try {
-    const cv = new Converter(loc.file, { ...opts, lineOffset: loc.line - 1 }, notes);
+    const cv = new Converter(loc.file, { ...opts, lineOffset: loc.line - 1, lazyBodies: false }, notes, parser);
     const fn = tree.rootNode.firstNamedChild;
     const body = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
     const ret = body?.namedChildCount === 1 ? body.firstNamedChild : null;
@@ -122,7 +154,7 @@ export function parseStatementsWith(parser: Parser, text: string, loc: Loc, opts
   const tree = parser.parse(`${WRAP_STMT}${text}\n}`);
   if (!tree) return { stmts: [{ k: 'unmodelled', text, why: 'tree-sitter returned no tree', loc }], notes };
   try {
-    const cv = new Converter(loc.file, { ...opts, lineOffset: loc.line - 1 }, notes);
+    const cv = new Converter(loc.file, { ...opts, lineOffset: loc.line - 1, lazyBodies: false }, notes, parser);
     const fn = tree.rootNode.firstNamedChild;
     const body = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
     if (!body || tree.rootNode.namedChildCount !== 1) {
@@ -161,6 +193,7 @@ class Converter {
     private readonly file: string,
     private readonly opts: ConvertOptions,
     private readonly notes: FrontendNote[],
+    private readonly parser: Parser,
   ) {}
 
   private loc(n: Node): Loc {
@@ -276,19 +309,27 @@ class Converter {
     const saved = this.fn;
     this.fn = name;
     const params = this.params(fd.childForFieldName('parameters'));
-    const b = this.stmt(body);
-    this.fn = saved;
-    return {
+    const def: FunctionDef = {
       name,
       file: this.file,
       line: head.startPosition.row + 1 + (this.opts.lineOffset ?? 0),
       endLine: body.endPosition.row + 1 + (this.opts.lineOffset ?? 0),
       returnType,
       params,
-      body: b,
+      body: { k: 'empty', loc: this.loc(body) },
       isStatic,
       isInline,
     };
+    if (this.opts.lazyBodies) lazyBody(def, this.parser, body.text, body.startPosition.row + (this.opts.lineOffset ?? 0), this.opts);
+    else def.body = this.stmt(body);
+    this.fn = saved;
+    return def;
+  }
+
+  /** Converts a body parsed on its own (lazy mode); `fn` names the function in notes. */
+  bodyOf(fn: string, node: Node): Stmt {
+    this.fn = fn;
+    return this.stmt(node);
   }
 
   private params(list: Node | null): Param[] {
@@ -689,6 +730,31 @@ class Converter {
     this.notes.push({ kind: 'info', text: `${this.fn || '<file scope>'} at ${loc.file}:${loc.line}: _Generic taken as its "${pick.type}" association`, loc });
     return this.expr(pick.value);
   }
+}
+
+const BODY_WRAP = 'void __kbot_body(void) ';
+
+/** Makes `def.body` a getter that parses and converts the body text on first use, then keeps the result. */
+function lazyBody(def: FunctionDef, parser: Parser, text: string, rowOffset: number, opts: ConvertOptions): void {
+  let cached: Stmt | undefined;
+  Object.defineProperty(def, 'body', {
+    enumerable: true,
+    configurable: true,
+    get(): Stmt {
+      if (cached) return cached;
+      const notes = opts.lateNotes ?? [];
+      const tree = parser.parse(BODY_WRAP + text);
+      const fn = tree?.rootNode.firstNamedChild;
+      const body = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
+      const cv = new Converter(def.file, { ...opts, lineOffset: rowOffset, lazyBodies: false }, notes, parser);
+      cached = body ? cv.bodyOf(def.name, body) : { k: 'unmodelled', text, why: 'body did not re-parse', loc: { file: def.file, line: def.line } };
+      tree?.delete();
+      return cached;
+    },
+    set(v: Stmt) {
+      cached = v;
+    },
+  });
 }
 
 function stringContent(n: Node): string {

@@ -215,7 +215,8 @@ export function parseDefine(rest: string, file: string, line: number): MacroDef 
   return { name, params, variadic, body, file, line };
 }
 
-const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
+// Identifiers, plus numbers so that a suffix like the `UL` of `1UL` is never taken for a name.
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*/g;
 const BLANK_SET = new Set(BLANK_KEYWORDS);
 const ARGS_SET = new Set(BLANK_WITH_ARGS);
 const TOPLEVEL_SET = new Set(BLANK_TOPLEVEL_CALLS);
@@ -225,9 +226,10 @@ const TOPLEVEL_SET = new Set(BLANK_TOPLEVEL_CALLS);
  * symbol-export statements, and identifiers that are object-like macros with an empty body.
  */
 export function blankAnnotations(text: string, macros?: ReadonlyMap<string, MacroDef>): string {
-  const chars = text.split('');
+  // Edits are collected as [from, to, replacement] and applied once: cheaper than rewriting per character.
+  const edits: Array<[number, number, string]> = [];
   const blank = (from: number, to: number): void => {
-    for (let k = from; k < to; k++) if (chars[k] !== '\n') chars[k] = ' ';
+    edits.push([from, to, text.slice(from, to).replace(/[^\n]/g, ' ')]);
   };
   IDENT.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -235,13 +237,15 @@ export function blankAnnotations(text: string, macros?: ReadonlyMap<string, Macr
     const w = m[0];
     const start = m.index;
     const end = start + w.length;
-    if (start > 0 && /[0-9.]/.test(text[start - 1]) && !/[A-Za-z_]/.test(text[start - 1])) continue; // number suffix
-    const rewrite = REWRITE_KEYWORDS[w];
+    const first = w.charCodeAt(0);
+    if (first >= 48 && first <= 57) continue;
+    // Every annotation starts with '_' or a lower-case letter, except the export statements and macros.
+    const rewrite = first === 95 ? REWRITE_KEYWORDS[w] : undefined;
     if (rewrite !== undefined) {
-      for (let k = 0; k < w.length; k++) chars[start + k] = rewrite[k] ?? ' ';
+      edits.push([start, end, rewrite.padEnd(w.length, ' ')]);
       continue;
     }
-    if (BLANK_SET.has(w) || BLANK_PREFIXES.some((p) => w.startsWith(p))) {
+    if (BLANK_SET.has(w) || (first === 95 && BLANK_PREFIXES.some((p) => w.startsWith(p)))) {
       if (ARGS_SET.has(w)) {
         const close = matchParen(text, end);
         if (close > 0) { blank(start, close + 1); IDENT.lastIndex = close + 1; continue; }
@@ -265,10 +269,20 @@ export function blankAnnotations(text: string, macros?: ReadonlyMap<string, Macr
       }
       continue;
     }
-    const def = macros?.get(w);
-    if (def && def.params === null && def.body === '' && !w.startsWith('CONFIG_')) blank(start, end);
+    if (macros && macros.size) {
+      const def = macros.get(w);
+      if (def && def.params === null && def.body === '' && !w.startsWith('CONFIG_')) blank(start, end);
+    }
   }
-  return chars.join('');
+  if (!edits.length) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (const [from, to, rep] of edits) {
+    parts.push(text.slice(at, from), rep);
+    at = to;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** Index of the `)` matching the first `(` at or after `from` (only whitespace before it), or -1. */
