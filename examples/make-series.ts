@@ -15,7 +15,7 @@ import { allSeries } from './series-src/index.ts';
 export const seriesDir = join(examplesDir, 'series');
 const srcDir = join(examplesDir, 'series-src');
 
-/** The git version the mails claim to come from (format-patch signature), fixed for reproducible output. */
+/** The git version the mails claim to come from unless the source says (format-patch signature); fixed for reproducible output. */
 const SIGNATURE = '2.13.0';
 
 async function applyEdits(repo: string, edits: Edit[], where: string): Promise<void> {
@@ -65,7 +65,7 @@ export async function makeSeries(s: SeriesSource): Promise<string> {
       await git(repo, ['commit', '-q', '-m', `${p.subject}\n\n${p.body.trim()}\n`], gitEnv(p.date, s.author));
     }
     const out = join(dir, 'out');
-    const args = ['format-patch', '-q', '-o', out, '--thread=shallow', `--signature=${SIGNATURE}`, '--no-binary'];
+    const args = ['format-patch', '-q', '-o', out, '--thread=shallow', `--signature=${s.gitVersion ?? SIGNATURE}`, '--no-binary'];
     if (s.cover) args.push('--cover-letter');
     if (s.patches.length > 1 || s.cover) args.push('--numbered');
     if (s.version) args.push(`--subject-prefix=PATCH ${s.version}`);

@@ -50,5 +50,7 @@ export interface SeriesSource {
   prep?: Edit[];
   /** Put base-commit: in the mail (default true; never when prep is set, that base exists nowhere). */
   withBase?: boolean;
+  /** The git version in the mails' signature (default 2.13.0, of the 2017 series). */
+  gitVersion?: string;
   patches: PatchSource[];
 }
