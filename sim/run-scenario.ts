@@ -142,10 +142,28 @@ async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]
     for (const hit of await tp.program.callersOf(c)) {
       if (exclude.some((p) => hit.file.startsWith(p))) continue;
       if (calls.includes(hit.caller)) continue;
-      found.add(hit.caller);
+      for (const entry of await walkerEntries(tp, hit.caller, exclude, 3, new Set())) found.add(entry);
     }
   }
   return [...found].sort();
+}
+
+/**
+ * A lockless pfn walker is entered with a pfn: climb from the function that makes the speculative get to the
+ * callers that take a pfn, so the walker runs with every check its callers make first (pfn_to_online_page(),
+ * zone and page-type tests). Where no caller takes a pfn, the function itself is the entry.
+ */
+async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], depth: number, seen: Set<string>): Promise<string[]> {
+  seen.add(fn);
+  const def = await tp.program.resolveFunction(fn);
+  if (def && def.params.some((p) => /pfn/.test(p.name))) return [fn];
+  if (depth === 0) return [fn];
+  const up = new Set<string>();
+  for (const hit of await tp.program.callersOf(fn)) {
+    if (exclude.some((p) => hit.file.startsWith(p)) || seen.has(hit.caller)) continue;
+    for (const e of await walkerEntries(tp, hit.caller, exclude, depth - 1, seen)) up.add(e);
+  }
+  return up.size ? [...up] : [fn];
 }
 
 interface Built {
@@ -161,7 +179,9 @@ async function walkerGlue(tp: TreeProgram, fn: string, pageName: string): Promis
   const def = await tp.program.resolveFunction(fn);
   const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => {
     if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
-    if (/pfn/.test(p.name)) return 'pfn';
+    // A pfn range covering just the page: [pfn, pfn + 1).
+    if (/pfn/.test(p.name)) return /end|last|max/.test(p.name) ? 'pfn + 1' : 'pfn';
+    if (/^(nr|count|npages|nr_pages)$/.test(p.name)) return '1';
     return '0';
   });
   return `${fn}(${args.join(', ')});`;

@@ -736,6 +736,16 @@ class FunctionCompiler {
       this.emit({ op: 'builtin', a: '__kbot_container_of', b: 1, loc });
       return true;
     }
+    if (name === 'wait_var_event' || name === 'wait_var_event_killable' || name === '___wait_var_event' || name === 'wait_event' || name === 'wait_event_killable') {
+      // Sleep until the condition holds: a loop that re-reads it, one shared read per wake-up check.
+      const cond = args[name.startsWith('___') ? 1 : 1];
+      if (!cond) return false;
+      const top = this.code.length;
+      await this.expr(cond);
+      this.emit({ op: 'jz', a: top, loc });
+      this.emit({ op: 'const', a: 0, loc });
+      return true;
+    }
     if (name === 'offsetof' || name === 'ARRAY_SIZE') {
       this.emit({ op: 'const', a: name === 'offsetof' ? 0 : 1, loc });
       return true;

@@ -196,7 +196,7 @@ class Exec {
       case 'builtin': {
         const name = ins.a as string;
         if (atomicOp(name) || LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) return true;
-        if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === '__kbot_wait_free') return true;
+        if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === '__kbot_wait_free' || name === 'wake_up_var') return true;
         const fo = flagOp(name);
         if (fo) return fo.op !== 'test' || this.w.flagsMutable;
         return false;
@@ -444,6 +444,13 @@ class Exec {
       this.freeEvent(args[0], `${name}()`);
       return 0;
     }
+    if (name === 'wake_up_var') {
+      // Waking the waiters on a page's refcount is how fsdax-style pages are declared idle: from then on the
+      // owner (a filesystem) may reuse the page, so to the model it is free.
+      const sp = splitPtr(args[0]);
+      if (sp && sp[1] && REF_FIELDS.has(sp[1])) this.freeEvent(sp[0], 'wake_up_var(&page->_refcount)');
+      return 0;
+    }
     const fo = flagOp(name);
     if (fo) return this.flag(fo, args[0]);
     switch (name) {
@@ -547,7 +554,7 @@ class Exec {
         if (holders.length) {
           this.violations.push({
             category: 'use-after-free',
-            message: `the driver hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
+            message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
           });
         }
         this.s.life = { ...this.s.life, [pn]: 'allocated' };
@@ -792,7 +799,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
           const ptr = op === 'try_cmpxchg' ? args[0] : args[spec.ptr];
           return [{ loc: objOf(ptr), write: op !== 'read' }, { loc: 'life', write: false }];
         }
-        if (name === '__kbot_alloc' || BUDDY_FREE.has(name)) return [{ loc: 'life', write: true }, { loc: objOf(args[0]), write: true }];
+        if (name === '__kbot_alloc' || name === 'wake_up_var' || BUDDY_FREE.has(name)) return [{ loc: 'life', write: true }, { loc: objOf(args[0]), write: true }];
         if (name === '__kbot_wait_free') return [{ loc: 'life', write: false }];
         return args.length ? [{ loc: objOf(args[0]), write: true }] : [];
       }

@@ -86,7 +86,7 @@ export const NO_EFFECT = new Set([
   'smp_store_release', 'cpu_relax', 'might_sleep', 'might_fault', 'cond_resched', 'rcu_read_lock',
   'rcu_read_unlock', 'preempt_disable', 'preempt_enable', 'local_irq_save', 'local_irq_restore',
   'local_irq_disable', 'local_irq_enable', 'lockdep_assert_held', 'lockdep_assert_irqs_disabled',
-  'wake_up_var', 'wake_up', 'wake_up_all', 'wake_up_page', 'wake_up_bit', 'dump_page', 'dump_stack', 'pr_err',
+  'wake_up', 'wake_up_all', 'wake_up_page', 'wake_up_bit', 'dump_page', 'dump_stack', 'pr_err',
   'pr_warn', 'pr_info', 'pr_debug', 'printk', 'pr_warn_once', 'kasan_check_read', 'kasan_check_write',
   'instrument_atomic_read', 'instrument_atomic_write', 'instrument_atomic_read_write', 'percpu_ref_get',
   'percpu_ref_put', 'percpu_ref_tryget', 'percpu_ref_tryget_live', 'put_dev_pagemap', 'mem_cgroup_uncharge',
@@ -133,7 +133,7 @@ export function flagOp(name: string): { flag: string; op: 'test' | 'set' | 'clea
 export function isModelName(name: string): boolean {
   return PAGE_FACTS.has(name) || flagOp(name) !== null || atomicOp(name) !== null || LOCK_ACQUIRE.has(name) ||
     LOCK_RELEASE.has(name) || LOCK_TRY.has(name) || NO_EFFECT.has(name) || BUDDY_FREE.has(name) ||
-    name.startsWith('trace_') || name.startsWith('__kbot_');
+    name === 'wake_up_var' || name.startsWith('trace_') || name.startsWith('__kbot_');
 }
 
 /** Fallback values of zone numbers when the tree's mmzone.h is not among the files read. */
