@@ -1,0 +1,175 @@
+// `kbot review --json` on the example series, as a user (or a script) reads it: the JSON contract, the findings
+// on the free-at-refcount-1 series with their traces, the threaded reply, and the series that must stay quiet.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exampleMboxPath, exampleMessages, messageId, subject, toMbox } from './support/example-mail.ts';
+import { reviewJson, runKbot, seriesBySubject, type JsonFinding, type JsonReport, type JsonSeries } from './support/run-kbot.ts';
+import { makeWorkspace, type Workspace } from './support/workspace.ts';
+
+const freeAt1 = exampleMessages('hmm-devpriv-free-at-1');
+const [cover, , patch2] = freeAt1;
+
+let ws: Workspace;
+let buggy: JsonReport;
+let quiet: JsonReport;
+let sim: { code: number | null; json: { tree: { head: string }; scenarios: Array<{ name: string; status: string; violations: unknown[] }> } };
+
+before(async () => {
+  ws = await makeWorkspace('v4.12-style');
+  const quietMbox = join(ws.root, 'free-at-0-and-no-refcount.mbox');
+  await writeFile(quietMbox, toMbox([...exampleMessages('hmm-devpriv-free-at-0'), ...exampleMessages('no-refcount')]));
+  // Independent runs; the machine has two cores.
+  const [a, b, c] = await Promise.all([
+    reviewJson([exampleMboxPath('hmm-devpriv-free-at-1'), '--tree', ws.tree, '--config', ws.config]),
+    reviewJson([quietMbox, '--tree', ws.tree, '--config', ws.config]),
+    runKbot(['sim', '--tree', ws.tree, '--json', '--config', ws.config]),
+  ]);
+  buggy = a.json;
+  quiet = b.json;
+  assert.equal(c.code, 0, c.stderr);
+  sim = { code: c.code, json: JSON.parse(c.stdout) };
+});
+
+after(() => ws?.cleanup());
+
+function finding(s: JsonSeries, category: string): JsonFinding {
+  const f = s.findings.find((x) => x.category === category);
+  assert.ok(f, `no ${category} finding; categories: ${s.findings.map((x) => x.category).join(', ')}`);
+  return f;
+}
+
+describe('hmm-devpriv-free-at-1 (frees device private pages at refcount 1)', () => {
+  test('the report names the tree and its HEAD', () => {
+    assert.deepEqual(buggy.tree, { path: ws.tree, head: ws.head });
+    assert.deepEqual(buggy.rejected, []);
+    assert.equal(buggy.series.length, 1);
+  });
+
+  test('the series: id, subject, version, parts, base-commit, applied', () => {
+    const s = buggy.series[0];
+    assert.equal(s.id, messageId(cover));
+    assert.equal(s.subject, subject(cover));
+    assert.equal(s.version, 1);
+    assert.equal(s.total, 3);
+    assert.deepEqual(s.messages, freeAt1.map(messageId));
+    assert.equal(s.superseded, false);
+    assert.equal(s.incomplete, null);
+    assert.equal(s.base?.commit, ws.head);
+    assert.equal(s.base?.source, 'base-commit');
+    assert.match(s.base?.why ?? '', /base-commit/);
+    assert.equal(s.apply.status, 'applied');
+  });
+
+  test('the simulator finds a speculative get on a free page and a double free, both blamed on patch 2/3', () => {
+    const s = buggy.series[0];
+    for (const category of ['speculative-get-on-free-page', 'double-free']) {
+      const f = finding(s, category);
+      assert.equal(f.analyzer, 'refcount-sim');
+      assert.ok(['error', 'warning'].includes(f.severity), `${category} severity ${f.severity}`);
+      assert.ok(f.title.length > 10, `${category} has a title`);
+      assert.equal(f.patch, messageId(patch2));
+      assert.ok(f.files.includes('mm/memory-failure.c'), `${category} files: ${f.files.join(', ')}`);
+      assert.ok(f.files.includes('include/linux/mm.h'), `${category} files: ${f.files.join(', ')}`);
+    }
+  });
+
+  test('each finding quotes a hunk of patch 2/3', () => {
+    for (const f of buggy.series[0].findings) {
+      assert.ok(f.hunk && f.hunk.length > 1, `${f.category} has a hunk`);
+      assert.match(f.hunk[0], /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/);
+      const added = f.hunk.filter((l) => l.startsWith('+'));
+      assert.ok(added.length > 0, `${f.category} hunk adds lines`);
+      for (const l of added) assert.ok(patch2.text.includes(`\n${l}\n`), `hunk line ${JSON.stringify(l)} is not in patch 2/3`);
+      assert.ok(added.some((l) => l.includes('page_free')), 'the quoted hunk is the one that calls ->page_free');
+    }
+  });
+
+  test('the speculative get: memory_failure\'s get_hwpoison_page() takes 1 -> 2 on a page already freed', () => {
+    const trace = finding(buggy.series[0], 'speculative-get-on-free-page').trace ?? [];
+    assert.ok(trace.length >= 3);
+    for (const step of trace) {
+      assert.match(step.cpu, /^CPU\d+$/);
+      assert.equal(typeof step.func, 'string');
+      assert.equal(typeof step.file, 'string');
+      assert.ok(Number.isInteger(step.line) && step.line > 0);
+      assert.equal(typeof step.refcount, 'object');
+    }
+    const free = trace.findIndex((t) => /page_free\(/.test(t.op));
+    assert.ok(free >= 0, 'a step runs the ->page_free callback');
+    assert.equal(trace[free].refcount.page, 1, 'the page is freed at refcount 1');
+    assert.ok(trace.some((t) => t.file === 'mm/memory-failure.c' && t.func === 'get_hwpoison_page'), 'a step in mm/memory-failure.c');
+    const get = trace.findIndex((t) => t.func === 'page_ref_add_unless' || t.func === 'get_page_unless_zero');
+    assert.ok(get > free, 'the speculative get comes after the free');
+    assert.equal(trace[get].refcount.page, 2);
+    assert.equal(trace[get - 1].refcount.page, 1);
+    assert.notEqual(trace[get].cpu, trace[free].cpu, 'the walker runs on another CPU than the owner');
+    const via = [...(trace[get].via ?? []), trace[get].func].join(' ');
+    assert.match(via, /get_page_unless_zero/);
+  });
+
+  test('the double free: ->page_free runs twice, the second time from the walker\'s put_page()', () => {
+    const trace = finding(buggy.series[0], 'double-free').trace ?? [];
+    const frees = trace.filter((t) => /page_free\(/.test(t.op));
+    assert.equal(frees.length, 2, `two frees in ${trace.map((t) => `${t.cpu} ${t.func}: ${t.op}`).join('\n')}`);
+    assert.notEqual(frees[0].cpu, frees[1].cpu);
+    assert.match([...(frees[1].via ?? []), frees[1].func].join(' '), /put_page/);
+    assert.ok(trace.some((t) => t.file === 'mm/memory-failure.c'));
+    assert.ok(trace.some((t) => t.func === 'page_ref_add_unless' || t.func === 'get_page_unless_zero'));
+  });
+
+  test('the reply is threaded under patch 2/3 and addressed to its author', () => {
+    const s = buggy.series[0];
+    const r = s.reply;
+    assert.ok(r, 'a reply');
+    assert.equal(r.inReplyTo, messageId(patch2));
+    assert.deepEqual(r.references, [messageId(cover), messageId(patch2)]);
+    assert.equal(r.subject, `Re: ${subject(patch2)}`);
+    assert.match(r.subject, /^Re: \[PATCH 2\/3\] /);
+    assert.ok(r.to.some((a) => a.includes('ada.marchetti@example.org')), `to: ${r.to.join(', ')}`);
+    assert.equal(r.to.length, 1);
+    assert.match(r.body, /^Hi Ada,/);
+    assert.ok(r.body.includes(ws.head.slice(0, 12)), 'the reply names the base it applied on');
+    for (const f of s.findings.filter((x) => x.severity !== 'info')) assert.ok(r.body.includes(f.category), `the reply explains ${f.category}`);
+    assert.ok(r.body.includes('mm/memory-failure.c'), 'the reply shows where the walker runs');
+    assert.deepEqual(s.replies, [r]);
+  });
+});
+
+describe('series that must stay quiet', () => {
+  test('hmm-devpriv-free-at-0 (v2, frees at refcount 0): applied, simulated, no findings, no reply', () => {
+    const s = seriesBySubject(quiet, 'device private memory for ZONE_DEVICE');
+    assert.equal(s.version, 2);
+    assert.equal(s.superseded, false);
+    assert.equal(s.apply.status, 'applied');
+    assert.equal(s.base?.source, 'base-commit');
+    assert.equal(s.base?.commit, ws.head);
+    assert.deepEqual(s.findings, []);
+    assert.equal(s.reply, null);
+    assert.deepEqual(s.replies, []);
+    assert.ok(s.notes.some((n) => /refcount-sim: \d+ scenario run/.test(n)), `the simulator ran: ${s.notes.join(' | ')}`);
+  });
+
+  test('no-refcount: applied, no findings, and a note that the simulator had nothing to check', () => {
+    const s = seriesBySubject(quiet, 'idle page tracking: documentation fixes');
+    assert.equal(s.apply.status, 'applied');
+    assert.deepEqual(s.findings, []);
+    assert.equal(s.reply, null);
+    assert.ok(s.notes.some((n) => /refcount-sim/.test(n) && /nothing to check/.test(n)), `notes: ${s.notes.join(' | ')}`);
+  });
+
+  test('both in one input are two series, nothing rejected', () => {
+    assert.equal(quiet.series.length, 2);
+    assert.deepEqual(quiet.rejected, []);
+  });
+});
+
+test('kbot sim on the unpatched tree: scenarios run, no violations', () => {
+  assert.equal(sim.code, 0);
+  assert.equal(sim.json.tree.head, ws.head);
+  assert.ok(sim.json.scenarios.length > 0);
+  for (const s of sim.json.scenarios) assert.deepEqual(s.violations, [], `${s.name}: ${s.status}`);
+  assert.ok(sim.json.scenarios.some((s) => s.status === 'ok'), 'at least one scenario was explored to the end');
+  assert.ok(!sim.json.scenarios.some((s) => s.status === 'violation'));
+});
