@@ -375,6 +375,9 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
   const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason };
   const reached = Object.fromEntries(b.reached);
+  if (res.error) {
+    return { ...base, status: 'unmodelled', reason: `simulator error: ${res.error}`, freeRefcount, stats, notes: b.notes, reached: Object.fromEntries(b.reached) };
+  }
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
   const violations = res.violations
     .filter((v) => v.category !== 'unmodelled')

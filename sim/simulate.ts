@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { instances, loadTreeProgram, runInstance, type ScenarioRun, type SimOptions, type SourceProvider } from './run-scenario.ts';
+import { instances, loadTreeProgram, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -48,7 +48,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   if (input.only) insts = insts.filter((i) => i.name === input.only || i.scenario.name === input.only);
   const judgements: Judgement[] = [];
   for (const inst of insts) {
-    const [after, before] = await Promise.all([runInstance(ta, inst, opts), runInstance(tb, inst, opts)]);
+    const [after, before] = await Promise.all([safeRun(ta, inst, opts), safeRun(tb, inst, opts)]);
     judgements.push(judge(before, after));
   }
   return { judgements, ms: performance.now() - t0 };
@@ -60,6 +60,19 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
   let insts = await instances(tp, scenarios, options);
   if (only) insts = insts.filter((i) => i.name === only || i.scenario.name === only);
   const out: ScenarioRun[] = [];
-  for (const inst of insts) out.push(await runInstance(tp, inst, options));
+  for (const inst of insts) out.push(await safeRun(tp, inst, options));
   return out;
+}
+
+/** One scenario's failure is that scenario's result, never the whole simulation's. */
+async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: ScenarioInstance, opts: SimOptions): Promise<ScenarioRun> {
+  try {
+    return await runInstance(tp, inst, opts);
+  } catch (e) {
+    return {
+      name: inst.name, scenario: inst.scenario.name, walker: inst.walker, status: 'unmodelled',
+      reason: `simulator error: ${(e as Error).message}`, stats: { states: 0, transitions: 0, ms: 0, complete: false },
+      violations: [], notes: [], reached: {},
+    };
+  }
 }

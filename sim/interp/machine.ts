@@ -197,6 +197,7 @@ class Exec {
         const name = ins.a as string;
         if (atomicOp(name) || LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) return true;
         if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === '__kbot_wait_free' || name === 'wake_up_var') return true;
+        if (name === '__kbot_bug') return true;
         const fo = flagOp(name);
         if (fo) return fo.op !== 'test' || this.w.flagsMutable;
         return false;
@@ -205,6 +206,8 @@ class Exec {
         const fp = f.stack[f.stack.length - 1 - (ins.b ?? 0)];
         return typeof fp === 'string' && this.w.freeCallbacks.has(fp.slice(3));
       }
+      case 'unmodelled':
+        return true; // a step of its own, so what stops the actor is reported
       default:
         return false;
     }

@@ -1,0 +1,166 @@
+// The interpreter's semantics, one construct at a time, on small C written for the test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemTreeView } from '../../analyzers/mem-tree-view.ts';
+import { CProgram } from '../frontend/program.ts';
+import { parseStatements } from '../frontend/parse-c.ts';
+import { Compiler } from './compile.ts';
+import { Machine, type World } from './machine.ts';
+import { explore } from '../explore/explore.ts';
+
+const HEADER = `
+struct page { unsigned long flags; atomic_t _refcount; struct dev_pagemap *pgmap; };
+static inline int page_ref_count(struct page *page) { return atomic_read(&page->_refcount); }
+`;
+
+/** Runs `glue` (C statements; `page` is a page at `refcount`) alone and returns the globals and the page. */
+async function runAlone(glue: string, refcount: number, extra = '') {
+  const tree = new MemTreeView({ 'include/linux/t.h': HEADER + extra });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const c = new Compiler(program, {});
+  await c.compileGlue('__glue', ['page'], await parseStatements(glue, { file: '<test>', line: 1 }), { file: '<test>', line: 1 });
+  const world: World = {
+    functions: c.functions, writtenFields: c.writtenFields, derefFields: c.derefFields,
+    pages: [{ name: 'page', obj: 'p' }], actors: [{ role: 'owner', entry: '__glue', args: ['p'], allocator: false, holds: {} }],
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: refcount } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  let s = m.initial();
+  const violations: string[] = [];
+  for (let i = 0; i < 1000 && m.enabled(s).length; i++) {
+    const r = m.step(s, m.enabled(s)[0]);
+    violations.push(...r.violations.map((v) => `${v.category}: ${v.message}`));
+    s = r.state;
+  }
+  return { g: s.objs.o0, refcount: Number(s.objs.p._refcount), violations, notes: c.notes.map((n) => n.text), actor: s.actors[0] };
+}
+
+const CASES: Array<[string, number, number, number]> = [
+  // glue expression, refcount before, result, refcount after
+  ['atomic_read(&page->_refcount)', 3, 3, 3],
+  ['atomic_inc_return(&page->_refcount)', 3, 4, 4],
+  ['atomic_dec_return(&page->_refcount)', 3, 2, 2],
+  ['atomic_add_return(2, &page->_refcount)', 3, 5, 5],
+  ['atomic_sub_return(2, &page->_refcount)', 3, 1, 1],
+  ['atomic_dec_and_test(&page->_refcount)', 1, 1, 0],
+  ['atomic_dec_and_test(&page->_refcount)', 2, 0, 1],
+  ['atomic_sub_and_test(2, &page->_refcount)', 2, 1, 0],
+  ['atomic_inc_and_test(&page->_refcount)', -1, 1, 0],
+  ['atomic_add_negative(-3, &page->_refcount)', 2, 1, -1],
+  ['atomic_add_unless(&page->_refcount, 1, 0)', 0, 0, 0],
+  ['atomic_add_unless(&page->_refcount, 1, 0)', 1, 1, 2],
+  ['atomic_inc_not_zero(&page->_refcount)', 0, 0, 0],
+  ['atomic_inc_not_zero(&page->_refcount)', 5, 1, 6],
+  ['atomic_cmpxchg(&page->_refcount, 2, 0)', 2, 2, 0],
+  ['atomic_cmpxchg(&page->_refcount, 2, 0)', 3, 3, 3],
+  ['atomic_xchg(&page->_refcount, 7)', 3, 3, 7],
+  ['atomic_fetch_add(2, &page->_refcount)', 3, 3, 5],
+  ['atomic_fetch_sub_release(1, &page->_refcount)', 3, 3, 2],
+  ['atomic_fetch_add_unless(&page->_refcount, 1, 0)', 4, 4, 5],
+  ['atomic_long_dec_return_relaxed(&page->_refcount)', 4, 3, 3],
+];
+
+for (const [expr, before, result, after] of CASES) {
+  test(`${expr} at refcount ${before} returns ${result}, leaves ${after}`, async () => {
+    const r = await runAlone(`result = ${expr};`, before);
+    assert.equal(Number(r.g.result), result);
+    assert.equal(r.refcount, after);
+  });
+}
+
+test('atomic_set/inc/dec/add/sub change the count and return nothing useful', async () => {
+  const r = await runAlone('atomic_set(&page->_refcount, 5); atomic_inc(&page->_refcount); atomic_sub(3, &page->_refcount); atomic_add(2, &page->_refcount); atomic_dec(&page->_refcount);', 0);
+  assert.equal(r.refcount, 4);
+});
+
+test('atomic_try_cmpxchg updates the expected value on failure and the count on success', async () => {
+  const fail = await runAlone('int old = 1; ok = atomic_try_cmpxchg(&page->_refcount, &old, 9); seen = old;', 3);
+  assert.deepEqual([Number(fail.g.ok), Number(fail.g.seen), fail.refcount], [0, 3, 3]);
+  const win = await runAlone('int old = 3; ok = atomic_try_cmpxchg(&page->_refcount, &old, 9); seen = old;', 3);
+  assert.deepEqual([Number(win.g.ok), Number(win.g.seen), win.refcount], [1, 3, 9]);
+});
+
+test('control flow: loops, switch fall-through, ternaries, short circuit, goto', async () => {
+  const r = await runAlone(
+    `int i, n = 0;
+     for (i = 0; i < 4; i++) { if (i == 2) continue; n += i; }
+     while (n < 10) n++;
+     do { n--; } while (n > 8);
+     switch (n) { case 8: n = 100; case 9: n++; break; default: n = -1; }
+     a = n;
+     b = (n > 100 && page_ref_count(page) == 2) ? 1 : 2;
+     c = 0 || (1 && !0);
+     if (n) goto out;
+     a = 0;
+   out:
+     d = n % 7 + (n >> 1) + (n << 1) + (n & 6) + (n | 1) + (n ^ 3);`,
+    2,
+  );
+  assert.equal(Number(r.g.a), 101);
+  assert.equal(Number(r.g.b), 1);
+  assert.equal(Number(r.g.c), 1);
+  assert.equal(Number(r.g.d), 101 % 7 + (101 >> 1) + (101 << 1) + (101 & 6) + (101 | 1) + (101 ^ 3));
+});
+
+test('calls into tree functions and through function pointers, struct fields, pointers to locals', async () => {
+  const extra = `
+static int twice(int x) { return 2 * x; }
+static void bump(int *p) { *p = *p + 1; }
+static int apply(int (*fn)(int), int v) { return fn(v); }
+`;
+  const r = await runAlone('int v = 4; bump(&v); page->flags = apply(twice, v); x = page->flags; y = v;', 1, extra);
+  assert.equal(Number(r.g.x), 10);
+  assert.equal(Number(r.g.y), 5);
+});
+
+test('VM_BUG_ON_PAGE on a refcount condition reports an underflow and stops the actor', async () => {
+  const r = await runAlone('VM_BUG_ON_PAGE(page_ref_count(page) == 0, page); after = 1;', 0);
+  assert.match(r.violations.join('\n'), /refcount-underflow: VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\) fires at <test>:1/);
+  assert.equal(r.g.after, undefined);
+  assert.equal(r.actor.status, 'bug');
+});
+
+test('a refcount dropping below zero is an underflow', async () => {
+  const r = await runAlone('atomic_dec(&page->_refcount);', 0);
+  assert.match(r.violations.join('\n'), /refcount-underflow: refcount of page drops below zero \(0 -> -1\)/);
+});
+
+test('a call the tree does not define is noted and reads as 0', async () => {
+  const r = await runAlone('x = mystery_helper(page) + 1;', 1);
+  assert.equal(Number(r.g.x), 1);
+  assert.ok(r.notes.some((n) => /unmodelled call: mystery_helper\(\)/.test(n)), r.notes.join('\n'));
+});
+
+test('a construct the front end cannot model stops the actor with an unmodelled note, never a crash', async () => {
+  const r = await runAlone('asm volatile("nop"); x = 1;', 1);
+  assert.ok(r.violations.some((v) => v.startsWith('unmodelled:')), r.violations.join('\n'));
+  assert.equal(r.actor.status, 'unmodelled');
+});
+
+test('a non-atomic read-modify-write of shared state is two steps, so two CPUs can lose an update', async () => {
+  const tree = new MemTreeView({ 'include/linux/t.h': HEADER });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const c = new Compiler(program, {});
+  const loc = { file: '<test>', line: 1 };
+  await c.compileGlue('inc', ['page'], await parseStatements('page->flags = page->flags + 1;', loc), loc);
+  const world: World = {
+    functions: c.functions, writtenFields: c.writtenFields, derefFields: c.derefFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: [0, 1].map(() => ({ role: 'cpu', entry: 'inc', args: ['p'], allocator: false, holds: {} })),
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const m = new Machine(world, { objs: { o0: {}, p: { flags: 0, _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  // Collect every final value of page->flags.
+  const finals = new Set<number>();
+  const stack = [m.initial()];
+  while (stack.length) {
+    const s = stack.pop()!;
+    const en = m.enabled(s);
+    if (!en.length) finals.add(Number(s.objs.p.flags));
+    for (const a of en) stack.push(m.step(s, a).state);
+  }
+  assert.deepEqual([...finals].sort(), [1, 2]);
+  const res = explore(m, { por: false });
+  // 2 actors x (before read, between, done): the 9 interleaving points less the ones no order reaches.
+  assert.equal(res.complete, true);
+  assert.ok(res.states >= 6, `states ${res.states}`);
+});

@@ -1,0 +1,171 @@
+// The simulator on whole trees: the example trees of two kernel eras, before and after each example series.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { buildExampleTree, examplesDir } from '../examples/build-tree.ts';
+import { GitTreeView } from '../bot/tree/git-tree-view.ts';
+import { loadScenarios } from '../bot/load-scenarios.ts';
+import { simulate, simulateTree, touchesRefcounts } from './simulate.ts';
+import { DEFAULT_KCONFIG, type SimOptions } from './run-scenario.ts';
+import type { Scenario } from './scenarios/scenario.ts';
+import type { Judgement } from './judge.ts';
+
+let dir: string;
+let scenarios: Scenario[];
+const views: GitTreeView[] = [];
+const opts: SimOptions = { kconfig: DEFAULT_KCONFIG, walkers: 1, maxStates: 100_000, maxMs: 30_000 };
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kbot-sim-'));
+  scenarios = await loadScenarios();
+});
+after(async () => {
+  for (const v of views) v.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const built = new Map<string, ReturnType<typeof buildPatched>>();
+
+/** The example tree, with the example series applied: views of the tree before and after it. */
+function patched(tree: string, series: string) {
+  const key = `${tree}-${series}`;
+  if (!built.has(key)) built.set(key, buildPatched(tree, series));
+  return built.get(key)!;
+}
+
+async function buildPatched(tree: string, series: string) {
+  const t = await buildExampleTree(tree, join(dir, `${tree}-${series}`));
+  const env = { ...process.env, GIT_COMMITTER_NAME: 'kbot', GIT_COMMITTER_EMAIL: 'kbot@localhost' };
+  execFileSync('git', ['am', '-q', '--empty=drop', join(examplesDir, 'series', `${series}.mbox`)], { cwd: t.path, env });
+  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: t.path }).toString().trim();
+  const b = new GitTreeView(t.path, t.head);
+  const a = new GitTreeView(t.path, head);
+  views.push(b, a);
+  return { before: b, after: a, path: t.path };
+}
+
+function introduced(js: Judgement[]) {
+  return js.filter((j) => j.result === 'unexpected').flatMap((j) => j.introduced.map((v) => ({ j, v })));
+}
+
+test('seed: put_page() freeing device-private pages at refcount 1 lets memory_failure() get and free a free page', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-1');
+  const res = await simulate({ before: t.before, after: t.after, scenarios, options: opts, changedLines: ['put_page(page);'] });
+  const found = introduced(res.judgements);
+  const cats = new Set(found.map((f) => f.v.category));
+  assert.ok(cats.has('speculative-get-on-free-page'), [...cats].join());
+  assert.ok(cats.has('double-free'), [...cats].join());
+  // Every finding comes from the unguarded walker; the guarded ones (PageLRU first) are never blamed.
+  assert.deepEqual([...new Set(found.map((f) => f.j.after.walker))], ['memory_failure']);
+  const guarded = res.judgements.filter((j) => j.after.scenario === 'devpriv-free+walker-get-put' && j.after.walker !== 'memory_failure');
+  assert.ok(guarded.length >= 2);
+  for (const j of guarded) assert.equal(j.result, 'ok', `${j.name}: ${j.result}`);
+  // The base knows no device-private pages: the scenario does not apply there, and the reply says so.
+  const df = found.find((f) => f.v.category === 'double-free')!;
+  assert.match(df.j.baseline, /not applicable \(the tree has no MEMORY_DEVICE_PRIVATE\)/);
+  assert.equal(df.j.after.freeRefcount, 1);
+
+  // The trace: the owner's put frees the page, the walker's get succeeds on it, the walker's put frees it again.
+  const steps = df.v.trace;
+  const text = (s: (typeof steps)[number]) => `${s.cpu} ${s.func} ${s.file}:${s.line} ${s.op} ${(s.via ?? []).join(' < ')}`;
+  const get = steps.findIndex((s) => /atomic_add_unless/.test(s.op) && (s.via ?? []).some((v) => v.startsWith('get_page_unless_zero')));
+  assert.ok(get > 0, steps.map(text).join('\n'));
+  assert.equal(steps[get].refcount.page, 2);
+  assert.equal(steps[get].pageState?.page, 'free');
+  const frees = steps.filter((s) => /page_free/.test(s.op));
+  assert.equal(frees.length, 2, steps.map(text).join('\n'));
+  assert.notEqual(frees[0].cpu, frees[1].cpu);
+  assert.ok(steps.slice(get).some((s) => (s.via ?? []).some((v) => v.startsWith('put_page'))), steps.map(text).join('\n'));
+  // file:line point at the tree's own lines.
+  for (const s of [steps[get], frees[1]]) {
+    const line = (await t.after.readFile(s.file))!.split('\n')[s.line - 1];
+    assert.match(line, /atomic_add_unless|page_free/, `${s.file}:${s.line}: ${line}`);
+  }
+  const viaGet = steps[get].via!.find((v) => v.startsWith('get_page_unless_zero'))!;
+  const [, file, ln] = /\((.+):(\d+)\)$/.exec(viaGet)!;
+  assert.match((await t.after.readFile(file))!.split('\n')[Number(ln) - 1], /get_page_unless_zero|page_ref_add_unless/);
+});
+
+test('the same feature freeing device-private pages at refcount 0 (allocation does 0 -> 1): no finding', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-0');
+  const res = await simulate({ before: t.before, after: t.after, scenarios, options: { ...opts, walkers: 2 }, changedLines: ['put_page(page);'] });
+  assert.deepEqual(introduced(res.judgements).map((f) => `${f.j.name} ${f.v.category}`), []);
+  const dev = res.judgements.filter((j) => j.after.scenario === 'devpriv-free+walker-get-put');
+  assert.ok(dev.length > 0);
+  for (const j of dev) {
+    assert.equal(j.after.status, 'ok', `${j.name}: ${j.after.status} ${j.after.reason ?? ''}`);
+    assert.equal(j.after.freeRefcount, 0);
+    assert.ok(j.after.stats.complete && j.after.stats.states > 0);
+  }
+});
+
+test('the unpatched trees of both eras: no violation in any scenario', async () => {
+  for (const name of ['v4.12-style', 'v6.6-style']) {
+    const t = await buildExampleTree(name, join(dir, `plain-${name}`));
+    const view = new GitTreeView(t.path, t.head);
+    views.push(view);
+    const runs = await simulateTree(view, scenarios, opts);
+    assert.ok(runs.some((r) => r.status === 'ok'), `${name}: nothing ran`);
+    for (const r of runs) assert.ok(r.status === 'ok' || r.status === 'not-applicable', `${name} ${r.name}: ${r.status} ${r.reason ?? ''}`);
+  }
+});
+
+test('a series that touches no refcount code: nothing to check, in milliseconds', async () => {
+  const t = await patched('v4.12-style', 'no-refcount');
+  const diff = execFileSync('git', ['diff', `${t.before.commit}..${t.after.commit}`], { cwd: t.path }).toString();
+  const changed = diff.split('\n').filter((l) => /^[+-][^+-]/.test(l)).map((l) => l.slice(1));
+  assert.ok(changed.length > 0);
+  const res = await simulate({ before: t.before, after: t.after, scenarios, options: opts, changedLines: changed });
+  assert.equal(res.nothingToCheck, 'the series changes no page refcount or page life code');
+  assert.equal(res.judgements.length, 0);
+  assert.ok(res.ms < 50, `${res.ms} ms`);
+  assert.equal(touchesRefcounts(['\tif (page_ref_dec_return(page) == 1)']), true);
+});
+
+test('folio era: device-private folios freed at refcount 1 are caught through the folio wrappers', async () => {
+  const t = await patched('v6.6-style', 'folio-devpriv-free-at-1');
+  const res = await simulate({ before: t.before, after: t.after, scenarios, options: opts, changedLines: ['folio_put(folio);'] });
+  const found = introduced(res.judgements);
+  const cats = new Set(found.map((f) => f.v.category));
+  assert.ok(cats.has('speculative-get-on-free-page') && cats.has('double-free'), [...cats].join());
+  // memory_failure() starts with pfn_to_online_page() in this era: it is never blamed.
+  assert.ok(!found.some((f) => f.j.after.walker === 'memory_failure'));
+  const mf = res.judgements.find((j) => j.after.walker === 'memory_failure' && j.after.scenario === 'devpriv-free+walker-get-put');
+  assert.equal(mf?.result, 'ok');
+  assert.equal(found[0].j.baseline, 'clean');
+});
+
+test('fsdax pages idle at refcount 1 with a wake-up on 2 -> 1: a walker can take the idle page', async () => {
+  const t = await patched('v6.6-style', 'fsdax-idle-at-1');
+  const res = await simulate({ before: t.before, after: t.after, scenarios, options: opts, changedLines: ['wake_up_var(&page->_refcount);'] });
+  const found = introduced(res.judgements).filter((f) => f.j.after.scenario === 'fsdax-idle+walker-get-put');
+  assert.ok(found.some((f) => f.v.category === 'speculative-get-on-free-page'), found.map((f) => f.v.category).join());
+  const j = found[0].j;
+  assert.equal(j.after.freeRefcount, 1);
+  assert.equal(j.before.freeRefcount, 0);
+  assert.ok(found[0].v.trace.some((s) => /wake_up_var/.test(s.op)));
+});
+
+test('more walkers: the same findings, more states, still complete', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-1');
+  const one = await simulateTree(t.after, scenarios, opts, 'devpriv-free+walker-get-put[memory_failure]');
+  const three = await simulateTree(t.after, scenarios, { ...opts, walkers: 3 }, 'devpriv-free+walker-get-put[memory_failure]');
+  assert.equal(one.length, 1);
+  assert.equal(three.length, 1);
+  assert.ok(three[0].stats.complete);
+  assert.ok(three[0].stats.states > one[0].stats.states);
+  assert.deepEqual(three[0].violations.map((v) => v.category).sort(), one[0].violations.map((v) => v.category).sort());
+  // Breadth first: the shortest double free takes the same number of steps whatever the number of walkers.
+  const len = (r: typeof one) => r[0].violations.find((v) => v.category === 'double-free')!.trace.length;
+  assert.equal(len(three), len(one));
+});
+
+test('a state budget too small says incomplete honestly', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-0');
+  const runs = await simulateTree(t.after, scenarios, { ...opts, walkers: 3, maxStates: 20 }, 'devpriv-free+walker-get-put[memory_failure]');
+  assert.equal(runs[0].status, 'incomplete');
+  assert.match(runs[0].reason ?? '', /state budget 20/);
+});
