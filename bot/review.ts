@@ -11,7 +11,7 @@ import { planReplies } from './report/compose-reply.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
 import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
 import type { KbotConfig } from '../config/schema.ts';
-import type { ApplyResult, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
+import type { ApplyResult, Message, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
 
 export interface ReviewOptions {
   /** mbox, .eml, Maildir, public-inbox repo, Message-ID or archive URL. */
@@ -97,7 +97,7 @@ export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
   const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base });
   const parsed = await parseMessages(src.messages);
   const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
-  const { series } = assembleSeries(parsed.messages);
+  const { series } = assembleSeries(uniqueMessages(parsed.messages, rejected));
   const head = (await runGit(['rev-parse', 'HEAD'], { cwd: opts.tree })).stdout.trim();
   const reviews: SeriesReview[] = [];
   for (const s of series) {
@@ -109,4 +109,23 @@ export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
     }
   }
   return { tree: { path: opts.tree, head }, series: reviews, rejected };
+}
+
+/**
+ * The first message with each Message-ID; later ones go to `rejected`. assembleSeries drops them too, but only
+ * into notes the report never shows, so a second message under a known id would vanish without a word.
+ */
+function uniqueMessages(messages: Message[], rejected: Rejected[]): Message[] {
+  const first = new Map<string, Message>();
+  const out: Message[] = [];
+  for (const m of messages) {
+    const seen = first.get(m.messageId);
+    if (seen) {
+      rejected.push({ messageId: m.messageId, source: m.source, reason: `duplicate Message-ID: ${seen.source} has the same id and is the one used` });
+      continue;
+    }
+    first.set(m.messageId, m);
+    out.push(m);
+  }
+  return out;
 }
