@@ -101,6 +101,8 @@ export interface TreeProgram {
   callbacks: Map<string, Promise<string[]>>;
   /** Walker functions, by the speculative-get calls they were found from; looked up once per tree. */
   walkers: Map<string, Promise<string[]>>;
+  /** One compiler per tree: the tree's functions compile once for every scenario and probe. */
+  compiler: Compiler;
 }
 
 /** Functions the tree registers through `field` (".page_free = X", "pgmap->page_free = X"). */
@@ -125,7 +127,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField, callbacks: new Map(), walkers: new Map() };
+  return { program, refField, callbacks: new Map(), walkers: new Map(), compiler: new Compiler(program, opts.kconfig) };
 }
 
 /** Tree functions outside `exclude` that call one of `calls`: the tree's lockless pfn walkers. */
@@ -137,15 +139,11 @@ export function findWalkers(tp: TreeProgram, calls: string[], exclude: string[])
 }
 
 async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
-  const found = new Set<string>();
-  for (const c of calls) {
-    for (const hit of await tp.program.callersOf(c)) {
-      if (exclude.some((p) => hit.file.startsWith(p))) continue;
-      if (calls.includes(hit.caller)) continue;
-      for (const entry of await walkerEntries(tp, hit.caller, exclude, 3, new Set())) found.add(entry);
-    }
-  }
-  return [...found].sort();
+  const hits = (await Promise.all(calls.map((c) => tp.program.callersOf(c)))).flat()
+    .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !calls.includes(hit.caller));
+  const callers = [...new Set(hits.map((h) => h.caller))];
+  const entries = await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, 3, new Set(calls))));
+  return [...new Set(entries.flat())].sort();
 }
 
 /**
@@ -158,12 +156,11 @@ async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], dep
   const def = await tp.program.resolveFunction(fn);
   if (def && def.params.some((p) => /pfn/.test(p.name))) return [fn];
   if (depth === 0) return [fn];
-  const up = new Set<string>();
-  for (const hit of await tp.program.callersOf(fn)) {
-    if (exclude.some((p) => hit.file.startsWith(p)) || seen.has(hit.caller)) continue;
-    for (const e of await walkerEntries(tp, hit.caller, exclude, depth - 1, seen)) up.add(e);
-  }
-  return up.size ? [...up] : [fn];
+  const callers = [...new Set((await tp.program.callersOf(fn))
+    .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !seen.has(hit.caller))
+    .map((hit) => hit.caller))];
+  const up = (await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, depth - 1, new Set([...seen, fn]))))).flat();
+  return up.length ? [...new Set(up)] : [fn];
 }
 
 interface Built {
@@ -198,9 +195,9 @@ async function build(
   for (const e of sc.requires.enums) {
     if (program.enumValue(e) === undefined && !/^ZONE_/.test(e)) return { notApplicable: `the tree has no ${e}` };
   }
-  const compiler = new Compiler(program, opts.kconfig);
+  const compiler = tp.compiler;
   const freeCallbacks = new Set<string>();
-  for (const field of sc.callbackFields) for (const cb of await registeredCallbacks(tp, field)) freeCallbacks.add(cb);
+  for (const cbs of await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))) for (const cb of cbs) freeCallbacks.add(cb);
   for (const f of sc.requires.callbacks) {
     if (![...freeCallbacks].length) return { notApplicable: `the tree registers no ${f} callback` };
   }
@@ -209,9 +206,11 @@ async function build(
   const symmetry: number[][] = [];
   for (let ai = 0; ai < actorsGlue.length; ai++) {
     const a = actorsGlue[ai];
-    const name = `__kbot_${a.role}${ai}`;
-    const stmts = await parseStatements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
-    await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+    const name = `__kbot_${a.role}_${glueId(`${sc.name}|${params.join(',')}|${a.glue}`)}`;
+    if (!compiler.functions.has(name)) {
+      const stmts = await parseStatements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+      await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+    }
     const group: number[] = [];
     for (let c = 0; c < a.copies; c++) {
       group.push(actors.length);
@@ -276,6 +275,13 @@ async function build(
   };
   const notes = compiler.notes.map((n) => n.text);
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: compiler.reached };
+}
+
+/** A short stable id for a piece of glue, so the same glue compiles once per tree. */
+function glueId(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
 }
 
 function zoneFallback(z: string): number {

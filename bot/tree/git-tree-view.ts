@@ -15,6 +15,13 @@ interface Pending {
 /** Reads are cached up to this many bytes in total; beyond it they still work, uncached. */
 const READ_CACHE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Below this many bytes under the searched paths, grep reads the files through the cat-file process and
+ * searches them here: a process per grep costs far more than searching a small tree (and the simulator
+ * greps a dozen times per tree). Above it, git grep's threads win.
+ */
+const IN_PROCESS_GREP_BYTES = 16 * 1024 * 1024;
+
 export class GitTreeView implements TreeView {
   readonly repo: string;
   readonly commit: string;
@@ -23,7 +30,7 @@ export class GitTreeView implements TreeView {
   private buf: Buffer = Buffer.alloc(0);
   private reads = new Map<string, Promise<string | null>>();
   private cachedBytes = 0;
-  private files: Promise<string[]> | null = null;
+  private files: Promise<Array<{ path: string; size: number }>> | null = null;
   private greps = new Map<string, Promise<GrepHit[]>>();
 
   /** `commit` should be a full sha (see `open`); any revision git understands works. */
@@ -59,17 +66,30 @@ export class GitTreeView implements TreeView {
   }
 
   async listFiles(prefix?: string): Promise<string[]> {
+    const all = (await this.entries()).map((e) => e.path);
+    return prefix === undefined ? all : all.filter((f) => pathUnder(f, prefix));
+  }
+
+  /** Every file of the commit with its size, in path order; one ls-tree per view. */
+  private entries(): Promise<Array<{ path: string; size: number }>> {
     if (!this.files) {
-      this.files = runGit(['ls-tree', '-r', '-z', '--name-only', '--full-tree', this.commit], { cwd: this.repo }).then((r) => {
+      this.files = runGit(['ls-tree', '-r', '-l', '-z', '--full-tree', this.commit], { cwd: this.repo }).then((r) => {
         if (r.code !== 0) throw new Error(`git ls-tree ${this.commit} failed: ${gitComplaint(r)}`);
-        return r.stdout.split('\0').filter(Boolean).sort();
+        const out: Array<{ path: string; size: number }> = [];
+        for (const rec of r.stdout.split('\0')) {
+          const tab = rec.indexOf('\t');
+          if (tab < 0) continue;
+          const [mode, type, , size] = rec.slice(0, tab).split(/ +/);
+          if (type !== 'blob' || mode === '120000') continue;
+          out.push({ path: rec.slice(tab + 1), size: Number(size) || 0 });
+        }
+        return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       });
       this.files.catch(() => {
         this.files = null;
       });
     }
-    const all = await this.files;
-    return prefix === undefined ? [...all] : all.filter((f) => pathUnder(f, prefix));
+    return this.files;
   }
 
   grep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
@@ -96,6 +116,32 @@ export class GitTreeView implements TreeView {
 
   private async runGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
     if (paths && paths.length === 0) return [];
+    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
+    if (under.reduce((n, e) => n + e.size, 0) <= IN_PROCESS_GREP_BYTES) return this.grepHere(pattern, under.map((e) => e.path));
+    return this.gitGrep(pattern, paths);
+  }
+
+  private async grepHere(pattern: string, files: string[]): Promise<GrepHit[]> {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch (e) {
+      // Worded as the git grep path words it: the caller sees one kind of error whichever path ran.
+      throw new Error(`git grep -E ${JSON.stringify(pattern)} failed: invalid pattern: ${(e as Error).message}`);
+    }
+    const texts = await Promise.all(files.map((f) => this.readFile(f)));
+    const hits: GrepHit[] = [];
+    files.forEach((path, i) => {
+      const text = texts[i];
+      if (text === null || text.includes('\0')) return; // binary, like git grep -I
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      for (let n = 0; n < lines.length; n++) if (re.test(lines[n])) hits.push({ path, line: n + 1, text: lines[n] });
+    });
+    return hits;
+  }
+
+  private async gitGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
     // Literal pathspecs: a prefix like "mm" means the directory mm, never a glob.
     const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
     const args = ['grep', '-n', '-I', '-E', '-z', '--no-color', '--full-name', '-e', pattern, this.commit, '--', ...specs];

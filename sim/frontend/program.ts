@@ -64,6 +64,7 @@ export class CProgram {
   private readonly resolving = new Map<string, Promise<FunctionDef | null>>();
   private readonly bodies = new Map<MacroDef, ParsedBody>();
   private readonly searchPaths: string[];
+  private pendingGreps: Array<{ pattern: string; resolve: (hits: Array<{ path: string; line: number; text: string }>) => void }> = [];
 
   private constructor(
     private readonly src: CSource,
@@ -149,13 +150,32 @@ export class CProgram {
     return null;
   }
 
-  private async grep(pattern: string): Promise<Array<{ path: string; line: number; text: string }>> {
+  /**
+   * Greps asked for in the same turn of the event loop go to the tree as one alternation: each grep of a git
+   * tree is a process, and a process costs far more than the search.
+   */
+  private grep(pattern: string): Promise<Array<{ path: string; line: number; text: string }>> {
+    return new Promise((resolve) => {
+      this.pendingGreps.push({ pattern, resolve });
+      if (this.pendingGreps.length === 1) setImmediate(() => void this.flushGreps());
+    });
+  }
+
+  private async flushGreps(): Promise<void> {
+    const batch = this.pendingGreps;
+    this.pendingGreps = [];
+    const patterns = [...new Set(batch.map((b) => b.pattern))];
+    let hits: Array<{ path: string; line: number; text: string }> = [];
     try {
-      return await this.src.grep(pattern, this.searchPaths);
+      hits = await this.src.grep(patterns.length === 1 ? patterns[0] : patterns.map((p) => `(${p})`).join('|'), this.searchPaths);
     } catch (err) {
-      this.notes.push({ kind: 'info', text: `grep ${pattern} failed: ${String(err)}` });
-      return [];
+      this.notes.push({ kind: 'info', text: `grep ${patterns.join(' | ')} failed: ${String(err)}` });
     }
+    const byPattern = new Map(patterns.map((p) => {
+      const re = new RegExp(p);
+      return [p, hits.filter((h) => re.test(h.text))] as const;
+    }));
+    for (const b of batch) b.resolve(byPattern.get(b.pattern)!);
   }
 
   private loadFile(path: string, shareMacros: boolean): Promise<FileIndex | null> {

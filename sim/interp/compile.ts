@@ -5,6 +5,7 @@
 import type { Expr, FunctionDef, Kconfig, Loc, Stmt } from '../frontend/ast.ts';
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { isModelName, ZONE_FALLBACK } from '../model/builtins.ts';
+import { walkStmt } from '../frontend/program.ts';
 
 /** What the compiler needs from the front end (CProgram implements it). */
 export interface ProgramSource {
@@ -140,6 +141,12 @@ class FunctionCompiler {
   constructor(private c: Compiler, private def: FunctionDef, private glue: boolean, private depth = 0) {}
 
   async compile(): Promise<CompiledFunction> {
+    // Look up every callee at once (one tree search for all of them), before compiling statement by statement.
+    const callees = new Set<string>();
+    walkStmt(this.def.body, () => {}, (e) => {
+      if (e.k === 'call' && e.callee.k === 'id' && !isModelName(e.callee.name)) callees.add(e.callee.name);
+    });
+    await Promise.all([...callees].map((n) => (this.c.source.macro(n) ? null : this.c.source.resolveFunction(n))));
     const params = this.def.params.filter((p) => p.name && p.type !== 'void');
     for (const p of params) this.declare(p.name, p.type);
     await this.stmt(this.def.body);
