@@ -9,30 +9,6 @@ import { kconfigPredicate, kconfigValue, parseCNumber } from './if-expr.ts';
 
 let parserPromise: Promise<Parser> | null = null;
 
-const WARM_UP = Array.from({ length: 300 }, (_, i) => `/* helper ${i} */
-static inline int warm_${i}(struct page *page, unsigned long flags)
-{
-\tstruct folio *folio = (struct folio *)page;
-\tint ret = 0, i;
-\tif (unlikely(flags & (1UL << ${i % 32})) && !page->mapping) {
-\t\tret = atomic_add_unless(&page->_refcount, 1, 0);
-\t} else if (folio->flags > 3) {
-\t\tfor (i = 0; i < 4; i++)
-\t\t\tret += test_bit(i, &folio->flags) ? 1 : 0;
-\t}
-\tswitch (flags & 3) {
-\tcase 1:
-\t\tret++;
-\t\tbreak;
-\tdefault:
-\t\tdo { ret--; } while (ret > 0);
-\t}
-\treturn ret ?: ({ int x = ret; x; });
-}
-extern void warm_proto_${i}(struct page *page);
-enum warm_${i} { WARM_A_${i}, WARM_B_${i} = 1 << 2 };
-`).join('\n');
-
 /** One tree-sitter C parser per process (Parser.init and the grammar load are slow; reuse them). */
 export function getCParser(): Promise<Parser> {
   if (!parserPromise) {
@@ -42,8 +18,6 @@ export function getCParser(): Promise<Parser> {
       const lang = await Language.load(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
       const p = new Parser();
       p.setLanguage(lang);
-      // WebAssembly tiers up on use: one parse of kernel-shaped code here keeps the first real file fast.
-      p.parse(WARM_UP)?.delete();
       return p;
     })();
   }
