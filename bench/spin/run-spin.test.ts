@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { parsePan, runSpin } from './run-spin.ts';
+import { parseAssertions, parsePan, runSpin } from './run-spin.ts';
+import { seedDefines, spinCategories } from './seed-properties.ts';
 
 function have(cmd: string): boolean {
   try {
@@ -21,6 +22,23 @@ test('pan summary is parsed', () => {
   assert.throws(() => parsePan('pan: cannot open file'), /no "states, stored"/);
 });
 
+test('failed asserts are counted by expression and named in kbot categories', () => {
+  const out = 'pan:1: assertion violated (nfree==0) (at depth 14)\npan:2: assertion violated  !(pfree) (at depth 5)\n' +
+    'pan:3: assertion violated (nfree==0) (at depth 9)\npan:4: assertion violated (x>1) (at depth 2)\n';
+  const a = parseAssertions(out);
+  assert.deepEqual(a, { '(nfree==0)': 2, '!(pfree)': 1, '(x>1)': 1 });
+  assert.deepEqual(spinCategories(a), ['assert (x>1)', 'double-free', 'speculative-get-on-free-page']);
+  assert.deepEqual(seedDefines('get_hwpoison_page'), ['WALKER_GET_HWPOISON_PAGE']);
+  assert.equal(seedDefines('page_idle_get_page'), null);
+});
+
+test('both walker variants of the seed model find the three categories kbot reports', { skip }, async () => {
+  for (const walker of ['memory_failure', 'get_hwpoison_page']) {
+    const r = await runSpin(await seed(), 2, { defines: seedDefines(walker)! });
+    assert.deepEqual(spinCategories(r.assertions), ['double-free', 'speculative-get-on-free-page', 'use-after-free'], walker);
+  }
+});
+
 test('seed model: the patched semantics double-free and get a free page; the state space grows with walkers', { skip }, async () => {
   const pml = await seed();
   const runs = [];
@@ -36,9 +54,12 @@ test('seed model: the patched semantics double-free and get a free page; the sta
 });
 
 test('seed model with the page free at count 0 has no errors', { skip }, async () => {
-  const r = await runSpin(await seed(), 3, { defines: ['FIXED'] });
-  assert.equal(r.errors, 0);
-  assert.ok(r.states > 0);
+  for (const defines of [['FIXED'], ['FIXED', 'WALKER_GET_HWPOISON_PAGE']]) {
+    const r = await runSpin(await seed(), 3, { defines });
+    assert.equal(r.errors, 0, defines.join());
+    assert.deepEqual(r.assertions, {});
+    assert.ok(r.states > 0);
+  }
 });
 
 test('a model that does not parse is an error that shows spin output', { skip }, async () => {

@@ -10,6 +10,8 @@ export interface SpinRun {
   transitions: number;
   /** Errors pan counted (with -c0 every error reached is counted, so one bug can count many times). */
   errors: number;
+  /** Each failed assert's text as pan prints it ("!(pfree)"), with how many times pan reported it. */
+  assertions: Record<string, number>;
   msSpinA: number;
   msGcc: number;
   msPan: number;
@@ -68,6 +70,16 @@ export function parsePan(out: string): { states: number; transitions: number; er
   };
 }
 
+/** Counts pan's "pan:N: assertion violated EXPR (at depth D)" lines by EXPR. */
+export function parseAssertions(out: string): Record<string, number> {
+  const seen: Record<string, number> = {};
+  for (const m of out.matchAll(/^pan:\d+: assertion violated\s+(.*?) \(at depth \d+\)$/gm)) {
+    const expr = m[1]!.trim();
+    seen[expr] = (seen[expr] ?? 0) + 1;
+  }
+  return seen;
+}
+
 export async function runSpin(pml: string, walkers: number, opts: SpinOptions = {}): Promise<SpinRun> {
   if (!Number.isInteger(walkers) || walkers < 0) throw new Error(`walkers must be a non-negative integer, not ${walkers}`);
   const dir = await mkdtemp(join(tmpdir(), 'kbot-spin-'));
@@ -83,7 +95,7 @@ export async function runSpin(pml: string, walkers: number, opts: SpinOptions = 
     const p = await run('./pan', panArgs, dir);
     const msTotal = performance.now() - t0;
     if (/error: max search depth too small/.test(p.stdout)) throw new Error('pan: search depth too small');
-    return { ...parsePan(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
+    return { ...parsePan(p.stdout), assertions: parseAssertions(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,327 @@
+// kbot's benchmark (`npm run bench [-- --walkers 1,2,3,4 --repeat 3 --reviews 5 --scenario NAME]`):
+//  1. the seed scenario, kbot sim vs SPIN on the same model (bench/spin/seed.pml), N walkers: whole-process
+//     wall times, states, transitions, the error categories each finds;
+//  2. review latency of a 3-patch series and of a series with nothing to simulate;
+//  3. peak RSS of the kbot runs.
+// Every figure comes from this one run; the results also go to bench/out/results.json.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { measureProcess, type ProcessRun } from './measure-process.ts';
+import { patchedTree, unpatchedTree, BENCH_TREE } from './example-trees.ts';
+import { runSpin, type SpinRun } from './spin/run-spin.ts';
+import { seedDefines, spinCategories } from './spin/seed-properties.ts';
+import { formatTable, mib, ms, ratio } from './format-table.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const KBOT = join(root, 'bin', 'kbot.js');
+const SERIES = join(root, 'examples', 'series', 'hmm-devpriv-free-at-1.mbox');
+const NOTHING_SERIES = join(root, 'examples', 'series', 'no-refcount.mbox');
+const SEED_PML = join(root, 'bench', 'spin', 'seed.pml');
+const SEED_SCENARIO = 'devpriv-free+walker-get-put';
+/** The walkers kbot should use for the seed, in order of preference (the brief's instance first). */
+const SEED_WALKERS = ['get_hwpoison_page', 'memory_failure'];
+const REVIEW_TARGET_MS = 2000;
+
+interface SimJson {
+  ms: number;
+  scenarios: Array<{
+    name: string;
+    scenario: string;
+    walker?: string;
+    status: string;
+    stats: { states: number; transitions: number; ms: number; complete: boolean };
+    violations: Array<{ category: string }>;
+    reached?: Record<string, unknown>;
+  }>;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const maxOf = (xs: Array<number | undefined>): number | undefined => {
+  const d = xs.filter((x): x is number => x !== undefined);
+  return d.length ? Math.max(...d) : undefined;
+};
+
+function version(cmd: string, args: string[]): string | null {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]!.trim();
+  } catch {
+    return null;
+  }
+}
+
+function kbot(args: string[]): Promise<ProcessRun> {
+  // The user's git config must not change what kbot does.
+  return measureProcess(process.execPath, [KBOT, ...args], { cwd: root, env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } });
+}
+
+function parseJson<T>(r: ProcessRun, what: string): T {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch (e) {
+    throw new Error(`${what} printed no JSON (${(e as Error).message}):\n${r.stdout.slice(0, 2000)}`);
+  }
+}
+
+/** The seed instance kbot runs on this tree: the brief's walker if the simulator offers it, else the next. */
+async function seedInstance(tree: string, wanted?: string): Promise<{ name: string; walker?: string }> {
+  const r = parseJson<SimJson>(await kbot(['sim', '--tree', tree, '--walkers', '1', '--json', ...(wanted ? ['--scenario', wanted] : [])]), 'kbot sim (discovery)');
+  if (wanted) {
+    const hit = r.scenarios.find((s) => s.name === wanted);
+    if (!hit) throw new Error(`kbot sim has no scenario instance named ${wanted} on ${tree}`);
+    return { name: hit.name, walker: hit.walker };
+  }
+  const seeds = r.scenarios.filter((s) => s.scenario === SEED_SCENARIO && s.status !== 'not-applicable');
+  for (const w of SEED_WALKERS) {
+    const hit = seeds.find((s) => s.walker === w);
+    if (hit) return { name: hit.name, walker: hit.walker };
+  }
+  const via = seeds.find((s) => s.reached && 'get_hwpoison_page' in s.reached);
+  if (via) return { name: via.name, walker: via.walker };
+  throw new Error(`kbot sim offers no ${SEED_SCENARIO} instance with a get_hwpoison_page walker: ${r.scenarios.map((s) => s.name).join(', ')}`);
+}
+
+interface SeedRow {
+  walkers: number;
+  kbot: {
+    wallMs: number;
+    /** The CLI's own figure: scenarios loaded, tree read and parsed, explored (JSON "ms"). */
+    simMs: number;
+    exploreMs: number;
+    states: number;
+    transitions: number;
+    complete: boolean;
+    categories: string[];
+    peakRssKb?: number;
+    runs: number[];
+  };
+  spin?: {
+    totalMs: number;
+    spinAMs: number;
+    gccMs: number;
+    panMs: number;
+    states: number;
+    transitions: number;
+    errors: number;
+    categories: string[];
+    runs: number[];
+  };
+  sameCategories?: boolean;
+}
+
+async function seedRow(tree: string, instance: string, n: number, repeat: number, spinDefines: string[] | null, pml: string): Promise<SeedRow> {
+  const kruns: Array<{ run: ProcessRun; json: SimJson }> = [];
+  for (let i = 0; i < repeat; i++) {
+    const run = await kbot(['sim', '--tree', tree, '--scenario', instance, '--walkers', String(n), '--json']);
+    const json = parseJson<SimJson>(run, `kbot sim --walkers ${n}`);
+    if (json.scenarios.length !== 1) throw new Error(`kbot sim --scenario ${instance} ran ${json.scenarios.length} instances`);
+    kruns.push({ run, json });
+  }
+  const wall = kruns.map((k) => k.run.ms);
+  const mid = kruns.find((k) => k.run.ms === median(wall)) ?? kruns[0]!;
+  const sc = mid.json.scenarios[0]!;
+  const row: SeedRow = {
+    walkers: n,
+    kbot: {
+      wallMs: median(wall),
+      simMs: median(kruns.map((k) => k.json.ms)),
+      exploreMs: median(kruns.map((k) => k.json.scenarios[0]!.stats.ms)),
+      states: sc.stats.states,
+      transitions: sc.stats.transitions,
+      complete: sc.stats.complete,
+      categories: [...new Set(sc.violations.map((v) => v.category))].sort(),
+      peakRssKb: maxOf(kruns.map((k) => k.run.peakRssKb)),
+      runs: wall,
+    },
+  };
+  if (spinDefines) {
+    const sruns: SpinRun[] = [];
+    for (let i = 0; i < repeat; i++) sruns.push(await runSpin(pml, n, { defines: spinDefines }));
+    const total = sruns.map((s) => s.msTotal);
+    const smid = sruns.find((s) => s.msTotal === median(total)) ?? sruns[0]!;
+    row.spin = {
+      totalMs: median(total),
+      spinAMs: median(sruns.map((s) => s.msSpinA)),
+      gccMs: median(sruns.map((s) => s.msGcc)),
+      panMs: median(sruns.map((s) => s.msPan)),
+      states: smid.states,
+      transitions: smid.transitions,
+      errors: smid.errors,
+      categories: spinCategories(smid.assertions),
+      runs: total,
+    };
+    row.sameCategories = row.spin.categories.join() === row.kbot.categories.join();
+  }
+  return row;
+}
+
+interface ReviewRow {
+  series: string;
+  patches: number;
+  medianMs: number;
+  runs: number[];
+  /** The refcount simulator's own time, from its note in the JSON report. */
+  analyzerMs?: number;
+  note?: string;
+  findings: string[];
+  peakRssKb?: number;
+}
+
+interface ReviewJson {
+  series: Array<{ total: number; notes: string[]; findings: Array<{ category: string }>; apply: { status: string } }>;
+}
+
+async function reviewRow(work: string, mbox: string, runs: number): Promise<ReviewRow> {
+  const times: number[] = [];
+  const rss: Array<number | undefined> = [];
+  let last: ReviewJson | undefined;
+  for (let i = 0; i < runs; i++) {
+    const dir = await mkdtemp(join(work, 'review-'));
+    const tree = await unpatchedTree(join(dir, 'linux'));
+    const run = await kbot(['review', mbox, '--tree', tree.path, '--json']);
+    last = parseJson<ReviewJson>(run, `kbot review ${mbox}`);
+    times.push(run.ms);
+    rss.push(run.peakRssKb);
+    await rm(dir, { recursive: true, force: true });
+  }
+  const s = last!.series[0];
+  if (!s || s.apply.status !== 'applied') throw new Error(`kbot review ${mbox}: the series did not apply (${JSON.stringify(s?.apply)})`);
+  const note = s.notes.find((n) => n.startsWith('refcount-sim:'));
+  const m = note ? /\((\d+(?:\.\d+)?) ms\)\s*$/.exec(note) : null;
+  return {
+    series: mbox.replace(/^.*\//, ''),
+    patches: s.total,
+    medianMs: median(times),
+    runs: times,
+    analyzerMs: m ? Number(m[1]) : undefined,
+    note,
+    findings: [...new Set(s.findings.map((f) => f.category))].sort(),
+    peakRssKb: maxOf(rss),
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      walkers: { type: 'string', default: '1,2,3,4' },
+      repeat: { type: 'string', default: '3' },
+      reviews: { type: 'string', default: '5' },
+      scenario: { type: 'string' },
+    },
+  });
+  const walkers = values.walkers.split(',').map(Number);
+  const repeat = Number(values.repeat);
+  const reviews = Number(values.reviews);
+  if (walkers.some((n) => !Number.isInteger(n) || n < 1) || !(repeat >= 1) || !(reviews >= 1)) {
+    process.stderr.write('usage: npm run bench [-- --walkers 1,2,3,4 --repeat 3 --reviews 5 --scenario NAME]\n');
+    return 1;
+  }
+  const t0 = performance.now();
+  const spinV = version('spin', ['-V']);
+  const gccV = version('gcc', ['--version']);
+  const haveSpin = spinV !== null && gccV !== null;
+  const env = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    node: process.version,
+    spin: spinV,
+    gcc: gccV,
+    gnuTime: version('/usr/bin/time', ['--version']) !== null,
+  };
+  const out: string[] = [];
+  const say = (s = '') => {
+    out.push(s);
+    process.stdout.write(`${s}\n`);
+  };
+  say(`kbot bench: ${env.cpus} CPU(s) (${env.cpuModel}), node ${env.node}, ${env.spin ?? 'spin: not installed'}, ${env.gcc ?? 'gcc: not installed'}`);
+  if (!haveSpin) say('spin or gcc is missing (apt-get install -y spin gcc): running the kbot side only.');
+
+  const work = await mkdtemp(join(tmpdir(), 'kbot-bench-'));
+  try {
+    const patched = await patchedTree(join(work, 'patched'), SERIES);
+    const inst = await seedInstance(patched.path, values.scenario);
+    const defines = haveSpin ? seedDefines(inst.walker) : null;
+    const pml = readFileSync(SEED_PML, 'utf8');
+    say();
+    say(`1. Seed scenario: kbot sim ${inst.name} on ${BENCH_TREE} + hmm-devpriv-free-at-1 (${patched.head.slice(0, 12)})`);
+    say(`   vs SPIN on bench/spin/seed.pml${defines?.length ? ` -D${defines.join(' -D')}` : ''}; whole processes, median of ${repeat}`);
+    if (haveSpin && !defines) say(`   no variant of seed.pml mirrors the walker ${inst.walker ?? '(fallback glue)'}: SPIN not run`);
+    const seed: SeedRow[] = [];
+    for (const n of walkers) {
+      const row = await seedRow(patched.path, inst.name, n, repeat, defines, pml);
+      seed.push(row);
+      process.stderr.write(`  N=${n}: kbot ${ms(row.kbot.wallMs)} ms${row.spin ? `, SPIN ${ms(row.spin.totalMs)} ms` : ''}\n`);
+    }
+    say(formatTable(
+      ['N', 'kbot ms', 'startup', 'parse', 'explore', 'states', 'trans', 'SPIN ms', 'spin -a', 'gcc', 'pan', 'states', 'trans', 'time k/S', 'states k/S', 'kbot RSS MiB'],
+      seed.map((r) => [
+        String(r.walkers), ms(r.kbot.wallMs), ms(r.kbot.wallMs - r.kbot.simMs), ms(r.kbot.simMs - r.kbot.exploreMs), ms(r.kbot.exploreMs),
+        String(r.kbot.states), String(r.kbot.transitions),
+        ms(r.spin?.totalMs), ms(r.spin?.spinAMs), ms(r.spin?.gccMs), ms(r.spin?.panMs),
+        r.spin ? String(r.spin.states) : '-', r.spin ? String(r.spin.transitions) : '-',
+        ratio(r.kbot.wallMs, r.spin?.totalMs), ratio(r.kbot.states, r.spin?.states), mib(r.kbot.peakRssKb),
+      ]),
+    ));
+    say('   kbot ms = spawn to exit; startup = kbot ms - the CLI\'s own "ms" (node, tsx, module loading, git rev-parse);');
+    say('   parse = "ms" - exploration (scenarios, tree read through git, C parsing, compiling, release check); explore = stats.ms.');
+    say('   SPIN ms = spin -a + gcc + pan. k/S = kbot / SPIN.');
+    for (const r of seed) {
+      const spinCats = r.spin ? r.spin.categories.join(', ') || 'none' : '-';
+      say(`   N=${r.walkers}: kbot finds ${r.kbot.categories.join(', ') || 'none'}${r.kbot.complete ? '' : ' (INCOMPLETE)'}; SPIN finds ${spinCats}` +
+        (r.spin ? ` (${r.spin.errors} assertion reports)${r.sameCategories ? ': same categories' : ': CATEGORIES DIFFER'}` : ''));
+    }
+
+    say();
+    say(`2. Review latency: kbot review <mbox> --tree <fresh ${BENCH_TREE} tree> --json, spawn to exit, median of ${reviews}`);
+    const review: ReviewRow[] = [];
+    for (const mbox of [SERIES, NOTHING_SERIES]) {
+      const row = await reviewRow(work, mbox, reviews);
+      review.push(row);
+      process.stderr.write(`  ${row.series}: ${ms(row.medianMs)} ms\n`);
+    }
+    say(formatTable(
+      ['series', 'patches', 'median ms', 'min', 'max', 'vs 2 s target', 'analyzer ms', 'peak RSS MiB', 'findings'],
+      review.map((r) => [
+        r.series, String(r.patches), ms(r.medianMs), ms(Math.min(...r.runs)), ms(Math.max(...r.runs)), ratio(r.medianMs, REVIEW_TARGET_MS),
+        ms(r.analyzerMs), mib(r.peakRssKb), r.findings.join(', ') || 'none',
+      ]),
+    ));
+    for (const r of review) if (r.note) say(`   ${r.series}: ${r.note}`);
+
+    say();
+    const rss = seed.map((r) => r.kbot.peakRssKb).filter((x): x is number => x !== undefined);
+    const rssSource = env.gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage in the child';
+    say(`3. Memory: peak RSS of the kbot sim runs (${rssSource}): ${rss.length ? `${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB over N = ${walkers.join(', ')}` : 'not measured'}`);
+    const totalMs = performance.now() - t0;
+    say(`\nbench took ${(totalMs / 1000).toFixed(1)} s`);
+
+    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
+    const outDir = join(root, 'bench', 'out');
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(join(outDir, 'results.txt'), `${out.join('\n')}\n`);
+    process.stderr.write(`results: ${join(outDir, 'results.json')}\n`);
+    return seed.some((r) => r.sameCategories === false) ? 3 : 0;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
