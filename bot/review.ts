@@ -8,6 +8,7 @@ import { applySeries } from './apply/apply-series.ts';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { runGit } from './tree/run-git.ts';
 import { planReplies } from './report/compose-reply.ts';
+import { describeVerdict } from './report/describe-series.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
 import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
 import type { KbotConfig } from '../config/schema.ts';
@@ -79,17 +80,7 @@ async function finish(
   const skippedSeries = apply.status === 'skipped';
   const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
-  return { series, apply, findings, notes, reply: plan.drafts[0] ?? null, replies: plan.drafts, verdict: verdict(series, apply, findings) };
-}
-
-export function verdict(series: Series, apply: ApplyResult, findings: SeriesReview['findings']): string {
-  if (apply.status === 'skipped') return `skipped: ${apply.detail}`;
-  if (apply.status === 'refused') return `refused: ${apply.detail}`;
-  if (apply.status === 'failed') return `does not apply: patch ${apply.patchIndex}/${series.total} failed${apply.file ? ` at ${apply.file}` : ''}`;
-  const real = findings.filter((f) => f.severity !== 'info');
-  if (!real.length) return 'no findings';
-  const errors = real.filter((f) => f.severity === 'error').length;
-  return `${real.length} finding${real.length > 1 ? 's' : ''}${errors ? ` (${errors} error${errors > 1 ? 's' : ''})` : ''}`;
+  return { series, apply, findings, notes, reply: plan.drafts[0] ?? null, replies: plan.drafts, verdict: describeVerdict({ series, apply, findings }) };
 }
 
 /** The whole run: every series in the input. One bad message or series never stops the others. */
@@ -105,7 +96,7 @@ export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
       reviews.push(await reviewSeries(s, opts));
     } catch (e) {
       const apply: ApplyResult = { status: 'failed', base: null, detail: `internal error: ${(e as Error).message}` };
-      reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: `error: ${(e as Error).message}` });
+      reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) });
     }
   }
   return { tree: { path: opts.tree, head }, series: reviews, rejected };
