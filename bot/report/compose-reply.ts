@@ -133,11 +133,15 @@ function findingsBody(series: Series, apply: ApplyResult, target: Message, findi
         `and found ${n === 1 ? 'a problem' : `${n} problems`} in ${where}.`,
     ),
   );
+  let quoted = '';
   for (const f of findings) {
     lines.push('');
-    if (f.hunk.length > 0) {
+    // Findings about the same lines follow the one quote of them, as a reviewer answers inline.
+    const key = `${f.hunkFile ?? ''}\n${f.hunk.join('\n')}`;
+    if (f.hunk.length > 0 && key !== quoted) {
       if (f.hunkFile) lines.push(`In ${f.hunkFile}:`, '');
       lines.push(...quoteHunk(f.hunk), '');
+      quoted = key;
     }
     lines.push(...wrapText(`${f.severity} [${f.category}]: ${f.title}`));
     if (f.detail) lines.push('', ...wrapText(f.detail));
