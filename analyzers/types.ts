@@ -52,6 +52,8 @@ export interface TraceStep {
   freeList?: string[];
   /** The page's life state after the step, by page name: "allocated" | "free". */
   pageState?: Record<string, string>;
+  /** The call chain above func, outermost first: "put_page (include/linux/mm.h:812)". */
+  via?: string[];
 }
 
 export interface Finding {
