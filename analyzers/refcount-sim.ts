@@ -84,8 +84,11 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
   ];
   if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
   else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
-  const callSites = [...new Set(trace.flatMap((t) => [...(t.via ?? []).map((v) => /\(([^)]+)\)$/.exec(v)?.[1] ?? ''), `${t.file}:${t.line}`]))]
-    .filter((s) => s && !s.startsWith('<'));
+  // Where the references are taken and dropped and the page is freed: the steps that change the count or the
+  // page's life, with the calls that led there.
+  const key = trace.filter((t, i) => i === 0 || t.refcount.page !== trace[i - 1].refcount.page || JSON.stringify(t.pageState) !== JSON.stringify(trace[i - 1].pageState));
+  const callSites = [...new Set(key.flatMap((t) => [...(t.via ?? []).map((v) => /\(([^)]+)\)$/.exec(v)?.[1] ?? ''), `${t.file}:${t.line}`]))]
+    .filter((s) => s && !s.startsWith('<') && !s.startsWith('sim/scenarios/'));
   return {
     analyzer: 'refcount-sim',
     category: category as Finding['category'],
@@ -108,7 +111,8 @@ function walkerChecks(trace: TraceStep[]): string[] {
   const get = trace.findIndex((t) => t.actor === 'walker' && /(add_unless|inc_not_zero|try_cmpxchg|cmpxchg)/.test(t.op));
   if (get < 0) return [];
   const cpu = trace[get].cpu;
-  return trace.slice(0, get).filter((t) => t.cpu === cpu && /^[A-Za-z_]\w*\(/.test(t.op)).map((t) => t.op.replace(/ = .*$/, ''));
+  // Page tests only (PageLRU(), folio_test_lru() ...): what could keep a walker off the page.
+  return trace.slice(0, get).filter((t) => t.cpu === cpu && /^(Page[A-Z]\w*|folio_test_\w+)\(/.test(t.op)).map((t) => t.op.replace(/ = .*$/, ''));
 }
 
 /** The patch whose changed lines mention most of the trace's functions, and its hunk. */

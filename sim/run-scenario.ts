@@ -387,7 +387,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
   const violations = res.violations
     .filter((v) => v.category !== 'unmodelled')
-    .map((v) => ({ category: v.category, message: v.message, trace: renderTrace(m, v.steps, actorsGlue) }));
+    .map((v) => ({ category: v.category, message: v.message, trace: renderTrace(m, v.steps, actorsGlue, sc.name) }));
   let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';
   if (unmodelled && !violations.length) status = 'unmodelled';
   return {
@@ -396,7 +396,12 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
 }
 
 /** Replays a counterexample to show the refcount, page life and free list after each step. */
-function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>): TraceStep[] {
+const GLUE_OPS: Record<string, string> = {
+  __kbot_wait_free: 'waits until the page is free',
+  __kbot_alloc: 'hands the page out again',
+};
+
+function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
   const roles: string[] = [];
   for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) roles.push(a.role);
   let s = m.initial();
@@ -406,8 +411,12 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel 
     s = r.state;
     const d = m.describe(s);
     const l = r.label;
+    const role = roles[st.actor] ?? 'actor';
+    // Scenario glue is not tree code: say what it stands for instead of naming a generated function.
+    const glue = l.func.startsWith('__kbot_');
     out.push({
-      cpu: `CPU${st.actor}`, actor: roles[st.actor] ?? 'actor', func: l.func, file: l.file, line: l.line, op: l.op,
+      cpu: `CPU${st.actor}`, actor: role, func: glue ? `${role} (scenario)` : l.func,
+      file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line, op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? l.op,
       refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
     } as TraceStep);
   }
