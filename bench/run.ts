@@ -6,7 +6,7 @@
 // Every figure comes from this one run; the results also go to bench/out/results.json.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -236,6 +236,8 @@ async function main(): Promise<number> {
     spin: spinV,
     gcc: gccV,
     gnuTime: version('/usr/bin/time', ['--version']) !== null,
+    /** 1-minute load average at the start and the end: other work on the machine inflates every wall time. */
+    loadavg: [loadavg()[0]!],
   };
   const out: string[] = [];
   const say = (s = '') => {
@@ -243,6 +245,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${s}\n`);
   };
   say(`kbot bench: ${env.cpus} CPU(s) (${env.cpuModel}), node ${env.node}, ${env.spin ?? 'spin: not installed'}, ${env.gcc ?? 'gcc: not installed'}`);
+  say(`load average at start: ${env.loadavg[0]!.toFixed(2)} (wall times are only comparable on an otherwise idle machine)`);
   if (!haveSpin) say('spin or gcc is missing (apt-get install -y spin gcc): running the kbot side only.');
 
   const work = await mkdtemp(join(tmpdir(), 'kbot-bench-'));
@@ -302,7 +305,8 @@ async function main(): Promise<number> {
     const rssSource = env.gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage in the child';
     say(`3. Memory: peak RSS of the kbot sim runs (${rssSource}): ${rss.length ? `${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB over N = ${walkers.join(', ')}` : 'not measured'}`);
     const totalMs = performance.now() - t0;
-    say(`\nbench took ${(totalMs / 1000).toFixed(1)} s`);
+    env.loadavg.push(loadavg()[0]!);
+    say(`\nbench took ${(totalMs / 1000).toFixed(1)} s; load average at the end: ${env.loadavg[1]!.toFixed(2)}`);
 
     const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
     const outDir = join(root, 'bench', 'out');
