@@ -88,12 +88,15 @@ export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
   const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base });
   const parsed = await parseMessages(src.messages);
   const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
-  const { series } = assembleSeries(uniqueMessages(parsed.messages, rejected));
+  const { series, notes } = assembleSeries(uniqueMessages(parsed.messages, rejected));
   const head = (await runGit(['rev-parse', 'HEAD'], { cwd: opts.tree })).stdout.trim();
   const reviews: SeriesReview[] = [];
   for (const s of series) {
     try {
-      reviews.push(await reviewSeries(s, opts));
+      const review = await reviewSeries(s, opts);
+      // What assembly set aside (a second patch 2/3, a second cover letter) is said on the series it concerns.
+      review.notes.push(...notesAbout(s, notes));
+      reviews.push(review);
     } catch (e) {
       const apply: ApplyResult = { status: 'failed', base: null, detail: `internal error: ${(e as Error).message}` };
       reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) });
@@ -119,4 +122,10 @@ function uniqueMessages(messages: Message[], rejected: Rejected[]): Message[] {
     out.push(m);
   }
   return out;
+}
+
+/** The assembly notes that name one of the series' messages. */
+function notesAbout(series: Series, notes: string[]): string[] {
+  const ids = [series.cover, ...series.patches].flatMap((m) => (m ? [m.messageId] : []));
+  return notes.filter((n) => ids.some((id) => n.includes(id)));
 }
