@@ -1,0 +1,53 @@
+// Analyzers run side by side; one that throws becomes an info note and the others' findings stand.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runAnalyzers } from './run-analyzers.ts';
+import { MemTreeView } from './mem-tree-view.ts';
+import type { Analyzer, AnalyzerInput } from './types.ts';
+
+const input: AnalyzerInput = {
+  seriesId: '<cover@x>', title: 't', coverMessageId: '<cover@x>',
+  patches: [{ index: 1, messageId: '<p1@x>', subject: '[PATCH 1/1] t', files: [] }],
+  before: new MemTreeView({}), after: new MemTreeView({}),
+};
+
+test('a crashing analyzer becomes an info note; the others still report', async () => {
+  const started: string[] = [];
+  const good: Analyzer = {
+    name: 'good',
+    async run(i) {
+      started.push('good');
+      return { findings: [{ analyzer: 'good', category: 'page-leak', severity: 'warning', title: 'leak', patch: i.patches[0].messageId, files: [], hunk: [] }], notes: ['good: ran'] };
+    },
+  };
+  const bad: Analyzer = {
+    name: 'bad',
+    async run() {
+      started.push('bad');
+      throw new Error('tree-sitter exploded');
+    },
+  };
+  const r = await runAnalyzers([bad, good], input);
+  assert.deepEqual(started.sort(), ['bad', 'good']);
+  assert.deepEqual(r.findings.map((f) => [f.analyzer, f.category, f.severity]), [['good', 'page-leak', 'warning'], ['bad', 'analyzer-error', 'info']]);
+  assert.equal(r.findings[1].title, 'bad could not run: tree-sitter exploded');
+  assert.equal(r.findings[1].patch, '<cover@x>');
+  assert.deepEqual(r.notes, ['good: ran', 'bad: analyzer failed: tree-sitter exploded']);
+});
+
+test('analyzers run at the same time, not one after the other', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const slow = (name: string): Analyzer => ({
+    name,
+    async run() {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return { findings: [], notes: [] };
+    },
+  });
+  await runAnalyzers([slow('a'), slow('b'), slow('c')], input);
+  assert.equal(most, 3);
+});
