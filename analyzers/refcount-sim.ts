@@ -35,13 +35,19 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       const findings: Finding[] = [];
       const notes: string[] = [];
       const seen = new Set<string>();
-      for (const j of res.judgements) {
+      // The tree's own walkers first: what a real walker shows needs no hypothetical one.
+      const ordered = [...res.judgements].sort((a, b) => Number(!a.after.walker) - Number(!b.after.walker));
+      const byRealWalker = new Set<string>();
+      for (const j of ordered) {
         if (j.result === 'unexpected') {
           for (const v of j.introduced) {
+            const scope = `${j.after.scenario}|${v.category}`;
+            if (!j.after.walker && byRealWalker.has(scope)) continue;
             const f = toFinding(j, v.category, v.message, v.trace, input);
             const key = `${f.category}|${f.title}`;
             if (seen.has(key)) continue;
             seen.add(key);
+            if (j.after.walker) byRealWalker.add(scope);
             findings.push(f);
           }
         } else if (j.result === 'unmodelled') notes.push(`refcount-sim: ${j.name}: unmodelled: ${j.note}`);
@@ -67,7 +73,7 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
     for (const v of t.via ?? []) fns.add(v.replace(/ \(.*$/, ''));
   }
   const { patch, hunk, hunkFile } = attribute(input, fns);
-  const who = walker ? `${walker}()` : 'a lockless pfn walker';
+  const who = walker ? `${walker}()` : 'any lockless get_page_unless_zero() user';
   const title =
     category === 'speculative-get-on-free-page' ? `${who} can take a reference on a free page`
     : category === 'double-free' ? `the page can be freed twice when ${who} races the final put`
@@ -84,6 +90,12 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
   ];
   if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
   else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
+  else {
+    lines.push(
+      'No walker in the tree was seen doing this, but nothing in the refcount API stops one: callers of ' +
+        'get_page_unless_zero() and folio_try_get() rely on a free page being at refcount 0.',
+    );
+  }
   // Where the references are taken and dropped and the page is freed: the steps that change the count or the
   // page's life, with the calls that led there.
   const key = trace.filter((t, i) => i === 0 || t.refcount.page !== trace[i - 1].refcount.page || JSON.stringify(t.pageState) !== JSON.stringify(trace[i - 1].pageState));
@@ -92,7 +104,8 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
   return {
     analyzer: 'refcount-sim',
     category: category as Finding['category'],
-    severity: SEVERITY[category] ?? 'warning',
+    // A finding that only a hypothetical walker shows is worth a warning, not an error.
+    severity: walker ? SEVERITY[category] ?? 'warning' : 'warning',
     title,
     detail: lines.join(' '),
     patch,

@@ -103,6 +103,8 @@ export interface TreeProgram {
   walkers: Map<string, Promise<string[]>>;
   /** One compiler per tree: the tree's functions compile once for every scenario and probe. */
   compiler: Compiler;
+  /** The free refcount each scenario's release path gives on this tree. */
+  probes: Map<string, Promise<Probe>>;
 }
 
 /** Functions the tree registers through `field` (".page_free = X", "pgmap->page_free = X"). */
@@ -127,7 +129,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField, callbacks: new Map(), walkers: new Map(), compiler: new Compiler(program, opts.kconfig) };
+  return { program, refField, callbacks: new Map(), walkers: new Map(), compiler: new Compiler(program, opts.kconfig), probes: new Map() };
 }
 
 /** Tree functions outside `exclude` that call one of `calls`: the tree's lockless pfn walkers. */
@@ -308,6 +310,22 @@ function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmo
   return { ok: true, why: '' };
 }
 
+type Probe = { kind: 'ok'; freeRefcount: number } | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[] };
+
+/** The refcount at which the tree's own release path frees the page: the first of sc.freeRefcounts that works. */
+async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[], opts: SimOptions): Promise<Probe> {
+  const tried: string[] = [];
+  for (const f of sc.freeRefcounts) {
+    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], opts, f);
+    if ('notApplicable' in b) return { kind: 'not-applicable', reason: b.notApplicable, notes: [] };
+    const r = releaseFreesAt(new Machine(b.world, b.init), f);
+    if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes: b.notes };
+    if (r.ok) return { kind: 'ok', freeRefcount: f };
+    tried.push(`at ${f}: ${r.why}`);
+  }
+  return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: [] };
+}
+
 export interface ScenarioInstance {
   scenario: Scenario;
   /** The walker function standing in for the walkers role (undefined: no walkers role or the fallback). */
@@ -325,8 +343,11 @@ export async function instances(tp: TreeProgram, scenarios: Scenario[], opts: Si
       continue;
     }
     const fns = (await findWalkers(tp, wa.walkers.calls, wa.walkers.exclude)).slice(0, opts.maxWalkerFunctions ?? 12);
-    if (fns.length === 0) out.push({ scenario: sc, name: `${sc.name}[generic]` });
     for (const fn of fns) out.push({ scenario: sc, walker: fn, name: `${sc.name}[${fn}]` });
+    // Besides the tree's own walkers: any lockless user of the speculative get, with no check before it. The
+    // refcount API promises such users that a free page is at refcount 0; this instance tells whether the
+    // tree still keeps that promise, whoever the walkers of tomorrow are.
+    if (wa.walkers.fallback) out.push({ scenario: sc, name: `${sc.name}[generic]` });
   }
   return out;
 }
@@ -356,24 +377,13 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
   }
 
-  // Learn the tree's free refcount from its own release path, alone.
+  // Learn the tree's free refcount from its own release path, alone (once per tree and scenario).
   const owner = actorsGlue.find((a) => a.holds.length > 0);
-  let freeRefcount: number | undefined;
-  const tried: string[] = [];
-  for (const f of sc.freeRefcounts) {
-    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [pageName], copies: 1 }], opts, f);
-    if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
-    const r = releaseFreesAt(new Machine(b.world, b.init), f);
-    if (r.unmodelled) return { ...base, status: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes: b.notes };
-    if (r.ok) {
-      freeRefcount = f;
-      break;
-    }
-    tried.push(`at ${f}: ${r.why}`);
-  }
-  if (freeRefcount === undefined) {
-    return { ...base, status: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})` };
-  }
+  let probe = tp.probes.get(sc.name);
+  if (!probe) tp.probes.set(sc.name, (probe = probeFreeRefcount(tp, sc, owner?.holds ?? [pageName], opts)));
+  const pr = await probe;
+  if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes };
+  const freeRefcount = pr.freeRefcount;
 
   const b = await build(tp, sc, actorsGlue, opts, freeRefcount);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
