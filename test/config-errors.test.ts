@@ -16,7 +16,6 @@ const configs: Record<string, string> = {
   badReplyTo: 'lists:\n  - address: x@y\n    reply_to: sometimes\n',
   unknownKey: 'work_dri: /tmp/somewhere\n',
   badYaml: 'lists: [\n  - address: x@y\n',
-  badKconfig: 'sim:\n  kconfig:\n    ZONE_DEVICE: y\n',
 };
 
 before(async () => {
@@ -56,13 +55,6 @@ test('a config that is not YAML is an error saying so', () => {
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /YAML/);
   assert.equal(r.stdout, '');
-});
-
-test('a kconfig symbol without CONFIG_ is an error naming sim.kconfig', () => {
-  const r = runs.badKconfig;
-  assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /sim\.kconfig/);
-  assert.match(r.stderr, /CONFIG_/);
 });
 
 test('a config file that does not exist is an error naming it', () => {
