@@ -1,21 +1,11 @@
 // kbot's command line: review, sim, demo. Exit codes: 0 done (findings or not), 1 bad usage or input, 2 crash.
 import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readConfig } from '../config/read-config.ts';
-import type { KbotConfig } from '../config/schema.ts';
-import { reviewInput } from './review.ts';
-import { renderText } from './report/render-text.ts';
-import { toJson } from './report/render-json.ts';
-import { writeOutbox } from './send/write-outbox.ts';
-import { loadScenarios } from './load-scenarios.ts';
-import { GitTreeView } from './tree/git-tree-view.ts';
-import { runGit } from './tree/run-git.ts';
-import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
-import { DEFAULT_KCONFIG, type SimOptions } from '../sim/run-scenario.ts';
-import { simulateTree } from '../sim/simulate.ts';
-import { runDemo } from './demo.ts';
-import { progressReporter } from './progress.ts';
+import { simOptions } from './sim-options.ts';
+
+// Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
+// nothing at all.
 
 const USAGE = `usage:
   kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
@@ -24,14 +14,6 @@ const USAGE = `usage:
   kbot demo [--json] [--keep]
 `;
 
-export function simOptions(config: KbotConfig, walkers?: string, maxStates?: string): SimOptions {
-  return {
-    kconfig: { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
-    walkers: walkers ? Math.max(1, Number(walkers)) : config.sim.walkers,
-    maxStates: maxStates ? Number(maxStates) : config.sim.max_states,
-    maxMs: config.sim.max_seconds * 1000,
-  };
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -67,6 +49,10 @@ async function review(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1 || !values.tree) throw new UsageError(`review needs one input and --tree\n${USAGE}`);
   const config = readConfig(values.config, process.env);
+  const [{ reviewInput }, { renderText }, { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
+    import('./review.ts'), import('./report/render-text.ts'), import('./report/render-json.ts'), import('./send/write-outbox.ts'),
+    import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
+  ]);
   const scenarios = await loadScenarios();
   const result = await reviewInput({
     input: positionals[0],
@@ -94,6 +80,10 @@ async function sim(args: string[]): Promise<number> {
   });
   if (!values.tree) throw new UsageError(`sim needs --tree\n${USAGE}`);
   const config = readConfig(values.config, process.env);
+  const [{ GitTreeView }, { runGit }, { loadScenarios }, { simulateTree }, { progressReporter }] = await Promise.all([
+    import('./tree/git-tree-view.ts'), import('./tree/run-git.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'),
+    import('./progress.ts'),
+  ]);
   const tree = resolve(values.tree);
   const rev = await runGit(['rev-parse', '--verify', `${values.rev ?? 'HEAD'}^{commit}`], { cwd: tree });
   if (rev.code !== 0) throw new UsageError(`${tree}: not a git checkout with ${values.rev ?? 'HEAD'}`);
@@ -131,11 +121,9 @@ async function sim(args: string[]): Promise<number> {
 
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, keep: { type: 'boolean' } } });
+  const [{ runDemo }, { toJson }] = await Promise.all([import('./demo.ts'), import('./report/render-json.ts')]);
   const res = await runDemo({ keep: !!values.keep });
   process.stdout.write(values.json ? `${JSON.stringify(res.results.map((r) => toJson(r.result)), null, 2)}\n` : res.text);
   return 0;
 }
 
-export async function writeJson(path: string, data: unknown) {
-  await writeFile(path, JSON.stringify(data, null, 2));
-}

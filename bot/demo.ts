@@ -10,7 +10,7 @@ import { reviewInput } from './review.ts';
 import { renderText } from './report/render-text.ts';
 import { loadScenarios } from './load-scenarios.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
-import { simOptions } from './cli.ts';
+import { simOptions } from './sim-options.ts';
 import type { ReviewResult } from './types.ts';
 
 /** The series the demo reviews, in order, and what a reader should expect of each. */

@@ -1,10 +1,10 @@
 // Reads the scenario files (sim/scenarios/*.yaml, and a config folder of more) for the pure simulator.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseScenario, type Scenario } from '../sim/scenarios/scenario.ts';
+import { projectRoot } from './project-root.ts';
 
-export const BUILTIN_SCENARIOS = fileURLToPath(new URL('../sim/scenarios/', import.meta.url));
+export const BUILTIN_SCENARIOS = join(projectRoot(), 'sim', 'scenarios');
 
 export async function loadScenarios(dirs: string[] = [BUILTIN_SCENARIOS]): Promise<Scenario[]> {
   const out: Scenario[] = [];

@@ -9,10 +9,11 @@ import { chmod, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectRoot } from '../bot/project-root.ts';
 
 const run = promisify(execFile);
 
-export const examplesDir = dirname(fileURLToPath(import.meta.url));
+export const examplesDir = join(projectRoot(), 'examples');
 export const treesDir = join(examplesDir, 'trees');
 
 /** The identity and date every example commit is made with. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
-const dirs = ['bot', 'analyzers', 'sim', 'queue', 'config', 'test', 'bench'];
+const dirs = ['bot', 'analyzers', 'sim', 'queue', 'config', 'test', 'bench', 'examples'];
 const files = [];
 function walk(dir) {
   let names;

@@ -2,6 +2,7 @@
 // learn the refcount at which the tree considers the page free (by running its own release path), then
 // explore every interleaving of the actors.
 import type { Kconfig, Loc } from './frontend/ast.ts';
+import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
 import { CProgram } from './frontend/program.ts';
 import { parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
@@ -28,31 +29,7 @@ export interface SimOptions {
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
 }
 
-export const DEFAULT_KCONFIG: Kconfig = {
-  CONFIG_MMU: 'y',
-  CONFIG_ZONE_DEVICE: 'y',
-  CONFIG_DEVICE_PRIVATE: 'y',
-  CONFIG_DEVICE_PUBLIC: 'y',
-  CONFIG_FS_DAX: 'y',
-  CONFIG_DEV_PAGEMAP_OPS: 'y',
-  CONFIG_HMM: 'y',
-  CONFIG_HMM_MIRROR: 'y',
-  CONFIG_MEMORY_FAILURE: 'y',
-  CONFIG_MEMORY_HOTPLUG: 'y',
-  CONFIG_MIGRATION: 'y',
-  CONFIG_COMPACTION: 'y',
-  CONFIG_IDLE_PAGE_TRACKING: 'y',
-  CONFIG_PAGE_IDLE_FLAG: 'y',
-  CONFIG_SPARSEMEM: 'y',
-  CONFIG_SPARSEMEM_VMEMMAP: 'y',
-  CONFIG_TRANSPARENT_HUGEPAGE: 'y',
-  CONFIG_DEBUG_VM: 'y',
-  CONFIG_64BIT: 'y',
-  CONFIG_SMP: 'y',
-  CONFIG_NUMA: 'y',
-  CONFIG_DEBUG_PAGE_REF: 'n',
-  CONFIG_TRACEPOINTS: 'n',
-};
+export { DEFAULT_KCONFIG };
 
 /** Headers that hold the refcount code in every era; read first, in include order. */
 export const CORE_FILES = [

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Bundles the command line into dist/ with esbuild, so `kbot` starts without compiling TypeScript on the
+// fly. Run by `npm install` (prepare). bin/kbot.js uses the bundle only while it is newer than every source.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, 'bot', 'cli.ts')],
+  outdir: join(root, 'dist'),
+  bundle: true,
+  splitting: true, // each command's modules (and their packages) load only when the command runs
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
