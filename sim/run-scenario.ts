@@ -169,6 +169,7 @@ async function build(
   actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }>,
   opts: SimOptions,
   freeRefcount: number,
+  driver: string | null = null,
 ): Promise<Built | { notApplicable: string }> {
   const program = tp.program;
   for (const e of sc.requires.enums) {
@@ -180,7 +181,8 @@ async function build(
   for (const f of sc.requires.callbacks) {
     if (![...freeCallbacks].length) return { notApplicable: `the tree registers no ${f} callback` };
   }
-  const params = [...sc.pages.map((p) => p.name), 'pfn'];
+  // Glue sees the pages by name, the first page's pfn, and the driver's own state (learned by the probe).
+  const params = [...sc.pages.map((p) => p.name), 'pfn', 'driver'];
   const actors: ActorSpec[] = [];
   const symmetry: number[][] = [];
   for (let ai = 0; ai < actorsGlue.length; ai++) {
@@ -233,7 +235,7 @@ async function build(
     objs[`p_${p.name}`] = o;
     life[p.name] = 'allocated';
   }
-  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn];
+  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
   for (const a of actors) a.args = locals;
 
   let flagsMutable = false;
@@ -269,8 +271,9 @@ function zoneFallback(z: string): number {
 }
 
 /** Runs the owner's release alone and tells whether the page ends free at refcount `f`. */
-function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmodelled?: string } {
-  let s = m.initial();
+function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmodelled?: string; driver?: string } {
+  const s0 = m.initial();
+  let s = s0;
   for (let n = 0; n < 10000; n++) {
     const en = m.enabled(s);
     if (en.length === 0) break;
@@ -284,10 +287,40 @@ function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmo
   const name = Object.keys(d.refcount)[0];
   if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}` };
   if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}` };
-  return { ok: true, why: '' };
+  // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
+  // list the page went on. The driver's allocation function is given it.
+  const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
+  const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
+  return { ok: true, why: '', driver };
 }
 
-type Probe = { kind: 'ok'; freeRefcount: number } | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[] };
+type Probe =
+  | { kind: 'ok'; freeRefcount: number; driver: string | null }
+  | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[] };
+
+/**
+ * The driver's allocation function: beside a free callback the tree registers, one that returns a page or a
+ * folio and says alloc in its name (dmirror_devmem_alloc_page(), hmm_dummy_alloc_page() ...).
+ */
+async function findAllocator(tp: TreeProgram, sc: Scenario): Promise<string | null> {
+  const cbs = (await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))).flat();
+  for (const cb of cbs) {
+    const def = await tp.program.resolveFunction(cb);
+    if (!def) continue;
+    const fns = await tp.program.functionsIn(def.file);
+    const alloc = fns.find((f) => f.name !== cb && /alloc/.test(f.name) && /struct\s+(page|folio)\s*\*/.test(f.returnType));
+    if (alloc) return alloc.name;
+  }
+  return null;
+}
+
+/** A call of the allocation function: pages by name, other pointers the driver's state, the rest 0. */
+async function allocatorCall(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
+  const def = await tp.program.resolveFunction(fn);
+  const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) =>
+    /struct\s+(page|folio)\b/.test(p.type) ? pageName : p.type.includes('*') ? 'driver' : '0');
+  return `${fn}(${args.join(', ')})`;
+}
 
 /** The refcount at which the tree's own release path frees the page: the first of sc.freeRefcounts that works. */
 async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[], opts: SimOptions): Promise<Probe> {
@@ -297,7 +330,7 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
     if ('notApplicable' in b) return { kind: 'not-applicable', reason: b.notApplicable, notes: [] };
     const r = releaseFreesAt(new Machine(b.world, b.init), f);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes: b.notes };
-    if (r.ok) return { kind: 'ok', freeRefcount: f };
+    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null };
     tried.push(`at ${f}: ${r.why}`);
   }
   return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: [] };
@@ -337,6 +370,15 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     name: inst.name, scenario: sc.name, walker: inst.walker, status: 'ok', stats: emptyStats(), violations: [], notes: [], reached: {},
   };
   const pageName = sc.pages[0].name;
+
+  // Learn the tree's free refcount from its own release path, alone (once per tree and scenario).
+  const owner = sc.actors.find((a) => a.holds.length > 0);
+  let probe = tp.probes.get(sc.name);
+  if (!probe) tp.probes.set(sc.name, (probe = probeFreeRefcount(tp, sc, owner?.holds ?? [pageName], opts)));
+  const pr = await probe;
+  if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes };
+  const freeRefcount = pr.freeRefcount;
+
   const actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }> = [];
   for (const a of sc.actors) {
     let glue = a.glue ?? '';
@@ -350,19 +392,15 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
       // Whatever the walker kept, it drops through the tree's own put path.
       glue += ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
     }
+    if (a.allocates) {
+      const alloc = await findAllocator(tp, sc);
+      if (alloc) glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc, pageName)} == ${pageName}) __kbot_alloc(${pageName});`;
+    }
     const copies = a.count === 'walkers' ? opts.walkers : a.count;
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
   }
 
-  // Learn the tree's free refcount from its own release path, alone (once per tree and scenario).
-  const owner = actorsGlue.find((a) => a.holds.length > 0);
-  let probe = tp.probes.get(sc.name);
-  if (!probe) tp.probes.set(sc.name, (probe = probeFreeRefcount(tp, sc, owner?.holds ?? [pageName], opts)));
-  const pr = await probe;
-  if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes };
-  const freeRefcount = pr.freeRefcount;
-
-  const b = await build(tp, sc, actorsGlue, opts, freeRefcount);
+  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   const m = new Machine(b.world, b.init);
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });

@@ -531,7 +531,8 @@ class Exec {
       }
       case '__kbot_bug': {
         const text = ins.text ?? 'BUG()';
-        const aboutRef = /ref|count/i.test(text);
+        // A check that the count is not zero (or about to wrap) is an underflow check; others are assertions.
+        const aboutRef = /(ref|count)/i.test(text) && /(==|<=)\s*0\b|<\s*[01]\b|zero|underflow|!\s*(page|folio)_(ref_)?count/i.test(text);
         this.violations.push({
           category: aboutRef ? 'refcount-underflow' : 'assertion',
           message: `${text} fires at ${ins.loc.file}:${ins.loc.line}`,
@@ -550,18 +551,7 @@ class Exec {
       }
       case '__kbot_alloc': {
         const pn = this.pageNameOf(args[0]);
-        if (!pn) return 0;
-        const holders = this.s.actors
-          .map((a, i) => ({ i, n: a.held[pn] ?? 0 }))
-          .filter((h) => h.i !== this.idx && h.n > 0);
-        if (holders.length) {
-          this.violations.push({
-            category: 'use-after-free',
-            message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
-          });
-        }
-        this.s.life = { ...this.s.life, [pn]: 'allocated' };
-        this.s.freeList = this.s.freeList.filter((x) => x !== pn);
+        if (pn && this.s.life[pn] === 'free') this.allocEvent(pn);
         return args[0];
       }
       case '__kbot_opaque':
@@ -569,6 +559,19 @@ class Exec {
     }
     if (NO_EFFECT.has(name) || name.startsWith('trace_')) return 0;
     return 0;
+  }
+
+  /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
+  private allocEvent(pn: string) {
+    const holders = this.s.actors.map((a, i) => ({ i, n: a.held[pn] ?? 0 })).filter((h) => h.i !== this.idx && h.n > 0);
+    if (holders.length) {
+      this.violations.push({
+        category: 'use-after-free',
+        message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
+      });
+    }
+    this.s.life = { ...this.s.life, [pn]: 'allocated' };
+    this.s.freeList = this.s.freeList.filter((x) => x !== pn);
   }
 
   private pageNameOf(p: Value): string | undefined {
@@ -620,6 +623,9 @@ class Exec {
     const delta = next - old;
     this.actor.held = { ...this.actor.held, [pn]: (this.actor.held[pn] ?? 0) + delta };
     const spec = this.w.actors[this.idx];
+    // The allocator's first reference on a free page is the allocation itself (0 -> 1 or, where free pages
+    // sit at 1, 1 -> 2): from that step on the page is in use.
+    if (delta > 0 && this.s.life[pn] === 'free' && spec.allocator) this.allocEvent(pn);
     if (delta > 0 && this.s.life[pn] === 'free' && !spec.allocator) {
       this.violations.push({
         category: 'speculative-get-on-free-page',

@@ -29,6 +29,11 @@ const ActorSchema = z.object({
     .optional(),
   /** The allocator may take references on a free page: that is how a page is handed out. */
   allocator: z.boolean().default(false),
+  /**
+   * Hand the page out through the tree's own driver allocation function (one beside the free callback that
+   * returns a page or folio), once the page is free; `glue` is used when the tree has none.
+   */
+  allocates: z.boolean().default(false),
   /** Pages this actor holds one reference on when the scenario starts (the owner's). */
   holds: z.array(z.string()).default([]),
   /** Copies of this actor (symmetric); "walkers" means the --walkers option. */
