@@ -24,6 +24,7 @@
  *   !pfree      speculative-get-on-free-page: a get by a non-driver actor succeeds on a free page
  *   nfree == 0  double-free: page_free on a page already on the driver's free list
  *   users == 0  use-after-free: the driver re-allocates the page while a walker (or the owner) holds a reference
+ *               (checked at the driver's page_ref_inc, which kbot takes as the allocation)
  */
 #ifndef NWALKERS
 #define NWALKERS 1
@@ -140,8 +141,29 @@ active [NWALKERS] proctype walker() {
 #endif
 }
 
+/*
+ * The driver: once the page is free it calls its own allocation function, dmirror_devmem_alloc_page()
+ * (lib/hmm_dmirror.c), as kbot does when the tree has one beside the free callback. The list head before the
+ * run is an unknown value to kbot, which reads as NULL: only PAGE is a page to take.
+ */
 active proctype driver() {
+  byte t;
   pfree;                                               /* __kbot_wait_free(page): blocks until free */
-  d_step { assert(users == 0); pfree = false; nfree = 0 }; /* __kbot_alloc(page): off the free list */
-  d_step { rc++ }                                      /* page_ref_inc(page) */
+  d_step { lock == 0; lock = 1 };                      /* spin_lock(&mdevice->lock)                     :61 */
+  if
+  :: d_step { free_pages != PAGE };                    /* if (mdevice->free_pages): empty               :62 */
+     lock = 0                                          /* spin_unlock(&mdevice->lock); return NULL      :67 */
+  :: d_step { free_pages == PAGE };                    /* if (mdevice->free_pages)                      :62 */
+     READ(t, free_pages);                              /* dpage = mdevice->free_pages                   :63 */
+     t = zdd;                                          /* mdevice->free_pages = dpage->zone_device_data :64 */
+     d_step { free_pages = t; t = 0 };
+     READ(t, 0);                                       /* mdevice->calloc++: read                       :65 */
+     skip;                                             /*                    store                          */
+     lock = 0;                                         /* spin_unlock(&mdevice->lock)                   :67 */
+     zdd = NIL;                                        /* dpage->zone_device_data = NULL                :72 */
+     READ(t, rc);                                      /* get_page: VM_BUG_ON_PAGE(page_ref_count(page) <= 0) */
+     /* page_ref_inc(page): the allocator's first reference on a free page is the allocation itself */
+     d_step { rc++; if :: pfree -> assert(users == 0); pfree = false; nfree = 0 :: else -> skip fi };
+     skip                                              /* __kbot_alloc(page): already allocated         */
+  fi
 }
