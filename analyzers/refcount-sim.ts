@@ -59,6 +59,12 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
         `refcount-sim: ${ran.length} scenario run(s) before and after the series, ${states} states after, ` +
           `${findings.length} new violation(s) (${res.ms.toFixed(0)} ms)`,
       );
+      // What the simulator took as having no effect, so a reader can judge the findings (and their absence).
+      const opaque = [...new Set(ran.flatMap((j) => j.after.notes).map((n) => /^unmodelled call: (\S+)\(\)/.exec(n)?.[1]).filter((x): x is string => !!x))].sort();
+      if (opaque.length) {
+        const shown = opaque.slice(0, 8).map((n) => `${n}()`).join(', ');
+        notes.push(`refcount-sim: calls not found in the tree, taken as doing nothing: ${shown}${opaque.length > 8 ? ` and ${opaque.length - 8} more` : ''}`);
+      }
       return { findings, notes };
     },
   };

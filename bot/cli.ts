@@ -106,6 +106,8 @@ async function sim(args: string[]): Promise<number> {
       const s = r.stats;
       out.push(`${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}` +
         (r.status === 'not-applicable' ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions, ${s.ms.toFixed(0)} ms`));
+      const unmodelled = r.notes.filter((n) => n.startsWith('unmodelled'));
+      if (unmodelled.length) out.push(`  ${unmodelled.length} unmodelled note(s), e.g. ${unmodelled[0]}`);
       for (const v of r.violations) {
         out.push(`  ${v.category}: ${v.message}`);
         for (const t of v.trace) out.push(`    ${t.cpu.padEnd(5)} ${`${t.func}()`.padEnd(32)} ${`${t.file}:${t.line}`.padEnd(34)} ${t.op}  [refcount ${Object.values(t.refcount).join(',')}${t.pageState ? `, ${Object.values(t.pageState).join(',')}` : ''}]`);
