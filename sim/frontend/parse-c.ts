@@ -6,6 +6,7 @@ import { Parser, Language, type Node } from 'web-tree-sitter';
 import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, Param, Stmt } from './ast.ts';
 import { constEval } from './const-eval.ts';
 import { kconfigPredicate, kconfigValue, parseCNumber } from './if-expr.ts';
+import { callArguments, onlyTypeArgumentErrors } from './type-arguments.ts';
 
 let parserPromise: Promise<Parser> | null = null;
 
@@ -374,7 +375,7 @@ class Converter {
   stmt(n: Node): Stmt {
     const loc = this.loc(n);
     if (n.type === 'ERROR') return this.unmodelledS(n, /^goto\s*\*/.test(n.text) ? 'computed goto' : 'parse error');
-    if (STMT_LEAVES.has(n.type) && n.hasError) {
+    if (STMT_LEAVES.has(n.type) && n.hasError && !onlyTypeArgumentErrors(n)) {
       if (n.type === 'goto_statement') return this.unmodelledS(n, 'computed goto');
       return this.unmodelledS(n, n.type === 'expression_statement' && /^\s*[A-Za-z_]\w*\s*\(/.test(n.text) ? ITERATOR_WHY : 'parse error');
     }
@@ -504,7 +505,7 @@ class Converter {
 
   /** A statement that may expand to several (declarations with several declarators). */
   private stmtList(n: Node): Stmt[] {
-    if (n.type === 'declaration' && !n.hasError) return this.decls(n);
+    if (n.type === 'declaration' && (!n.hasError || onlyTypeArgumentErrors(n))) return this.decls(n);
     return [this.stmt(n)];
   }
 
@@ -574,7 +575,12 @@ class Converter {
           const v = kconfigPredicate(this.opts.kconfig, fn.text, args[0].text);
           if (v !== undefined) return { k: 'num', v, loc };
         }
-        if (argList.hasError) return this.unmodelledE(n, 'parse error in arguments');
+        if (argList.hasError) {
+          if (!onlyTypeArgumentErrors(argList)) return this.unmodelledE(n, 'parse error in arguments');
+          // A type name argument (container_of(p, struct foo, m)) reads as its text.
+          const typed = callArguments(argList).map((a): Expr => a.kind === 'type' ? { k: 'str', v: a.text, loc: this.loc(a.node) } : this.expr(a.node));
+          return { k: 'call', callee: this.expr(fn), args: typed, loc };
+        }
         return { k: 'call', callee: this.expr(fn), args: args.map((a) => this.expr(a)), loc };
       }
       case 'field_expression': {
@@ -634,6 +640,13 @@ class Converter {
         const v = n.childForFieldName('value');
         if (!t || !v) return this.unmodelledE(n, 'incomplete cast');
         return { k: 'cast', type: normalizeType(t.text), arg: this.expr(v), loc };
+      }
+      case 'offsetof_expression': {
+        // offsetof(type, member): a call of the macro, the type as its text (as for container_of's).
+        const t = n.childForFieldName('type');
+        const m = n.childForFieldName('member');
+        if (!t || !m) return this.unmodelledE(n, 'incomplete offsetof');
+        return { k: 'call', callee: { k: 'id', name: 'offsetof', loc }, args: [{ k: 'str', v: normalizeType(t.text), loc }, { k: 'id', name: m.text, loc }], loc };
       }
       case 'sizeof_expression': {
         const t = n.childForFieldName('type') ?? n.childForFieldName('value');

@@ -3,6 +3,7 @@
 
 import type { FrontendNote, Kconfig, MacroDef } from './ast.ts';
 import { evalIfExpr } from './if-expr.ts';
+import { seedPredefined } from './predefined-macros.ts';
 import { BLANK_KEYWORDS, BLANK_PREFIXES, BLANK_TOPLEVEL_CALLS, BLANK_WITH_ARGS, REWRITE_KEYWORDS } from './kernel-attributes.ts';
 
 export interface PreprocessResult {
@@ -16,6 +17,7 @@ export interface PreprocessResult {
 
 export function preprocess(text: string, file: string, kconfig: Kconfig, knownMacros?: Map<string, MacroDef>): PreprocessResult {
   const table = new Map(knownMacros ?? []);
+  seedPredefined(table, kconfig);
   return preprocessInto(text, file, kconfig, table);
 }
 

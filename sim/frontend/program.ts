@@ -7,6 +7,7 @@ import { getCParser, parseCWith, parseExpressionWith, parseStatementsWith, type 
 import { preprocessInto } from './preprocess.ts';
 import { exprText, inlineStringify, looksLikeStatements, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
 import { expandMacroGeneratedFunctions } from './generated-functions.ts';
+import { seedPredefined } from './predefined-macros.ts';
 
 export interface CSource {
   readFile(path: string): Promise<string | null>;
@@ -72,6 +73,7 @@ export class CProgram {
     searchPaths: string[] | undefined,
   ) {
     this.searchPaths = searchPaths ?? DEFAULT_SEARCH;
+    seedPredefined(this.macros, kconfig);
   }
 
   static async load(src: CSource, kconfig: Kconfig, opts: LoadOptions): Promise<CProgram> {
