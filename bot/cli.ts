@@ -105,7 +105,7 @@ async function sim(args: string[]): Promise<number> {
     for (const r of runs) {
       const s = r.stats;
       out.push(`${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}` +
-        (r.status === 'not-applicable' ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions, ${s.ms.toFixed(0)} ms`));
+        (r.freeRefcount === undefined ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions, ${s.ms.toFixed(0)} ms`));
       const unmodelled = r.notes.filter((n) => n.startsWith('unmodelled'));
       if (unmodelled.length) out.push(`  ${unmodelled.length} unmodelled note(s), e.g. ${unmodelled[0]}`);
       for (const v of r.violations) {

@@ -178,8 +178,8 @@ async function build(
   const compiler = tp.compiler;
   const freeCallbacks = new Set<string>();
   for (const cbs of await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))) for (const cb of cbs) freeCallbacks.add(cb);
-  for (const f of sc.requires.callbacks) {
-    if (![...freeCallbacks].length) return { notApplicable: `the tree registers no ${f} callback` };
+  if (sc.requires.callbacks.length && freeCallbacks.size === 0) {
+    return { notApplicable: `the tree registers no ${sc.requires.callbacks.join(' or ')} callback` };
   }
   // Glue sees the pages by name, the first page's pfn, and the driver's own state (learned by the probe).
   const params = [...sc.pages.map((p) => p.name), 'pfn', 'driver'];
@@ -325,15 +325,18 @@ async function allocatorCall(tp: TreeProgram, fn: string, pageName: string): Pro
 /** The refcount at which the tree's own release path frees the page: the first of sc.freeRefcounts that works. */
 async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[], opts: SimOptions): Promise<Probe> {
   const tried: string[] = [];
+  let lastNotes: string[] = [];
   for (const f of sc.freeRefcounts) {
     const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], opts, f);
     if ('notApplicable' in b) return { kind: 'not-applicable', reason: b.notApplicable, notes: [] };
+    const notes = b.notes;
     const r = releaseFreesAt(new Machine(b.world, b.init), f);
-    if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes: b.notes };
+    if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
     if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null };
     tried.push(`at ${f}: ${r.why}`);
+    lastNotes = notes;
   }
-  return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: [] };
+  return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: lastNotes };
 }
 
 export interface ScenarioInstance {

@@ -156,6 +156,8 @@ class Exec {
     }
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`dereference of ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    // An address returned by a call the tree lacks (zone_lru_lock() ...): a word of its own.
+    if (sp[1] === null && isUnknown(ptr)) return this.readField(sp[0], '__value');
     if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
     return this.readField(sp[0], sp[1]);
   }
@@ -167,6 +169,7 @@ class Exec {
       return;
     }
     const sp = splitPtr(ptr);
+    if (sp && sp[1] === null && isUnknown(ptr)) return this.writeField(sp[0], '__value', v);
     if (!sp || sp[1] === null) throw this.fail(`store through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     this.writeField(sp[0], sp[1], v);
   }
@@ -448,10 +451,13 @@ class Exec {
       return 0;
     }
     if (name === 'wake_up_var') {
-      // Waking the waiters on a page's refcount is how fsdax-style pages are declared idle: from then on the
-      // owner (a filesystem) may reuse the page, so to the model it is free.
+      // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
+      // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it
+      // is free.
       const sp = splitPtr(args[0]);
-      if (sp && sp[1] && REF_FIELDS.has(sp[1])) this.freeEvent(sp[0], 'wake_up_var(&page->_refcount)');
+      if (sp && (sp[1] === null || REF_FIELDS.has(sp[1])) && this.pageName(sp[0])) {
+        this.freeEvent(sp[0], sp[1] ? 'wake_up_var(&page->_refcount)' : 'wake_up_var(page)');
+      }
       return 0;
     }
     const fo = flagOp(name);
