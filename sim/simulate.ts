@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { instances, loadTreeProgram, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider } from './run-scenario.ts';
+import { instances, loadTreeProgram, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -44,8 +44,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const opts: SimOptions = { ...input.options, files: input.touched };
   const [tb, ta] = await Promise.all([loadTreeProgram(input.before, opts), loadTreeProgram(input.after, opts)]);
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before.
-  let insts = await instances(ta, input.scenarios, opts);
-  if (input.only) insts = insts.filter((i) => i.name === input.only || i.scenario.name === input.only);
+  const insts = await chosenInstances(ta, input.scenarios, opts, input.only);
   const judgements: Judgement[] = [];
   for (const inst of insts) {
     const [after, before] = await Promise.all([safeRun(ta, inst, opts), safeRun(tb, inst, opts)]);
@@ -57,8 +56,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
 /** The same, on one tree only (`kbot sim`): no differential. */
 export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string): Promise<ScenarioRun[]> {
   const tp = await loadTreeProgram(tree, options);
-  let insts = await instances(tp, scenarios, options);
-  if (only) insts = insts.filter((i) => i.name === only || i.scenario.name === only);
+  const insts = await chosenInstances(tp, scenarios, options, only);
   const out: ScenarioRun[] = [];
   for (const inst of insts) out.push(await safeRun(tp, inst, options));
   return out;
@@ -75,4 +73,18 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
       violations: [], notes: [], reached: {},
     };
   }
+}
+
+/**
+ * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" — which needs no
+ * search for the tree's other walkers.
+ */
+async function chosenInstances(tp: TreeProgram, scenarios: Scenario[], opts: SimOptions, only?: string): Promise<ScenarioInstance[]> {
+  const one = only ? /^(.+)\[(.+)\]$/.exec(only) : null;
+  if (one) {
+    const sc = scenarios.find((x) => x.name === one[1]);
+    return sc ? [{ scenario: sc, name: only!, walker: one[2] === 'generic' ? undefined : one[2] }] : [];
+  }
+  const all = await instances(tp, scenarios, opts);
+  return only ? all.filter((i) => i.scenario.name === only) : all;
 }

@@ -702,10 +702,28 @@ function cloneActor(a: ActorState): ActorState {
   };
 }
 
+// States share every object and actor a step did not touch (copy on write), so their keys are cached by
+// identity: a state's key costs the objects and the actor that changed, not the whole state.
+const actorKeys = new WeakMap<ActorState, string>();
+const objKeys = new WeakMap<Obj, string>();
+
 function actorKey(a: ActorState): string {
-  let k = a.status[0];
+  let k = actorKeys.get(a);
+  if (k !== undefined) return k;
+  k = a.status[0];
   for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
   for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
+  actorKeys.set(a, k);
+  return k;
+}
+
+function objKey(o: Obj): string {
+  let k = objKeys.get(o);
+  if (k !== undefined) return k;
+  k = '{';
+  for (const f of Object.keys(o).sort()) k += `${f}=${o[f]};`;
+  k += '}';
+  objKeys.set(o, k);
   return k;
 }
 
@@ -767,12 +785,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   key(s: SimState): string {
     const ids = Object.keys(s.objs).sort();
     let k = '';
-    for (const id of ids) {
-      const o = s.objs[id];
-      k += `${id}{`;
-      for (const f of Object.keys(o).sort()) k += `${f}=${o[f]};`;
-      k += '}';
-    }
+    for (const id of ids) k += id + objKey(s.objs[id]);
     k += '#';
     for (const p of Object.keys(s.life).sort()) k += `${p}:${s.life[p]};`;
     k += s.freeList.join(',');
