@@ -1,7 +1,8 @@
 // The refcount-sim analyzer: runs sim/ on the tree before and after the series and turns what the series
 // introduces into findings, each with the interleaving that shows it.
-import type { Analyzer, AnalyzerInput, AnalyzerResult, Finding, PatchInput, TraceStep } from './types.ts';
-import { simulate } from '../sim/simulate.ts';
+import type { Analyzer, AnalyzerInput, AnalyzerResult, Finding, PatchInput, TraceStep, TreeView } from './types.ts';
+import { simulate, touchesRefcounts } from '../sim/simulate.ts';
+import { loadTreeProgram, type TreeProgram } from '../sim/run-scenario.ts';
 import type { Scenario } from '../sim/scenarios/scenario.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Judgement } from '../sim/judge.ts';
@@ -20,14 +21,29 @@ const SEVERITY: Record<string, Finding['severity']> = {
   assertion: 'warning',
 };
 
+function changedLines(patches: PatchInput[]): string[] {
+  return patches.flatMap((p) => p.files.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l[0] === '+' || l[0] === '-').map((l) => l.slice(1)))));
+}
+
+function touchedFiles(patches: PatchInput[]): string[] {
+  return [...new Set(patches.flatMap((p) => p.files.map((f) => f.to ?? f.from ?? '').filter(Boolean)))];
+}
+
 export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
+  // The tree before the series, read while the series is being applied (see prepare), by view.
+  const early = new WeakMap<TreeView, Promise<TreeProgram>>();
   return {
     name: 'refcount-sim',
+    prepare(input) {
+      if (!touchesRefcounts(changedLines(input.patches))) return;
+      const p = loadTreeProgram(input.before, { ...opts.sim, files: touchedFiles(input.patches) });
+      p.catch(() => early.delete(input.before));
+      early.set(input.before, p);
+    },
     async run(input: AnalyzerInput): Promise<AnalyzerResult> {
-      const changed = input.patches.flatMap((p) => p.files.flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l[0] === '+' || l[0] === '-').map((l) => l.slice(1)))));
-      const touched = [...new Set(input.patches.flatMap((p) => p.files.map((f) => f.to ?? f.from ?? '').filter(Boolean)))];
       const res = await simulate({
-        before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim, changedLines: changed, touched,
+        before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim,
+        changedLines: changedLines(input.patches), touched: touchedFiles(input.patches), beforeProgram: early.get(input.before),
       });
       if (res.nothingToCheck) {
         return { findings: [], notes: [`refcount-sim: nothing to check: ${res.nothingToCheck} (${res.ms.toFixed(0)} ms)`] };

@@ -105,4 +105,9 @@ export interface AnalyzerResult {
 export interface Analyzer {
   name: string;
   run(input: AnalyzerInput, signal?: AbortSignal): Promise<AnalyzerResult>;
+  /**
+   * Optional: start reading the tree before the series while the series is still being applied. `run` gets
+   * the same `before` view and may reuse what was read. Errors are left for `run` to meet again.
+   */
+  prepare?(input: Omit<AnalyzerInput, 'after'>): void;
 }

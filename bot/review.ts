@@ -37,13 +37,10 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     return finish(series, { status: 'skipped', base: null, detail }, [], notes, opts);
   }
   const base = await chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
-  const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
-  if (apply.status !== 'applied' || !apply.head) return finish(series, apply, [], notes, opts);
-
   const before = new GitTreeView(opts.tree, base.commit);
-  const after = new GitTreeView(opts.tree, apply.head);
+  let after: GitTreeView | null = null;
   try {
-    const input: AnalyzerInput = {
+    const early: Omit<AnalyzerInput, 'after'> = {
       seriesId: series.id,
       title: series.title,
       coverMessageId: series.cover?.messageId ?? null,
@@ -58,13 +55,17 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
           : [],
       ),
       before,
-      after,
     };
-    const result = await runAnalyzers(opts.analyzers, input);
-    return finish(series, apply, result.findings, [...notes, ...result.notes], opts);
+    // The base is the tracked tree's own content: analyzers may read it while git applies the series.
+    for (const a of opts.analyzers) a.prepare?.(early);
+    const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
+    if (apply.status !== 'applied' || !apply.head) return await finish(series, apply, [], notes, opts);
+    after = new GitTreeView(opts.tree, apply.head);
+    const result = await runAnalyzers(opts.analyzers, { ...early, after });
+    return await finish(series, apply, result.findings, [...notes, ...result.notes], opts);
   } finally {
     before.close();
-    after.close();
+    after?.close();
   }
 }
 

@@ -16,6 +16,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // Packages are bundled too (one file to load beats hundreds: mailparser alone is ~300 modules), except
+  // web-tree-sitter, which finds its .wasm beside its own module file, and the grammar it loads.
+  external: ['web-tree-sitter', 'tree-sitter-c', 'esbuild', 'tsx'],
+  banner: { js: "import { createRequire as __kbotCreateRequire } from 'node:module'; const require = __kbotCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -22,6 +22,7 @@ export function judge(before: ScenarioRun, after: ScenarioRun): Judgement {
     : before.status === 'not-applicable' ? `not applicable (${before.reason})`
     : before.status === 'violations' ? `already violates: ${before.violations.map((v) => v.category).join(', ')}`
     : before.status === 'unmodelled' ? `unmodelled (${before.reason})`
+    : before.status === 'not-run' ? 'not run'
     : `incomplete (${before.reason})`;
   const j = { name: after.name, before, after, baseline, introduced: [] as SimViolation[] };
   if (after.status === 'not-applicable') return { ...j, result: 'not-applicable', note: after.reason };

@@ -60,7 +60,7 @@ export interface ScenarioRun {
   name: string;
   scenario: string;
   walker?: string;
-  status: 'ok' | 'violations' | 'not-applicable' | 'unmodelled' | 'incomplete';
+  status: 'ok' | 'violations' | 'not-applicable' | 'unmodelled' | 'incomplete' | 'not-run';
   reason?: string;
   /** The refcount at which this tree considers the page free, learned from its own release path. */
   freeRefcount?: number;
