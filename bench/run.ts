@@ -274,7 +274,7 @@ async function main(): Promise<number> {
         ratio(r.kbot.wallMs, r.spin?.totalMs), ratio(r.kbot.states, r.spin?.states), mib(r.kbot.peakRssKb),
       ]),
     ));
-    say('   kbot ms = spawn to exit; startup = kbot ms - the CLI\'s own "ms" (node, tsx, module loading, git rev-parse);');
+    say('   kbot ms = spawn to exit; startup = kbot ms - the CLI\'s own "ms" (node, loading the bundle or the sources, git rev-parse);');
     say('   parse = "ms" - exploration (scenarios, tree read through git, C parsing, compiling, release check); explore = stats.ms.');
     say('   SPIN ms = spin -a + gcc + pan. k/S = kbot / SPIN.');
     for (const r of seed) {
