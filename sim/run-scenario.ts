@@ -6,6 +6,7 @@ import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
 import { CProgram } from './frontend/program.ts';
 import { parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
+import { ZONE_FALLBACK } from './model/builtins.ts';
 import type { Value } from './interp/bytecode.ts';
 import { Machine, type ActorSpec, type SimState, type StepLabel, type World } from './interp/machine.ts';
 import { explore } from './explore/explore.ts';
@@ -212,7 +213,7 @@ async function build(
     const holders = actorsGlue.reduce((n, a) => n + a.holds.filter((h) => h === p.name).length * a.copies, 0);
     const o: Record<string, Value> = {
       __pfn: p.pfn,
-      __zone: program.enumValue(p.zone) ?? zoneFallback(p.zone),
+      __zone: program.enumValue(p.zone) ?? ZONE_FALLBACK[p.zone] ?? ZONE_FALLBACK.ZONE_NORMAL,
       __online: p.online ? 1 : 0,
       __flags: [...p.flags].sort().join(','),
       [tp.refField]: freeRefcount + holders,
@@ -247,7 +248,6 @@ async function build(
   const world: World = {
     functions: compiler.functions,
     writtenFields: compiler.writtenFields,
-    derefFields: compiler.derefFields,
     pages,
     actors,
     freeCallbacks,
@@ -265,10 +265,6 @@ function glueId(text: string): string {
   return (h >>> 0).toString(36);
 }
 
-function zoneFallback(z: string): number {
-  const t: Record<string, number> = { ZONE_DMA: 0, ZONE_DMA32: 1, ZONE_NORMAL: 2, ZONE_HIGHMEM: 3, ZONE_MOVABLE: 4, ZONE_DEVICE: 5 };
-  return t[z] ?? 2;
-}
 
 /** Runs the owner's release alone and tells whether the page ends free at refcount `f`. */
 function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmodelled?: string; driver?: string } {

@@ -6,6 +6,7 @@ import type { Expr, FunctionDef, Kconfig, Loc, Stmt } from '../frontend/ast.ts';
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { isModelName, ZONE_FALLBACK } from '../model/builtins.ts';
 import { walkStmt } from '../frontend/program.ts';
+import { exprText as cText } from '../frontend/macro-expand.ts';
 
 /** What the compiler needs from the front end (CProgram implements it). */
 export interface ProgramSource {
@@ -39,8 +40,6 @@ export class Compiler {
   readonly notes: CompileNote[] = [];
   /** Field names written anywhere (stores, address taken): reads of other fields are not shared steps. */
   readonly writtenFields = new Set<string>();
-  /** Field names used as pointers (x->f->g): an unset one reads as a fresh object, not NULL. */
-  readonly derefFields = new Set<string>();
   /** Names of tree functions reached, with where they are, for notes and call sites. */
   readonly reached = new Map<string, { file: string; line: number }>();
   private pending: Array<Promise<void>> = [];
@@ -364,14 +363,12 @@ class FunctionCompiler {
       case 'call':
         return this.call(e);
       case 'member':
-        await this.pointerOf(e.obj);
-        this.noteDeref(e.obj);
+        await this.expr(e.obj);
         if (EMBEDDED.has(e.field)) return; // embedded struct: the container's object
         this.emit({ op: 'fload', a: e.field, loc: e.loc });
         return;
       case 'index':
-        await this.pointerOf(e.obj);
-        this.noteDeref(e.obj);
+        await this.expr(e.obj);
         await this.expr(e.index);
         this.emit({ op: 'builtin', a: '__kbot_index_load', b: 2, loc: e.loc });
         return;
@@ -453,20 +450,6 @@ class FunctionCompiler {
     }
   }
 
-  /** The base of -> or [] is a pointer: an unset field or global of that name reads as an object, not NULL. */
-  private noteDeref(obj: Expr) {
-    if (obj.k === 'member') this.c.derefFields.add(obj.field);
-    else if (obj.k === 'id' && this.lookup(obj.name) === undefined) this.c.derefFields.add(obj.name);
-    else if (obj.k === 'index') this.c.derefFields.add('[]');
-    else if (obj.k === 'cast' || (obj.k === 'unary' && obj.op === '*')) this.noteDeref(obj.arg);
-    else if (obj.k === 'call' && obj.callee.k === 'id') this.c.derefFields.add(`${obj.callee.name}()`);
-  }
-
-  /** Compiles an expression used as the base of -> or . : for a local struct value, its object. */
-  private async pointerOf(e: Expr) {
-    await this.expr(e);
-  }
-
   private async ident(name: string, loc: Loc) {
     const local = this.lookup(name);
     if (local !== undefined) {
@@ -542,8 +525,7 @@ class FunctionCompiler {
       return;
     }
     if (arg.k === 'member') {
-      await this.pointerOf(arg.obj);
-      this.noteDeref(arg.obj);
+      await this.expr(arg.obj);
       if (EMBEDDED.has(arg.field)) return;
       this.c.writtenFields.add(arg.field);
       this.emit({ op: 'faddr', a: arg.field, loc });
@@ -552,7 +534,6 @@ class FunctionCompiler {
     if (arg.k === 'unary' && arg.op === '*') return this.expr(arg.arg);
     if (arg.k === 'index') {
       await this.expr(arg.obj);
-      this.noteDeref(arg.obj);
       await this.expr(arg.index);
       this.emit({ op: 'builtin', a: '__kbot_index_addr', b: 2, loc });
       return;
@@ -573,8 +554,7 @@ class FunctionCompiler {
       return { kind: 'ptr' };
     }
     if (t.k === 'member') {
-      await this.pointerOf(t.obj);
-      this.noteDeref(t.obj);
+      await this.expr(t.obj);
       this.c.writtenFields.add(t.field);
       this.emit({ op: 'faddr', a: t.field, loc });
       return { kind: 'ptr' };
@@ -585,7 +565,6 @@ class FunctionCompiler {
     }
     if (t.k === 'index') {
       await this.expr(t.obj);
-      this.noteDeref(t.obj);
       await this.expr(t.index);
       this.emit({ op: 'builtin', a: '__kbot_index_addr', b: 2, loc });
       return { kind: 'ptr' };
@@ -761,44 +740,10 @@ class FunctionCompiler {
   }
 }
 
-/** Short C text of an expression for traces. */
-export function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'num':
-      return String(e.v);
-    case 'str':
-      return JSON.stringify(e.v);
-    case 'id':
-      return e.name;
-    case 'call':
-      return `${exprText(e.callee)}(${e.args.map(exprText).join(', ')})`;
-    case 'member':
-      return `${exprText(e.obj)}${e.arrow ? '->' : '.'}${e.field}`;
-    case 'index':
-      return `${exprText(e.obj)}[${exprText(e.index)}]`;
-    case 'unary':
-      return `${e.op}${exprText(e.arg)}`;
-    case 'postfix':
-      return `${exprText(e.arg)}${e.op}`;
-    case 'binary':
-      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
-    case 'assign':
-      return `${exprText(e.target)} ${e.op} ${exprText(e.value)}`;
-    case 'cond':
-      return `${exprText(e.test)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
-    case 'cast':
-      return `(${e.type})${exprText(e.arg)}`;
-    case 'sizeof':
-      return `sizeof(${e.text})`;
-    case 'comma':
-      return e.exprs.map(exprText).join(', ');
-    case 'init':
-      return '{...}';
-    case 'stmtexpr':
-      return '({...})';
-    case 'unmodelled':
-      return e.text;
-  }
+/** Short C text of an expression for traces, without the parentheses around a whole binary expression. */
+function exprText(e: Expr): string {
+  const t = cText(e);
+  return (e.k === 'binary' || e.k === 'cond' || e.k === 'comma') && t.startsWith('(') && t.endsWith(')') ? t.slice(1, -1) : t;
 }
 
 export type { Value };

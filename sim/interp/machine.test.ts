@@ -20,7 +20,7 @@ async function runAlone(glue: string, refcount: number, extra = '') {
   const c = new Compiler(program, {});
   await c.compileGlue('__glue', ['page'], await parseStatements(glue, { file: '<test>', line: 1 }), { file: '<test>', line: 1 });
   const world: World = {
-    functions: c.functions, writtenFields: c.writtenFields, derefFields: c.derefFields,
+    functions: c.functions, writtenFields: c.writtenFields,
     pages: [{ name: 'page', obj: 'p' }], actors: [{ role: 'owner', entry: '__glue', args: ['p'], allocator: false, holds: {} }],
     freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
   };
@@ -144,7 +144,7 @@ test('a non-atomic read-modify-write of shared state is two steps, so two CPUs c
   const loc = { file: '<test>', line: 1 };
   await c.compileGlue('inc', ['page'], await parseStatements('page->flags = page->flags + 1;', loc), loc);
   const world: World = {
-    functions: c.functions, writtenFields: c.writtenFields, derefFields: c.derefFields, pages: [{ name: 'page', obj: 'p' }],
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
     actors: [0, 1].map(() => ({ role: 'cpu', entry: 'inc', args: ['p'], allocator: false, holds: {} })),
     freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
   };

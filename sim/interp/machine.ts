@@ -66,7 +66,6 @@ export interface Violation {
 export interface World {
   functions: Map<string, CompiledFunction>;
   writtenFields: Set<string>;
-  derefFields: Set<string>;
   pages: PageSpec[];
   actors: ActorSpec[];
   /** Functions the tree registers as the pages' free callbacks (pgmap->page_free, ops->folio_free ...). */
