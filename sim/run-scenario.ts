@@ -10,7 +10,7 @@ import { ZONE_FALLBACK } from './model/builtins.ts';
 import type { Value } from './interp/bytecode.ts';
 import { Machine, type ActorSpec, type SimState, type StepLabel, type World } from './interp/machine.ts';
 import { explore } from './explore/explore.ts';
-import type { Scenario } from './scenarios/scenario.ts';
+import type { Scenario, ScenarioPage } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
 
 export interface SourceProvider {
@@ -176,6 +176,10 @@ async function build(
   for (const e of sc.requires.enums) {
     if (program.enumValue(e) === undefined && !/^ZONE_/.test(e)) return { notApplicable: `the tree has no ${e}` };
   }
+  const pgmapType = (p: ScenarioPage) => [p.pgmap?.type ?? []].flat().find((t) => program.enumValue(t) !== undefined);
+  for (const p of sc.pages) {
+    if (p.pgmap && pgmapType(p) === undefined) return { notApplicable: `the tree has no ${[p.pgmap.type].flat().join(' or ')}` };
+  }
   const compiler = tp.compiler;
   const freeCallbacks = new Set<string>();
   for (const cbs of await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))) for (const cb of cbs) freeCallbacks.add(cb);
@@ -223,7 +227,7 @@ async function build(
       const ops = `ops_${p.name}`;
       const drv = `drv_${p.name}`;
       o.pgmap = pg;
-      objs[pg] = { type: program.enumValue(p.pgmap.type) ?? -1, ops, data: drv, owner: drv };
+      objs[pg] = { type: program.enumValue(pgmapType(p)!)!, ops, data: drv, owner: drv };
       objs[ops] = {};
       for (const field of sc.callbackFields) {
         if (cbList.length) {

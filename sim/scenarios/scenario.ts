@@ -10,8 +10,11 @@ const PageSchema = z.object({
   /** Whether pfn_to_online_page() finds it (device memory is never online). */
   online: z.boolean().default(true),
   flags: z.array(z.string()).default([]),
-  /** ZONE_DEVICE pages: the pgmap type, an enum constant the tree must define. */
-  pgmap: z.object({ type: z.string() }).optional(),
+  /**
+   * ZONE_DEVICE pages: the pgmap type, an enum constant the tree must define; with a list, the first the tree
+   * defines (MEMORY_DEVICE_PUBLIC became MEMORY_DEVICE_COHERENT over the eras).
+   */
+  pgmap: z.object({ type: z.union([z.string(), z.array(z.string()).min(1)]) }).optional(),
 });
 
 const ActorSchema = z.object({
