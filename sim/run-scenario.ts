@@ -152,6 +152,9 @@ interface Built {
 
 const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 
+/** The free callback of the stand-in driver, for trees that register none. */
+const STAND_IN_FREE = '__kbot_stand_in_page_free';
+
 async function walkerGlue(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
   const def = await tp.program.resolveFunction(fn);
   const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => {
@@ -183,8 +186,14 @@ async function build(
   const compiler = tp.compiler;
   const freeCallbacks = new Set<string>();
   for (const cbs of await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))) for (const cb of cbs) freeCallbacks.add(cb);
+  const notes: string[] = [];
   if (sc.requires.callbacks.length && freeCallbacks.size === 0) {
-    return { notApplicable: `the tree registers no ${sc.requires.callbacks.join(' or ')} callback` };
+    // No driver in the tree gives its pages a free callback: a stand-in driver takes each freed page back, so
+    // the core's side of the contract is still checked.
+    const loc = GLUE_LOC(`<scenario ${sc.name}: driver>`);
+    if (!compiler.functions.has(STAND_IN_FREE)) await compiler.compileGlue(STAND_IN_FREE, ['page', 'data'], [], loc);
+    freeCallbacks.add(STAND_IN_FREE);
+    notes.push(`no driver in the tree registers a ${sc.requires.callbacks.join(' or ')} callback: a stand-in driver takes freed pages back`);
   }
   // Glue sees the pages by name, the first page's pfn, and the driver's own state (learned by the probe).
   const params = [...sc.pages.map((p) => p.name), 'pfn', 'driver'];
@@ -206,7 +215,7 @@ async function build(
     }
     if (group.length > 1) symmetry.push(group);
   }
-  for (const cb of freeCallbacks) await compiler.compileRoot(cb);
+  for (const cb of freeCallbacks) if (cb !== STAND_IN_FREE) await compiler.compileRoot(cb);
 
   // The heap: globals (o0), each page (p_<name>), its pgmap, ops and driver data.
   const objs: Record<string, Record<string, Value>> = { o0: {} };
@@ -258,7 +267,7 @@ async function build(
     symmetry,
     flagsMutable,
   };
-  const notes = compiler.notes.map((n) => n.text);
+  notes.push(...compiler.notes.map((n) => n.text));
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: compiler.reached };
 }
 

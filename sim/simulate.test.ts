@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { buildExampleTree, examplesDir } from '../examples/build-tree.ts';
 import { GitTreeView } from '../bot/tree/git-tree-view.ts';
+import { MemTreeView } from '../analyzers/mem-tree-view.ts';
 import { loadScenarios } from '../bot/load-scenarios.ts';
 import { simulate, simulateTree, touchesRefcounts } from './simulate.ts';
 import { DEFAULT_KCONFIG, type SimOptions } from './run-scenario.ts';
@@ -169,4 +170,16 @@ test('a state budget too small says incomplete honestly', async () => {
   const runs = await simulateTree(t.after, scenarios, { ...opts, walkers: 3, maxStates: 20 }, 'devpriv-free+walker-get-put[memory_failure]');
   assert.equal(runs[0].status, 'incomplete');
   assert.match(runs[0].reason ?? '', /state budget 20/);
+});
+
+test('a tree with no driver registering page_free: a stand-in driver takes the page, and the race is still found', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-1');
+  const files: Record<string, string> = {};
+  for (const f of await t.after.listFiles()) if (!f.startsWith('lib/')) files[f] = (await t.after.readFile(f))!;
+  const driverless = new MemTreeView(files, 'driverless');
+  const runs = await simulateTree(driverless, scenarios, opts, 'devpriv-free+walker-get-put[memory_failure]');
+  assert.equal(runs[0].status, 'violations', `${runs[0].status} ${runs[0].reason ?? ''}`);
+  const cats = runs[0].violations.map((v) => v.category);
+  assert.ok(cats.includes('speculative-get-on-free-page') && cats.includes('double-free'), cats.join());
+  assert.ok(runs[0].notes.some((n) => /no driver in the tree registers a page_free or folio_free callback/.test(n)), runs[0].notes.join('\n'));
 });

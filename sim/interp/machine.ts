@@ -469,6 +469,11 @@ class Exec {
         if (name === 'pfn_to_online_page' && !truthy(this.s.objs[p.obj]?.__online ?? 0)) return 0;
         return p.obj;
       }
+      case 'get_dev_pagemap': {
+        // The pgmap that owns a device pfn (with the caller's reference, which the model does not count).
+        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        return p ? (this.s.objs[p.obj]?.pgmap ?? 0) : 0;
+      }
       case 'page_to_pfn': {
         const sp = splitPtr(args[0]);
         return sp ? (this.s.objs[sp[0]]?.__pfn ?? 0) : 0;

@@ -109,7 +109,7 @@ export const PAGE_FACTS = new Set([
   'virt_to_page', 'page_to_virt', 'folio_nr_pages', 'compound_order', 'folio_order', 'thp_nr_pages', 'hpage_nr_pages',
   'page_is_devmap_managed_key', 'static_branch_unlikely', 'static_branch_likely', 'static_key_enabled',
   'static_key_false', 'static_key_true', 'tracepoint_enabled', 'page_ref_tracepoint_active', 'folio_ref_count_tracepoint',
-  'in_interrupt', 'in_atomic', 'irqs_disabled', 'is_zero_pfn', 'pfn_present', 'zone_device_data_ok',
+  'in_interrupt', 'in_atomic', 'irqs_disabled', 'is_zero_pfn', 'pfn_present', 'zone_device_data_ok', 'get_dev_pagemap',
 ]);
 
 /** Page flag tests and updates: PageLRU / SetPageLRU / ClearPageLRU / folio_test_lru / __SetPageX ... */

@@ -46,7 +46,10 @@ const ActorSchema = z.object({
 export const ScenarioSchema = z.object({
   name: z.string(),
   intent: z.string(),
-  /** Enum constants and callback fields the tree must have for the scenario to apply. */
+  /**
+   * Enum constants the tree must have for the scenario to apply, and the callback fields through which freed
+   * pages go back to their driver (a stand-in driver takes them where the tree registers none).
+   */
   requires: z
     .object({
       enums: z.array(z.string()).default([]),
