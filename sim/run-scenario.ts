@@ -266,6 +266,7 @@ async function build(
     freeCallbacks,
     symmetry,
     flagsMutable,
+    zoneDevice: program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
   };
   notes.push(...compiler.notes.map((n) => n.text));
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: compiler.reached };

@@ -14,7 +14,7 @@ static inline int page_ref_count(struct page *page) { return atomic_read(&page->
 `;
 
 /** Runs `glue` (C statements; `page` is a page at `refcount`) alone and returns the globals and the page. */
-async function runAlone(glue: string, refcount: number, extra = '') {
+async function runAlone(glue: string, refcount: number, extra = '', pageFields: Record<string, number> = {}) {
   const tree = new MemTreeView({ 'include/linux/t.h': HEADER + extra });
   const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
   const c = new Compiler(program, {});
@@ -22,9 +22,9 @@ async function runAlone(glue: string, refcount: number, extra = '') {
   const world: World = {
     functions: c.functions, writtenFields: c.writtenFields,
     pages: [{ name: 'page', obj: 'p' }], actors: [{ role: 'owner', entry: '__glue', args: ['p'], allocator: false, holds: {} }],
-    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false, zoneDevice: 5,
   };
-  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: refcount } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: refcount, ...pageFields } }, actors: [], life: { page: 'allocated' }, freeList: [] });
   let s = m.initial();
   const violations: string[] = [];
   for (let i = 0; i < 1000 && m.enabled(s).length; i++) {
@@ -163,4 +163,12 @@ test('a non-atomic read-modify-write of shared state is two steps, so two CPUs c
   // 2 actors x (before read, between, done): the 9 interleaving points less the ones no order reaches.
   assert.equal(res.complete, true);
   assert.ok(res.states >= 6, `states ${res.states}`);
+});
+
+test('memdesc_is_zone_device(folio->flags) knows the page behind the flags word', async () => {
+  const glue = 'dev = memdesc_is_zone_device(page->flags); zone = memdesc_zonenum(page->flags);';
+  const device = await runAlone(glue, 1, '', { __zone: 5 });
+  assert.deepEqual([Number(device.g.dev), Number(device.g.zone)], [1, 5]);
+  const normal = await runAlone(glue, 1, '', { __zone: 2 });
+  assert.deepEqual([Number(normal.g.dev), Number(normal.g.zone)], [0, 2]);
 });

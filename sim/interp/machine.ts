@@ -74,6 +74,8 @@ export interface World {
   symmetry: number[][];
   /** Whether any compiled code sets or clears page flags (else flag tests are not shared steps). */
   flagsMutable: boolean;
+  /** The tree's value of ZONE_DEVICE. */
+  zoneDevice?: number;
   maxInstrPerStep?: number;
 }
 
@@ -495,8 +497,15 @@ class Exec {
         const sp = splitPtr(args[0]);
         return sp ? (this.s.objs[sp[0]]?.__zone ?? 0) : 0;
       }
-      case 'memdesc_is_zone_device':
-        return 0; // callers pass flags words, not pages; see is_zone_device_page in the tree
+      case 'memdesc_zonenum':
+      case 'memdesc_is_zone_device': {
+        // Newer kernels pass the flags word (folio->flags), not the page: the model's flags word is an unknown
+        // value that still names its page ("u_<page>.flags").
+        const m = typeof args[0] === 'string' ? /^u_(.+)\.flags$/.exec(args[0]) : null;
+        const zone = m ? this.s.objs[m[1]]?.__zone : undefined;
+        if (name === 'memdesc_zonenum') return zone ?? 0;
+        return zone !== undefined && zone === this.w.zoneDevice ? 1 : 0;
+      }
       case 'page_pgmap':
       case 'folio_pgmap':
         return this.readField(args[0], 'pgmap');

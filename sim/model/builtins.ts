@@ -105,7 +105,7 @@ export const BUDDY_FREE = new Set([
 /** Page facts computed by the model (order-0 pages, no section tables). Name → argument count. */
 export const PAGE_FACTS = new Set([
   'pfn_to_page', 'page_to_pfn', 'pfn_to_online_page', 'pfn_valid', 'compound_head', '_compound_head', 'page_folio',
-  'folio_page', 'page_zonenum', 'folio_zonenum', 'memdesc_is_zone_device', 'page_pgmap', 'folio_pgmap',
+  'folio_page', 'page_zonenum', 'folio_zonenum', 'memdesc_is_zone_device', 'memdesc_zonenum', 'page_pgmap', 'folio_pgmap',
   'virt_to_page', 'page_to_virt', 'folio_nr_pages', 'compound_order', 'folio_order', 'thp_nr_pages', 'hpage_nr_pages',
   'page_is_devmap_managed_key', 'static_branch_unlikely', 'static_branch_likely', 'static_key_enabled',
   'static_key_false', 'static_key_true', 'tracepoint_enabled', 'page_ref_tracepoint_active', 'folio_ref_count_tracepoint',
