@@ -134,7 +134,7 @@ async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]
 async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], depth: number, seen: Set<string>): Promise<string[]> {
   seen.add(fn);
   const def = await tp.program.resolveFunction(fn);
-  if (def && def.params.some((p) => /pfn/.test(p.name))) return [fn];
+  if (def && def.params.some(takesPfn)) return [fn];
   if (depth === 0) return [fn];
   const callers = [...new Set((await tp.program.callersOf(fn))
     .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !seen.has(hit.caller))
@@ -155,15 +155,26 @@ const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 /** The free callback of the stand-in driver, for trees that register none. */
 const STAND_IN_FREE = '__kbot_stand_in_page_free';
 
+/**
+ * What a walker function is given: the scenario's page for page and folio parameters, and for the integer
+ * ones a pfn range covering just that page, read from the parameter names ([start, end), pfn, nr = 1 ...).
+ */
+export function walkerArg(p: { name: string; type: string }, pageName: string): string {
+  if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
+  if (p.type.includes('*')) return '0';
+  const n = p.name.toLowerCase();
+  if (/^(nr|count|npages|nr_pages|len|size|num)$/.test(n) || /^nr_/.test(n)) return '1';
+  if (/end|last|high|limit|max|stop/.test(n)) return 'pfn + 1';
+  if (/pfn|start|first|low|begin|from|addr/.test(n)) return 'pfn';
+  return '0';
+}
+
+/** Whether a parameter is how a walker is told where to walk (a pfn or the start of a pfn range). */
+const takesPfn = (p: { name: string; type: string }) => !p.type.includes('*') && /pfn|^start|^first|^low/.test(p.name.toLowerCase());
+
 async function walkerGlue(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
   const def = await tp.program.resolveFunction(fn);
-  const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => {
-    if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
-    // A pfn range covering just the page: [pfn, pfn + 1).
-    if (/pfn/.test(p.name)) return /end|last|max/.test(p.name) ? 'pfn + 1' : 'pfn';
-    if (/^(nr|count|npages|nr_pages)$/.test(p.name)) return '1';
-    return '0';
-  });
+  const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => walkerArg(p, pageName));
   return `${fn}(${args.join(', ')});`;
 }
 

@@ -183,3 +183,34 @@ test('a tree with no driver registering page_free: a stand-in driver takes the p
   assert.ok(cats.includes('speculative-get-on-free-page') && cats.includes('double-free'), cats.join());
   assert.ok(runs[0].notes.some((n) => /no driver in the tree registers a page_free or folio_free callback/.test(n)), runs[0].notes.join('\n'));
 });
+
+test('a walker of the tree\'s own shape: a pfn range loop with start/end parameters is entered over the page', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-1');
+  const files: Record<string, string> = {};
+  for (const f of await t.after.listFiles()) files[f] = (await t.after.readFile(f))!;
+  // A scanner written for this test: no parameter is called pfn, and nothing keeps it off device pages.
+  files['mm/page_scan.c'] = `#include <linux/mm.h>
+
+static unsigned long scanned;
+
+void scan_page_range(unsigned long start, unsigned long end)
+{
+	unsigned long i;
+
+	for (i = start; i < end; i++) {
+		struct page *page = pfn_to_page(i);
+
+		if (!get_page_unless_zero(page))
+			continue;
+		scanned++;
+		put_page(page);
+	}
+}
+`;
+  const runs = await simulateTree(new MemTreeView(files, 'scan'), scenarios, opts, 'devpriv-free+walker-get-put');
+  const scan = runs.find((r) => r.walker === 'scan_page_range');
+  assert.ok(scan, runs.map((r) => r.name).join(', '));
+  assert.equal(scan.status, 'violations', `${scan.status} ${scan.reason ?? ''}`);
+  const df = scan.violations.find((v) => v.category === 'double-free')!;
+  assert.ok(df.trace.some((s) => s.file === 'mm/page_scan.c' || (s.via ?? []).some((v) => v.includes('mm/page_scan.c'))));
+});
