@@ -101,8 +101,9 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
     : category === 'double-free' ? `the page can be freed twice when ${who} races the final put`
     : category === 'use-after-free' ? `the page can be reused while ${who} still holds a reference`
     : category === 'page-leak' ? `the page can be left allocated with no reference (leak)`
-    : category === 'refcount-underflow' ? `the page refcount can underflow`
-    : `${category}`;
+    : category === 'refcount-underflow' ? `the page refcount can underflow when ${who} races the final put`
+    : category === 'assertion' ? `${message.replace(/ fires at .*$/, '')} can fire when ${who} races the final put`
+    : `${category}: ${message}`;
   const guards = walkerChecks(trace);
   const lines = [
     `${message}.`,
