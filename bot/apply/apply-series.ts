@@ -61,26 +61,28 @@ export async function applySeries(input: ApplySeriesInput): Promise<ApplyResult>
     const add = await runGit([...SAFE_CONFIG, 'worktree', 'add', '--detach', '--quiet', tree, baseSha], { cwd: repo });
     if (add.code !== 0) return { status: 'failed', base, detail: `could not make a worktree at ${base.commit}: ${gitComplaint(add)}` };
     added = true;
-    for (const { index, message } of patches as Array<{ index: number; message: Message }>) {
-      const mbox = join(dir, `${String(index).padStart(4, '0')}.mbox`);
-      await writeFile(mbox, buildMbox(message));
-      const am = await runGit(
-        [...SAFE_CONFIG, 'am', '--patch-format=mboxrd', '--whitespace=nowarn', '--no-3way', '--no-scissors', '--no-keep-cr', '--committer-date-is-author-date', mbox],
-        { cwd: tree, env: COMMITTER },
-      );
-      if (am.code !== 0) {
-        await runGit([...SAFE_CONFIG, 'am', '--abort'], { cwd: tree, env: COMMITTER });
-        return { status: 'failed', base, patchIndex: index, patch: message.messageId, ...describeFailure(am, message) };
-      }
+    // One git am for the whole series, in order; git names the patch it stopped at ("Patch failed at 0002").
+    const ordered = patches as Array<{ index: number; message: Message }>;
+    const mbox = join(dir, 'series.mbox');
+    await writeFile(mbox, ordered.map(({ message }) => buildMbox(message)).join('\n'));
+    const am = await runGit(
+      [...SAFE_CONFIG, 'am', '--patch-format=mboxrd', '--whitespace=nowarn', '--no-3way', '--no-scissors', '--no-keep-cr', '--committer-date-is-author-date', mbox],
+      { cwd: tree, env: COMMITTER },
+    );
+    if (am.code !== 0) {
+      await runGit([...SAFE_CONFIG, 'am', '--abort'], { cwd: tree, env: COMMITTER });
+      const at = Number(/^Patch failed at (\d+)/m.exec(`${am.stdout}\n${am.stderr}`)?.[1] ?? 1);
+      const { index, message } = ordered[Math.min(Math.max(at, 1), ordered.length) - 1];
+      return { status: 'failed', base, patchIndex: index, patch: message.messageId, ...describeFailure(am, message) };
     }
     const head = await resolveCommit(tree, 'HEAD');
     if (!head) return { status: 'failed', base, detail: 'git am succeeded but the worktree has no HEAD' };
     return { status: 'applied', base, head };
   } finally {
-    if (added) await runGit(['worktree', 'remove', '--force', '--force', tree], { cwd: repo });
+    const removed = added ? (await runGit(['worktree', 'remove', '--force', '--force', tree], { cwd: repo })).code === 0 : true;
     await rm(dir, { recursive: true, force: true });
     // If the removal failed, the directory is gone now anyway; prune forgets it.
-    await runGit(['worktree', 'prune'], { cwd: repo });
+    if (!removed) await runGit(['worktree', 'prune'], { cwd: repo });
   }
 }
 
