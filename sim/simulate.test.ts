@@ -214,3 +214,29 @@ void scan_page_range(unsigned long start, unsigned long end)
   const df = scan.violations.find((v) => v.category === 'double-free')!;
   assert.ok(df.trace.some((s) => s.file === 'mm/page_scan.c' || (s.via ?? []).some((v) => v.includes('mm/page_scan.c'))));
 });
+
+test('migration: a page_ref_freeze() that reads then sets (not one cmpxchg) loses a walker\'s reference', async () => {
+  const t = await buildExampleTree('v4.12-style', join(dir, 'freeze'));
+  const view = new GitTreeView(t.path, t.head);
+  views.push(view);
+  const files: Record<string, string> = {};
+  for (const f of await view.listFiles()) files[f] = (await view.readFile(f))!;
+  const atomic = 'int ret = likely(atomic_cmpxchg(&page->_refcount, count, 0) == count);';
+  assert.ok(files['include/linux/page_ref.h'].includes(atomic));
+  const fine = await simulateTree(new MemTreeView(files, 'freeze-ok'), scenarios, opts, 'lru-migrate+walker-get-put[generic]');
+  assert.equal(fine[0].status, 'ok', `${fine[0].status} ${fine[0].reason ?? ''}`);
+  files['include/linux/page_ref.h'] = files['include/linux/page_ref.h'].replace(
+    atomic,
+    'int ret = atomic_read(&page->_refcount) == count;\n\n\tif (ret)\n\t\tatomic_set(&page->_refcount, 0);',
+  );
+  const broken = await simulateTree(new MemTreeView(files, 'freeze-racy'), scenarios, opts, 'lru-migrate+walker-get-put[generic]');
+  assert.equal(broken[0].status, 'violations', `${broken[0].status} ${broken[0].reason ?? ''}`);
+  const under = broken[0].violations.find((v) => v.category === 'refcount-underflow');
+  assert.ok(under, broken[0].violations.map((v) => v.category).join());
+  // The walker's get lands between the read and the set of the freeze.
+  const ops = under.trace.map((s) => `${s.cpu} ${s.op}`);
+  const read = ops.findIndex((o) => /atomic_read/.test(o) && o.startsWith('CPU0'));
+  const get = ops.findIndex((o) => /atomic_add_unless/.test(o));
+  const set = ops.findIndex((o) => /atomic_set\(&page->_refcount, 0\)/.test(o));
+  assert.ok(read >= 0 && read < get && get < set, ops.join('\n'));
+});
