@@ -10,7 +10,7 @@ import { simOptions } from './sim-options.ts';
 const USAGE = `usage:
   kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
               [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N]
-  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME] [--walkers N] [--max-states N] [--json]
+  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--json]
   kbot demo [--json] [--keep]
 `;
 
