@@ -37,7 +37,8 @@ export interface CallSite {
   line: number;
 }
 
-const DEFAULT_SEARCH = ['include/linux', 'mm', 'kernel', 'lib', 'drivers'];
+// fs/ holds walkers too (fs/proc/page.c's kpageflags, fs/dax.c).
+const DEFAULT_SEARCH = ['include/linux', 'mm', 'kernel', 'lib', 'fs', 'drivers'];
 
 /** Macros whose meaning is fixed, used only when the tree's own definition was not loaded (compiler.h). */
 const FALLBACK_MACROS: MacroDef[] = [
