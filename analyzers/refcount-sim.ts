@@ -111,7 +111,9 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
       `${j.before.freeRefcount !== undefined && j.before.freeRefcount !== j.after.freeRefcount ? `; before the series it did so at ${j.before.freeRefcount}` : ''}.`,
     `Before the series: ${j.baseline}.`,
   ];
-  if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
+  if (category === 'page-leak') {
+    // About the owner's release alone: no walker is involved.
+  } else if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
   else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
   else {
     lines.push(

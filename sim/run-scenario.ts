@@ -70,6 +70,8 @@ export interface ScenarioRun {
   notes: string[];
   /** Tree functions the run reached, with where they are defined. */
   reached: Record<string, { file: string; line: number }>;
+  /** Not applicable because the owner's release never frees the page (a leak, if it used to). */
+  neverFrees?: boolean;
 }
 
 export interface TreeProgram {
@@ -292,32 +294,59 @@ function glueId(text: string): string {
 
 
 /** Runs the owner's release alone and tells whether the page ends free at refcount `f`. */
-function releaseFreesAt(m: Machine, f: number): { ok: boolean; why: string; unmodelled?: string; driver?: string } {
+interface Release {
+  ok: boolean;
+  why: string;
+  unmodelled?: string;
+  driver?: string;
+  /** The steps the release took, for a trace. */
+  steps: Array<{ actor: number; label: StepLabel }>;
+}
+
+function releaseFreesAt(m: Machine, f: number): Release {
   const s0 = m.initial();
   let s = s0;
+  const steps: Array<{ actor: number; label: StepLabel }> = [];
   for (let n = 0; n < 10000; n++) {
     const en = m.enabled(s);
     if (en.length === 0) break;
     const r = m.step(s, en[0]);
+    steps.push({ actor: en[0], label: r.label });
     const um = r.violations.find((v) => v.category === 'unmodelled');
-    if (um) return { ok: false, why: um.message, unmodelled: um.message };
-    if (r.violations.length) return { ok: false, why: r.violations[0].message };
+    if (um) return { ok: false, why: um.message, unmodelled: um.message, steps };
+    if (r.violations.length) return { ok: false, why: r.violations[0].message, steps };
     s = r.state;
   }
   const d = m.describe(s);
   const name = Object.keys(d.refcount)[0];
-  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}` };
-  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}` };
+  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps };
+  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps };
   // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
   const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
-  return { ok: true, why: '', driver };
+  return { ok: true, why: '', driver, steps };
+}
+
+/**
+ * The owner's release alone, from the refcount at which another tree (the one before the series) frees the
+ * page: whether this tree frees it too, and the steps it takes. A release that no longer frees is a leak.
+ */
+export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts: SimOptions, freeRefcount: number): Promise<{ frees: boolean; why: string; trace: TraceStep[] } | null> {
+  const sc = inst.scenario;
+  const owner = sc.actors.find((a) => a.holds.length > 0);
+  const glue = [{ role: owner?.role ?? 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [sc.pages[0].name], copies: 1 }];
+  const b = await build(tp, sc, glue, opts, freeRefcount);
+  if ('notApplicable' in b) return null;
+  const m = new Machine(b.world, b.init);
+  const r = releaseFreesAt(m, freeRefcount);
+  if (r.unmodelled) return null;
+  return { frees: r.ok, why: r.why, trace: renderTrace(m, r.steps, glue, sc.name) };
 }
 
 type Probe =
   | { kind: 'ok'; freeRefcount: number; driver: string | null }
-  | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[] };
+  | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
  * The driver's allocation function: beside a free callback the tree registers, one that returns a page or a
@@ -357,7 +386,7 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
     tried.push(`at ${f}: ${r.why}`);
     lastNotes = notes;
   }
-  return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: lastNotes };
+  return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: lastNotes, neverFrees: true };
 }
 
 export interface ScenarioInstance {
@@ -400,7 +429,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   let probe = tp.probes.get(sc.name);
   if (!probe) tp.probes.set(sc.name, (probe = probeFreeRefcount(tp, sc, owner?.holds ?? [pageName], opts)));
   const pr = await probe;
-  if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes };
+  if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes, neverFrees: pr.neverFrees };
   const freeRefcount = pr.freeRefcount;
 
   const actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }> = [];

@@ -240,3 +240,20 @@ test('migration: a page_ref_freeze() that reads then sets (not one cmpxchg) lose
   const set = ops.findIndex((o) => /atomic_set\(&page->_refcount, 0\)/.test(o));
   assert.ok(read >= 0 && read < get && get < set, ops.join('\n'));
 });
+
+test('a series after which the owner\'s final put no longer frees the page: page-leak, with the release as the trace', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-0');
+  const files: Record<string, string> = {};
+  for (const f of await t.after.listFiles()) files[f] = (await t.after.readFile(f))!;
+  const call = '\t\t\tpgmap->page_free(page, pgmap->data);';
+  assert.ok(files['mm/swap.c'].includes(call));
+  files['mm/swap.c'] = files['mm/swap.c'].replace(call, '\t\t\t;');
+  const leaky = new MemTreeView(files, 'leaky');
+  const res = await simulate({ before: t.after, after: leaky, scenarios, options: opts, changedLines: ['pgmap->page_free(page, pgmap->data);'] });
+  const leaks = introduced(res.judgements).filter((f) => f.v.category === 'page-leak');
+  assert.ok(leaks.length > 0, res.judgements.map((j) => `${j.name} ${j.result} ${j.after.reason ?? ''}`).join('\n'));
+  const { v } = leaks[0];
+  assert.match(v.message, /no longer frees the page: it leaves page allocated at refcount 0, where before the series the page was freed at refcount 0/);
+  assert.ok(v.trace.some((s) => /atomic_dec_and_test|dec_and_test|dec_return/.test(s.op)), v.trace.map((s) => s.op).join('\n'));
+  assert.equal(v.trace.at(-1)!.pageState?.page, 'allocated');
+});

@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { instances, loadTreeProgram, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
+import { instances, loadTreeProgram, releaseFrom, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -50,10 +50,20 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const judgements: Judgement[] = [];
   for (const inst of insts) {
     // The tree before the series matters only where the tree after it breaks something: was it already so?
+    // (Or where the page is never freed after it: did it use to be?)
     const after = await safeRun(ta, inst, opts);
-    const before: ScenarioRun = after.status === 'violations'
+    const before: ScenarioRun = after.status === 'violations' || after.neverFrees
       ? await safeRun(tb, inst, opts)
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
+    if (after.neverFrees && before.freeRefcount !== undefined) {
+      const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
+      if (leak && !leak.frees) {
+        const message = `after the series the owner's ${inst.scenario.release.replace(/;\s*$/, '')} no longer frees the page: ` +
+          `${leak.why.replace(/^the release /, 'it ')}, where before the series the page was freed at refcount ${before.freeRefcount}`;
+        judgements.push(judge(before, { ...after, status: 'violations', violations: [{ category: 'page-leak', message, trace: leak.trace }] }));
+        continue;
+      }
+    }
     judgements.push(judge(before, after));
   }
   return { judgements, ms: performance.now() - t0 };
