@@ -54,6 +54,7 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       // The tree's own walkers first: what a real walker shows needs no hypothetical one.
       const ordered = [...res.judgements].sort((a, b) => Number(!a.after.walker) - Number(!b.after.walker));
       const byRealWalker = new Set<string>();
+      const notRun: string[] = [];
       for (const j of ordered) {
         if (j.result === 'unexpected') {
           for (const v of j.introduced) {
@@ -67,7 +68,11 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
             findings.push(f);
           }
         } else if (j.result === 'unmodelled') notes.push(`refcount-sim: ${j.name}: unmodelled: ${j.note}`);
+        else if (j.result === 'incomplete' && /^not run: the time budget/.test(j.note ?? '')) notRun.push(j.name);
         else if (j.result === 'incomplete') notes.push(`refcount-sim: ${j.name}: incomplete: ${j.note}`);
+      }
+      if (notRun.length) {
+        notes.push(`refcount-sim: ${notRun.length} scenario run(s) not done within the time budget (sim.max_seconds): ${notRun.join(', ')}`);
       }
       const ran = res.judgements.filter((j) => j.result !== 'not-applicable');
       const states = ran.reduce((n, j) => n + j.after.stats.states, 0);

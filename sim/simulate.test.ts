@@ -257,3 +257,11 @@ test('a series after which the owner\'s final put no longer frees the page: page
   assert.ok(v.trace.some((s) => /atomic_dec_and_test|dec_and_test|dec_return/.test(s.op)), v.trace.map((s) => s.op).join('\n'));
   assert.equal(v.trace.at(-1)!.pageState?.page, 'allocated');
 });
+
+test('the time budget is for the whole simulation: what did not run in time says so', async () => {
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-0');
+  const runs = await simulateTree(t.after, scenarios, { ...opts, maxMs: 1 });
+  assert.ok(runs.length > 1);
+  const skipped = runs.filter((r) => r.status === 'incomplete' && /not run: the time budget of 1 ms/.test(r.reason ?? ''));
+  assert.ok(skipped.length > 0, runs.map((r) => `${r.name} ${r.status} ${r.reason ?? ''}`).join('\n'));
+});

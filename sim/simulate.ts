@@ -48,12 +48,19 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before.
   const insts = await chosenInstances(ta, input.scenarios, opts, input.only);
   const judgements: Judgement[] = [];
+  const budget = new Budget(t0, input.options.maxMs);
   for (const inst of insts) {
+    if (budget.spent()) {
+      const skipped = budget.skipped(inst);
+      judgements.push(judge(skipped, skipped));
+      continue;
+    }
+    const opts1 = { ...opts, maxMs: budget.left() };
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
-    const after = await safeRun(ta, inst, opts);
+    const after = await safeRun(ta, inst, opts1);
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
-      ? await safeRun(tb, inst, opts)
+      ? await safeRun(tb, inst, { ...opts, maxMs: Math.max(budget.left(), 1) })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
@@ -71,11 +78,37 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
 
 /** The same, on one tree only (`kbot sim`): no differential. */
 export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string): Promise<ScenarioRun[]> {
+  const t0 = performance.now();
   const tp = await loadTreeProgram(tree, options);
   const insts = await chosenInstances(tp, scenarios, options, only);
   const out: ScenarioRun[] = [];
-  for (const inst of insts) out.push(await safeRun(tp, inst, options));
+  const budget = new Budget(t0, options.maxMs);
+  for (const inst of insts) out.push(budget.spent() ? budget.skipped(inst) : await safeRun(tp, inst, { ...options, maxMs: budget.left() }));
   return out;
+}
+
+/**
+ * The time budget (sim.max_seconds) is for the whole simulation, not for each scenario: a review answers
+ * within it, and what did not run in time says so.
+ */
+class Budget {
+  constructor(private t0: number, private ms: number) {}
+
+  left(): number {
+    return Math.max(0, this.ms - (performance.now() - this.t0));
+  }
+
+  spent(): boolean {
+    return this.left() <= 0;
+  }
+
+  skipped(inst: ScenarioInstance): ScenarioRun {
+    return {
+      name: inst.name, scenario: inst.scenario.name, walker: inst.walker, status: 'incomplete',
+      reason: `not run: the time budget of ${Math.round(this.ms)} ms was spent on the scenarios before it`,
+      stats: { states: 0, transitions: 0, ms: 0, complete: false }, violations: [], notes: [], reached: {},
+    };
+  }
 }
 
 /** One scenario's failure is that scenario's result, never the whole simulation's. */
