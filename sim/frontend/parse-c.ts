@@ -3,10 +3,11 @@
 
 import { createRequire } from 'node:module';
 import { Parser, Language, type Node } from 'web-tree-sitter';
-import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, Param, Stmt } from './ast.ts';
+import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, MacroDef, Param, Stmt } from './ast.ts';
 import { constEval } from './const-eval.ts';
 import { kconfigPredicate, kconfigValue, parseCNumber } from './if-expr.ts';
 import { callArguments, onlyTypeArgumentErrors } from './type-arguments.ts';
+import { iteratorForHeader } from './iterator-macros.ts';
 
 let parserPromise: Promise<Parser> | null = null;
 
@@ -61,6 +62,8 @@ export interface ConvertOptions {
    */
   lazyBodies?: boolean;
   lateNotes?: FrontendNote[];
+  /** The tree's macros, for iterator macros whose definition is a for-loop header. */
+  macro?: (name: string) => MacroDef | undefined;
 }
 
 export async function parseC(text: string, file: string, opts: ConvertOptions = {}): Promise<ParsedFile> {
@@ -160,6 +163,8 @@ export function normalizeType(t: string): string {
 }
 
 const ITERATOR_WHY = 'parse error (an iterator-style macro?)';
+/** Statements that can follow an iterator macro call as its loop body. */
+const ITERATOR_BODIES = /^(compound|expression|if|for|while|do|return|switch)_statement$/;
 const STMT_LEAVES = new Set(['expression_statement', 'declaration', 'return_statement', 'goto_statement', 'break_statement', 'continue_statement']);
 
 class Converter {
@@ -173,6 +178,31 @@ class Converter {
 
   private loc(n: Node): Loc {
     return { file: this.file, line: n.startPosition.row + 1 + (this.opts.lineOffset ?? 0) };
+  }
+
+  /**
+   * `ITER(args) body` as the for-loop the tree's #define of ITER stands for, or null when the tree does not define
+   * ITER as a `for (...)` header. The body keeps its own lines.
+   */
+  private iteratorLoop(callText: string, call: Node, body: Node): Stmt | null {
+    const lookup = this.opts.macro;
+    if (!lookup) return null;
+    const header = iteratorForHeader(callText.trim().replace(/;$/, ''), lookup);
+    if (!header) return null;
+    const loc = this.loc(call);
+    const gap = body.startPosition.row - call.startPosition.row;
+    const tree = this.parser.parse(`${WRAP_STMT}${header.replace(/\s+/g, ' ')}${'\n'.repeat(gap)} ${body.text}\n}`);
+    if (!tree) return null;
+    try {
+      const cv = new Converter(this.file, { ...this.opts, lineOffset: loc.line - 1, lazyBodies: false }, this.notes, this.parser);
+      cv.fn = this.fn;
+      const fn = tree.rootNode.firstNamedChild;
+      const block = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
+      const loop = block?.namedChildCount === 1 ? block.firstNamedChild : null;
+      return loop?.type === 'for_statement' ? cv.stmt(loop) : null;
+    } finally {
+      tree.delete();
+    }
   }
 
   private unmodelledE(n: Node, why: string): Expr {
@@ -388,8 +418,15 @@ class Converter {
           const list = this.stmtList(c);
           const last = list[list.length - 1];
           // `list_for_each_entry(...) { ... }`: the loop body belongs to the unmodelled iterator, not to the block.
-          if (last?.k === 'unmodelled' && last.why === ITERATOR_WHY && kids[i + 1] && /^(compound|expression|if)_statement$/.test(kids[i + 1].type)) {
-            last.text = `${last.text} ${kids[i + 1].text}`;
+          if (last?.k === 'unmodelled' && last.why === ITERATOR_WHY && kids[i + 1] && ITERATOR_BODIES.test(kids[i + 1].type)) {
+            const loop = this.iteratorLoop(c.text, c, kids[i + 1]);
+            if (loop) {
+              // The iterator's definition is a for-loop header: it runs as that loop, body and all.
+              if (this.notes[this.notes.length - 1]?.text.endsWith(`(${ITERATOR_WHY})`)) this.notes.pop();
+              list[list.length - 1] = loop;
+            } else {
+              last.text = `${last.text} ${kids[i + 1].text}`;
+            }
             i++;
           }
           // `goto *table[op];` parses as an ERROR `goto` and an expression statement `*table[op];`.
@@ -498,6 +535,12 @@ class Converter {
         return { k: 'empty', loc };
       case 'case_statement':
         return this.unmodelledS(n, 'case label outside a switch');
+      case 'function_definition': {
+        // `for_each_process (p) { ... }` parses as a function definition inside the body.
+        const body = n.childForFieldName('body');
+        const loop = body ? this.iteratorLoop(n.text.slice(0, body.startIndex - n.startIndex), n, body) : null;
+        return loop ?? this.unmodelledS(n, ITERATOR_WHY);
+      }
       default:
         return this.unmodelledS(n, `statement kind ${n.type}`);
     }

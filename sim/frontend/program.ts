@@ -208,7 +208,7 @@ export class CProgram {
     const pp = preprocessInto(text, path, this.kconfig, table);
     if (!shareMacros) for (const m of pp.macros) if (!this.macros.has(m.name)) this.macros.set(m.name, m);
     this.notes.push(...pp.notes);
-    const opts = { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes };
+    const opts = { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n) };
     const generated = expandMacroGeneratedFunctions(parser, pp.text, path, table, opts);
     const parsed = parseCWith(parser, generated.text, path, opts);
     const functions = [...parsed.functions, ...generated.functions].sort((a, b) => a.line - b.line);
