@@ -136,11 +136,20 @@ async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]
 async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], depth: number, seen: Set<string>): Promise<string[]> {
   seen.add(fn);
   const def = await tp.program.resolveFunction(fn);
-  if (def && def.params.some(takesPfn)) return [fn];
+  // A function that takes a pfn and that others may call (not static) is an entry: it makes its own checks.
+  // A static one is reached only through its callers: where they take a pfn too, the walk starts there, with
+  // their checks first (memory_failure_hugetlb() only after memory_failure()'s pfn_to_online_page()). Where
+  // they do not (page_idle_get_page() under a sysfs handler given a file offset), the function is the entry.
+  const pfnTaking = !!def && def.params.some(takesPfn);
+  if (pfnTaking && !def!.isStatic) return [fn];
   if (depth === 0) return [fn];
-  const callers = [...new Set((await tp.program.callersOf(fn))
+  let callers = [...new Set((await tp.program.callersOf(fn))
     .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !seen.has(hit.caller))
     .map((hit) => hit.caller))];
+  if (pfnTaking) {
+    const defs = await Promise.all(callers.map((c) => tp.program.resolveFunction(c)));
+    callers = callers.filter((_, i) => defs[i]?.params.some(takesPfn));
+  }
   const up = (await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, depth - 1, new Set([...seen, fn]))))).flat();
   return up.length ? [...new Set(up)] : [fn];
 }
@@ -158,12 +167,14 @@ const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 const STAND_IN_FREE = '__kbot_stand_in_page_free';
 
 /**
- * What a walker function is given: the scenario's page for page and folio parameters, and for the integer
- * ones a pfn range covering just that page, read from the parameter names ([start, end), pfn, nr = 1 ...).
+ * What a walker function is given: the scenario's page for page and folio parameters, a zeroed object for
+ * other pointers, and for the integer ones a pfn range covering just that page, read from the parameter names
+ * ([start, end), pfn, nr = 1 ...).
  */
 export function walkerArg(p: { name: string; type: string }, pageName: string): string {
   if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
-  if (p.type.includes('*')) return '0';
+  // Any other pointer (a compact_control, an output array): a zeroed object of the walker's own.
+  if (p.type.includes('*')) return '__kbot_newobj()';
   const n = p.name.toLowerCase();
   if (/^(nr|count|npages|nr_pages|len|size|num)$/.test(n) || /^nr_/.test(n)) return '1';
   if (/end|last|high|limit|max|stop/.test(n)) return 'pfn + 1';
@@ -282,7 +293,28 @@ async function build(
     zoneDevice: program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
   };
   notes.push(...compiler.notes.map((n) => n.text));
-  return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: compiler.reached };
+  return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: reachedFrom(compiler, [...actors.map((a) => a.entry), ...freeCallbacks]) };
+}
+
+/** The tree functions this run's actors can reach (the compiler is shared by every run on the tree). */
+function reachedFrom(compiler: Compiler, roots: string[]): Map<string, { file: string; line: number }> {
+  const out = new Map<string, { file: string; line: number }>();
+  const todo = [...roots];
+  const seen = new Set<string>();
+  while (todo.length) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const fn = compiler.functions.get(name);
+    if (!fn) continue;
+    const at = compiler.reached.get(name);
+    if (at) out.set(name, at);
+    for (const ins of fn.code) {
+      if (ins.op === 'call') todo.push(String(ins.a));
+      else if (ins.op === 'const' && typeof ins.a === 'string' && ins.a.startsWith('fn:')) todo.push(ins.a.slice(3));
+    }
+  }
+  return out;
 }
 
 /** A short stable id for a piece of glue, so the same glue compiles once per tree. */
@@ -457,6 +489,8 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   const m = new Machine(b.world, b.init);
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
+  // What stopped an actor before its first shared step (the explorer never sees those steps).
+  for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
   const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason };
   const reached = Object.fromEntries(b.reached);
   if (res.error) {

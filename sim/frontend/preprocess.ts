@@ -1,6 +1,7 @@
 // The preprocessor subset the simulator needs: conditionals evaluated against kconfig, #define/#undef recorded,
 // kernel annotations blanked. Every removed line stays as an empty line so line numbers stay exact.
 
+import { typeArgumentsAsNames } from './type-name-arguments.ts';
 import type { FrontendNote, Kconfig, MacroDef } from './ast.ts';
 import { evalIfExpr } from './if-expr.ts';
 import { seedPredefined } from './predefined-macros.ts';
@@ -159,7 +160,7 @@ export function preprocessInto(text: string, file: string, kconfig: Kconfig, mac
     return r.value !== 0;
   }
 
-  const body = blankAnnotations(out.join('\n'), macros);
+  const body = typeArgumentsAsNames(blankAnnotations(out.join('\n'), macros));
   return { text: body, macros: defined, undefs, notes };
 }
 

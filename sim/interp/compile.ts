@@ -631,7 +631,10 @@ class FunctionCompiler {
     const loc = e.loc;
     if (e.callee.k === 'id') {
       const name = e.callee.name;
-      if (this.lookup(name) === undefined) {
+      // As in cpp, a function-like macro applies to `name(` even where a local has the same name
+      // (compaction's block_start_pfn(pfn, order) beside its block_start_pfn variable).
+      const fnMacro = (this.c.source.macro(name)?.params ?? null) !== null;
+      if (this.lookup(name) === undefined || fnMacro) {
         if (await this.specialForm(name, e.args, loc)) return;
         if (!isModelName(name)) {
           const m = this.c.source.macro(name);
@@ -732,12 +735,41 @@ class FunctionCompiler {
       this.emit({ op: 'const', a: 0, loc });
       return true;
     }
+    // The kernel's arithmetic helpers: their real definitions (minmax.h, align.h) are type-checking macro
+    // towers; their meaning is plain.
+    const arith = arithmeticForm(name, args, loc);
+    if (arith) {
+      await this.expr(arith);
+      return true;
+    }
     if (name === 'offsetof' || name === 'ARRAY_SIZE') {
       this.emit({ op: 'const', a: name === 'offsetof' ? 0 : 1, loc });
       return true;
     }
     return false;
   }
+}
+
+/** min/max/clamp/round_up/round_down/ALIGN/IS_ALIGNED/DIV_ROUND_UP written as plain C expressions. */
+function arithmeticForm(name: string, args: Expr[], loc: Loc): Expr | null {
+  const bin = (op: string, left: Expr, right: Expr): Expr => ({ k: 'binary', op, left, right, loc });
+  const num = (v: number): Expr => ({ k: 'num', v, loc });
+  const pick = (op: '<' | '>', a: Expr, b: Expr): Expr => ({ k: 'cond', test: bin(op, a, b), then: a, else: b, loc });
+  const mask = (y: Expr): Expr => ({ k: 'unary', op: '~', arg: bin('-', y, num(1)), loc });
+  const n = args.length;
+  switch (name) {
+    case 'min': return n === 2 ? pick('<', args[0], args[1]) : null;
+    case 'max': return n === 2 ? pick('>', args[0], args[1]) : null;
+    case 'min_t': return n === 3 ? pick('<', args[1], args[2]) : null;
+    case 'max_t': return n === 3 ? pick('>', args[1], args[2]) : null;
+    case 'clamp': return n === 3 ? pick('<', pick('>', args[0], args[1]), args[2]) : null;
+    case 'round_down': return n === 2 ? bin('&', args[0], mask(args[1])) : null;
+    case 'round_up':
+    case 'ALIGN': return n === 2 ? bin('&', bin('+', args[0], bin('-', args[1], num(1))), mask(args[1])) : null;
+    case 'IS_ALIGNED': return n === 2 ? bin('==', bin('&', args[0], bin('-', args[1], num(1))), num(0)) : null;
+    case 'DIV_ROUND_UP': return n === 2 ? bin('/', bin('+', args[0], bin('-', args[1], num(1))), args[1]) : null;
+  }
+  return null;
 }
 
 /** Short C text of an expression for traces, without the parentheses around a whole binary expression. */

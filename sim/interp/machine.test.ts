@@ -172,3 +172,22 @@ test('memdesc_is_zone_device(folio->flags) knows the page behind the flags word'
   const normal = await runAlone(glue, 1, '', { __zone: 2 });
   assert.deepEqual([Number(normal.g.dev), Number(normal.g.zone)], [0, 2]);
 });
+
+test('a function-like macro applies to name( even beside a local of the same name', async () => {
+  const extra = '#define block_start(pfn, order) ((pfn) & ~((1UL << (order)) - 1))\n';
+  const r = await runAlone('unsigned long block_start = 3; x = block_start(13, 2) + block_start;', 1, extra);
+  assert.equal(Number(r.g.x), 12 + 3);
+});
+
+test('min, max, clamp, round_up/down, ALIGN, IS_ALIGNED, DIV_ROUND_UP mean what they say', async () => {
+  // In a tree function, as kernels write them (a two-word type argument included).
+  const extra = `
+static void helpers(void)
+{
+	a = min(7, 3); b = max_t(unsigned long, 7, 3); c = clamp(12, 0, 10); d = round_down(13, 4);
+	e = ALIGN(13, 8); f = IS_ALIGNED(16, 8); g = DIV_ROUND_UP(9, 4);
+}
+`;
+  const r = await runAlone('helpers();', 1, extra);
+  assert.deepEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((k) => Number(r.g[k])), [3, 7, 10, 12, 16, 1, 3]);
+});

@@ -743,6 +743,8 @@ function objKey(o: Obj): string {
 export class Machine implements TransitionSystem<SimState, StepLabel> {
   /** key() sorts identical actors, so actor numbers do not name the same actor across visits of a key. */
   readonly symmetric: boolean;
+  /** Violations of actors' local code before their first shared step, from the last initial(). */
+  prefixViolations: Violation[] = [];
 
   constructor(readonly world: World, private init: SimState) {
     this.symmetric = world.symmetry.length > 0;
@@ -756,13 +758,17 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       a.args.forEach((v, i) => (locals[i] = v));
       return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds } };
     });
-    // Run each actor's local prefix up to its first shared access.
+    // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
+    // construct) is kept for the caller: the explorer only sees steps.
+    const found: Violation[] = [];
     for (let i = 0; i < s.actors.length; i++) {
       const ex = new Exec(this.world, s, i);
       ex.origObjs = s.objs;
       ex.visibleDone = true;
       ex.run(this.world.maxInstrPerStep ?? 20000);
+      found.push(...ex.violations);
     }
+    this.prefixViolations = found;
     return s;
   }
 
