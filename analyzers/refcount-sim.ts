@@ -93,7 +93,6 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
 
 function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput): Finding {
   const walker = j.after.walker;
-  const page = Object.keys(trace[0]?.refcount ?? { page: 0 })[0] ?? 'page';
   const fns = new Set<string>();
   for (const t of trace) {
     fns.add(t.func);
@@ -146,7 +145,6 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
     trace,
     scenario: j.name,
   };
-  void page;
 }
 
 /** Page tests the walker made before the step that took its reference. */

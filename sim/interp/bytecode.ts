@@ -33,7 +33,6 @@ export type Op =
   | 'ret' // pops the return value
   | 'pop'
   | 'dup'
-  | 'swap'
   | 'unmodelled'; // a: message; stops the actor
 
 export interface Instr {

@@ -245,7 +245,7 @@ class Exec {
           this.label = this.makeLabel(ins, fn);
         }
         if (++n > maxInstr) throw this.fail(`more than ${maxInstr} steps without a shared access in ${fn.name} (a loop the model cannot bound)`);
-        this.exec(ins, f, fn);
+        this.exec(ins, f);
       }
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
@@ -268,7 +268,7 @@ class Exec {
     return { actor: this.idx, func: fn.name, file: ins.loc.file, line: ins.loc.line, op, via };
   }
 
-  private exec(ins: Instr, f: Frame, fn: CompiledFunction) {
+  private exec(ins: Instr, f: Frame) {
     const st = f.stack;
     switch (ins.op) {
       case 'const':
@@ -350,13 +350,6 @@ class Exec {
         st.push(st[st.length - 1]);
         f.pc++;
         return;
-      case 'swap': {
-        const x = st.pop()!;
-        const y = st.pop()!;
-        st.push(x, y);
-        f.pc++;
-        return;
-      }
       case 'call': {
         const args = st.splice(st.length - (ins.b ?? 0));
         f.pc++;
@@ -392,7 +385,6 @@ class Exec {
       case 'unmodelled':
         throw this.fail(String(ins.a));
     }
-    void fn;
   }
 
   private enter(name: string, args: Value[]) {
@@ -618,7 +610,7 @@ class Exec {
       const cur = toNum(this.load(args[0]));
       const expected = toNum(this.load(args[1]));
       if (cur === expected) {
-        this.atomicWrite(args[0], cur, toNum(args[2]), ins, 1);
+        this.atomicWrite(args[0], cur, toNum(args[2]), ins);
         return 1;
       }
       this.store(args[1], cur);
@@ -628,12 +620,12 @@ class Exec {
     const ptr = args[spec.ptr];
     const old = toNum(this.load(ptr));
     const r = spec.apply(old, args.map(toNum));
-    if (r.writes) this.atomicWrite(ptr, old, r.next, ins, r.ret);
+    if (r.writes) this.atomicWrite(ptr, old, r.next, ins);
     if (this.label) this.label.op = `${ins.text ?? op} = ${r.ret}`;
     return r.ret;
   }
 
-  private atomicWrite(ptr: Value, old: number, next: number, ins: Instr, ret: number) {
+  private atomicWrite(ptr: Value, old: number, next: number, ins: Instr) {
     this.store(ptr, next);
     const sp = splitPtr(ptr);
     if (!sp || !sp[1] || !REF_FIELDS.has(sp[1])) return;
@@ -654,7 +646,6 @@ class Exec {
     if (next < 0) {
       this.violations.push({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
     }
-    void ret;
   }
 }
 

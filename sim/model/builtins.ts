@@ -16,8 +16,6 @@ export interface AtomicSpec {
   apply(old: number, args: number[]): { next: number; ret: number; writes: boolean };
 }
 
-const num = (v: number) => v;
-
 export const ATOMICS: Record<string, AtomicSpec> = {
   read: { ptr: 0, apply: (o) => ({ next: o, ret: o, writes: false }) },
   set: { ptr: 0, apply: (_o, a) => ({ next: a[1], ret: 0, writes: true }) },
@@ -55,7 +53,6 @@ export const ATOMICS: Record<string, AtomicSpec> = {
     apply: (o, a) => (o === a[1] ? { next: a[2], ret: o, writes: true } : { next: o, ret: o, writes: false }),
   },
 };
-void num;
 
 /** Splits "atomic_long_dec_return_relaxed" into its operation ("dec_return"), or null. */
 export function atomicOp(name: string): string | null {
