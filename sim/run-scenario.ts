@@ -16,6 +16,7 @@ import type { TraceStep } from '../analyzers/types.ts';
 export interface SourceProvider {
   readFile(path: string): Promise<string | null>;
   grep(pattern: string, paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
+  listFiles?(prefix?: string): Promise<string[]>;
 }
 
 export interface SimOptions {
@@ -106,6 +107,10 @@ function registeredCallbacks(tp: TreeProgram, field: string): Promise<string[]> 
 /** Reads a tree's core refcount files once; scenarios on the same tree share it. */
 export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Promise<TreeProgram> {
   const files = [...CORE_FILES, ...(opts.files ?? []).filter((f) => !CORE_FILES.includes(f) && /\.[ch]$/.test(f))];
+  // Ask for every file at once (a tree view can serve them together); they are parsed in order below. The
+  // file list, which the first search of the tree needs, is asked for meanwhile.
+  src.listFiles?.().catch(() => undefined);
+  await Promise.all(files.map((f) => src.readFile(f)));
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
