@@ -9,7 +9,7 @@ import { simOptions } from './sim-options.ts';
 
 const USAGE = `usage:
   kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
-              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N]
+              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N] [--fetch]
   kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--json]
   kbot demo [--json] [--keep]
 `;
@@ -44,7 +44,7 @@ async function review(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
-      config: { type: 'string' }, walkers: { type: 'string' },
+      config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1 || !values.tree) throw new UsageError(`review needs one input and --tree\n${USAGE}`);
@@ -54,6 +54,12 @@ async function review(args: string[]): Promise<number> {
     import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
   ]);
   const scenarios = await loadScenarios();
+  if (values.fetch) {
+    // Bring the tracked tree's remote branches up to date first (the network: production only).
+    const { updateTree } = await import('./tree/update-tree.ts');
+    const up = await updateTree(resolve(values.tree));
+    for (const e of up.errors) process.stderr.write(`kbot: fetch: ${e}\n`);
+  }
   const result = await reviewInput({
     input: positionals[0],
     tree: resolve(values.tree),
