@@ -28,27 +28,7 @@ export function constEval(e: Expr, lookup: (name: string) => number | undefined,
       if (e.op === '||' && a) return 1;
       const b = ev(e.right);
       if (b === undefined) return undefined;
-      switch (e.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return b ? Math.trunc(a / b) : undefined;
-        case '%': return b ? a % b : undefined;
-        case '<<': return a * 2 ** b;
-        case '>>': return Math.floor(a / 2 ** b);
-        case '&': return a & b;
-        case '|': return a | b;
-        case '^': return a ^ b;
-        case '&&': return b ? 1 : 0;
-        case '||': return b ? 1 : 0;
-        case '==': return a === b ? 1 : 0;
-        case '!=': return a !== b ? 1 : 0;
-        case '<': return a < b ? 1 : 0;
-        case '<=': return a <= b ? 1 : 0;
-        case '>': return a > b ? 1 : 0;
-        case '>=': return a >= b ? 1 : 0;
-        default: return undefined;
-      }
+      return cBinary(e.op, a, b);
     }
     case 'cond': {
       const t = ev(e.test);
@@ -58,4 +38,34 @@ export function constEval(e: Expr, lookup: (name: string) => number | undefined,
     case 'comma': return e.exprs.length ? ev(e.exprs[e.exprs.length - 1]) : undefined;
     default: return undefined;
   }
+}
+
+/** C's binary operators on integers; undefined for division by zero and unknown operators. */
+export function cBinary(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return b ? Math.trunc(a / b) : undefined;
+    case '%': return b ? a % b : undefined;
+    case '<<': return a * 2 ** b;
+    case '>>': return Math.floor(a / 2 ** b);
+    // Bit operations on 64-bit values (flag masks like 1UL << 40), where JS's own are 32-bit.
+    case '&': return bits(a, b, (x, y) => x & y);
+    case '|': return bits(a, b, (x, y) => x | y);
+    case '^': return bits(a, b, (x, y) => x ^ y);
+    case '&&': return a && b ? 1 : 0;
+    case '||': return a || b ? 1 : 0;
+    case '==': return a === b ? 1 : 0;
+    case '!=': return a !== b ? 1 : 0;
+    case '<': return a < b ? 1 : 0;
+    case '<=': return a <= b ? 1 : 0;
+    case '>': return a > b ? 1 : 0;
+    case '>=': return a >= b ? 1 : 0;
+    default: return undefined;
+  }
+}
+
+function bits(a: number, b: number, f: (x: bigint, y: bigint) => bigint): number {
+  return Number.isInteger(a) && Number.isInteger(b) ? Number(f(BigInt(a), BigInt(b))) : 0;
 }

@@ -2,6 +2,7 @@
 // step, and watches the page life events the finding vocabulary is about. Implements the explorer's
 // TransitionSystem, so the explorer sees states, enabled actors, steps and footprints only.
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
+import { cBinary } from '../frontend/const-eval.ts';
 import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
 import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
@@ -654,36 +655,14 @@ function binop(op: string, l: Value, r: Value): Value {
   if (isUnknown(r)) r = 0;
   if (typeof l === 'string' || typeof r === 'string') {
     // Pointer comparisons; pointer arithmetic is not modelled beyond identity.
-    const a = typeof l === 'string' ? l : l === 0 ? 0 : l;
-    const b = typeof r === 'string' ? r : r === 0 ? 0 : r;
-    if (op === '==') return a === b ? 1 : 0;
-    if (op === '!=') return a !== b ? 1 : 0;
+    if (op === '==') return l === r ? 1 : 0;
+    if (op === '!=') return l !== r ? 1 : 0;
     if (op === '&&') return truthy(l) && truthy(r) ? 1 : 0;
     if (op === '||') return truthy(l) || truthy(r) ? 1 : 0;
     if (op === '&' && typeof r === 'number') return 0; // low tag bits of an aligned pointer
     return typeof l === 'string' ? l : r;
   }
-  switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return r === 0 ? 0 : Math.trunc(l / r);
-    case '%': return r === 0 ? 0 : l % r;
-    case '<<': return l * 2 ** r;
-    case '>>': return Math.floor(l / 2 ** r);
-    case '&': return Number(BigInt(l) & BigInt(r));
-    case '|': return Number(BigInt(l) | BigInt(r));
-    case '^': return Number(BigInt(l) ^ BigInt(r));
-    case '==': return l === r ? 1 : 0;
-    case '!=': return l !== r ? 1 : 0;
-    case '<': return l < r ? 1 : 0;
-    case '<=': return l <= r ? 1 : 0;
-    case '>': return l > r ? 1 : 0;
-    case '>=': return l >= r ? 1 : 0;
-    case '&&': return l && r ? 1 : 0;
-    case '||': return l || r ? 1 : 0;
-  }
-  return 0;
+  return cBinary(op, l, r) ?? 0;
 }
 
 function unop(op: string, v: Value): Value {
