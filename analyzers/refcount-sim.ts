@@ -153,7 +153,8 @@ function walkerChecks(trace: TraceStep[]): string[] {
   if (get < 0) return [];
   const cpu = trace[get].cpu;
   // Page tests only (PageLRU(), folio_test_lru() ...): what could keep a walker off the page.
-  return trace.slice(0, get).filter((t) => t.cpu === cpu && /^(Page[A-Z]\w*|folio_test_\w+)\(/.test(t.op)).map((t) => t.op.replace(/ = .*$/, ''));
+  const bare = (op: string) => op.replace(/^[\w >]+: /, '').replace(/ = .*$/, '');
+  return trace.slice(0, get).filter((t) => t.cpu === cpu && /^(Page[A-Z]\w*|folio_test_\w+)\(/.test(bare(t.op))).map((t) => bare(t.op));
 }
 
 /** The patch whose changed lines mention most of the trace's functions, and its hunk. */

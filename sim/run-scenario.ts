@@ -513,6 +513,20 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
 }
 
 /** Replays a counterexample to show the refcount, page life and free list after each step. */
+/**
+ * The kernel API calls that led to a step made in a header ("put_page > put_zone_device_private_page >
+ * page_ref_dec_return: "), so a reader sees get_page_unless_zero() and put_page(), not only the atomic
+ * op at the bottom.
+ */
+function apiChain(l: StepLabel): string {
+  if (!l.file.startsWith('include/')) return '';
+  const frames = l.via.map((v) => ({ fn: v.replace(/ \(.*$/, ''), file: /\(([^:]+):/.exec(v)?.[1] ?? '' }));
+  let first = frames.length;
+  while (first > 0 && frames[first - 1].file.startsWith('include/')) first--;
+  const chain = [...frames.slice(first).map((f) => f.fn), l.func];
+  return chain.length > 1 ? `${chain.join(' > ')}: ` : '';
+}
+
 const GLUE_OPS: Record<string, string> = {
   __kbot_wait_free: 'waits until the page is free',
   __kbot_alloc: 'hands the page out again',
@@ -533,7 +547,8 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel 
     const glue = l.func.startsWith('__kbot_');
     out.push({
       cpu: `CPU${st.actor}`, actor: role, func: glue ? `${role} (scenario)` : l.func,
-      file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line, op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? l.op,
+      file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line,
+      op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? `${apiChain(l)}${l.op}`,
       refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
     } as TraceStep);
   }
