@@ -126,7 +126,7 @@ export function findWalkers(tp: TreeProgram, calls: string[], exclude: string[])
 }
 
 async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
-  const hits = (await Promise.all(calls.map((c) => tp.program.callersOf(c)))).flat()
+  const hits = (await Promise.all(calls.map((c) => tp.program.callersOf(c, exclude)))).flat()
     .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !calls.includes(hit.caller));
   const callers = [...new Set(hits.map((h) => h.caller))];
   const entries = await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, 3, new Set(calls))));
@@ -148,7 +148,7 @@ async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], dep
   const pfnTaking = !!def && def.params.some(takesPfn);
   if (pfnTaking && !def!.isStatic) return [fn];
   if (depth === 0) return [fn];
-  let callers = [...new Set((await tp.program.callersOf(fn))
+  let callers = [...new Set((await tp.program.callersOf(fn, exclude))
     .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !seen.has(hit.caller))
     .map((hit) => hit.caller))];
   if (pfnTaking) {

@@ -321,13 +321,15 @@ export class CProgram {
     return out;
   }
 
-  /** Functions (in the search paths) whose bodies call `name`, one entry per call site. */
-  async callersOf(name: string): Promise<CallSite[]> {
+  /** Functions (in the search paths, outside `skip` prefixes) whose bodies call `name`, one entry per call site. */
+  async callersOf(name: string, skip: string[] = []): Promise<CallSite[]> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
     const hits = await this.grep(`\\b${name}[ ]*\\(`);
     const out: CallSite[] = [];
     const seen = new Set<string>();
-    for (const file of [...new Set(hits.map((h) => h.path))].sort()) {
+    // Files under `skip` are not even parsed: a caller there is of no interest to the asker.
+    const files = [...new Set(hits.map((h) => h.path))].filter((f) => !skip.some((p) => f.startsWith(p))).sort();
+    for (const file of files) {
       const idx = await this.loadFile(file, false);
       if (!idx) continue;
       for (const fn of idx.functions) {

@@ -27,7 +27,11 @@ const ActorSchema = z.object({
       calls: z.array(z.string()),
       /** Glue when the tree has no such caller outside these path prefixes. */
       fallback: z.string().optional(),
-      exclude: z.array(z.string()).default(['include/']),
+      /**
+       * Where walkers are not looked for: the headers hold the API itself, and drivers, lib and arch walk their
+       * own memory, not the kernel's pfns (a driver's own walk goes through mm/, e.g. migrate_device_range()).
+       */
+      exclude: z.array(z.string()).default(['include/', 'drivers/', 'lib/', 'arch/']),
     })
     .optional(),
   /** The allocator may take references on a free page: that is how a page is handed out. */
