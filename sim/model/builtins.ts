@@ -55,7 +55,20 @@ export const ATOMICS: Record<string, AtomicSpec> = {
 };
 
 /** Splits "atomic_long_dec_return_relaxed" into its operation ("dec_return"), or null. */
-export function atomicOp(name: string): string | null {
+/** Memoised: the machine asks for every builtin it executes, on the explorer's hot path. */
+function memo<T>(f: (name: string) => T): (name: string) => T {
+  const cache = new Map<string, T>();
+  return (name) => {
+    if (cache.has(name)) return cache.get(name)!;
+    const v = f(name);
+    cache.set(name, v);
+    return v;
+  };
+}
+
+export const atomicOp = memo(atomicOpOf);
+
+function atomicOpOf(name: string): string | null {
   const m = /^(?:arch_|raw_)?atomic(?:_long|64)?_(.+?)(?:_relaxed|_acquire|_release)?$/.exec(name);
   if (!m) return null;
   const op = m[1];
@@ -110,7 +123,9 @@ export const PAGE_FACTS = new Set([
 ]);
 
 /** Page flag tests and updates: PageLRU / SetPageLRU / ClearPageLRU / folio_test_lru / __SetPageX ... */
-export function flagOp(name: string): { flag: string; op: 'test' | 'set' | 'clear' | 'testclear' | 'testset' } | null {
+export const flagOp = memo(flagOpOf);
+
+function flagOpOf(name: string): { flag: string; op: 'test' | 'set' | 'clear' | 'testclear' | 'testset' } | null {
   let m = /^(?:__)?(Set|Clear|TestClear|TestSet)?Page([A-Z][A-Za-z0-9]*)$/.exec(name);
   if (m) {
     const op = m[1] === 'Set' ? 'set' : m[1] === 'Clear' ? 'clear' : m[1] === 'TestClear' ? 'testclear'
