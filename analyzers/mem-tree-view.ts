@@ -37,6 +37,18 @@ export class MemTreeView implements TreeView {
     }
     return hits;
   }
+
+  async grepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
+    const re = wordsMatcher(words);
+    return re ? this.grep(re.source, paths) : [];
+  }
+}
+
+/** Whole-word matches of any of `words`, as `git grep -w -F` finds them. */
+export function wordsMatcher(words: string[]): RegExp | null {
+  const ws = [...new Set(words)].filter((w) => /^\w+$/.test(w));
+  if (!ws.length) return null;
+  return new RegExp(`(?<![A-Za-z0-9_])(?:${ws.join('|')})(?![A-Za-z0-9_])`);
 }
 
 /** True when `path` is `prefix` or lies under the directory `prefix` ("" or "/" means everything). */

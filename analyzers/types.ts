@@ -14,6 +14,12 @@ export interface TreeView {
    * no lookarounds; \b and \w are fine.
    */
   grep(pattern: string, paths?: string[]): Promise<GrepHit[]>;
+  /**
+   * Lines holding any of `words` as a whole word (letters, digits and _ on neither side), in files under the
+   * path prefixes (all files when omitted). One search for many names: on a git tree one fixed-string
+   * `git grep -w -F`, far cheaper than the same alternation as a regular expression.
+   */
+  grepWords(words: string[], paths?: string[]): Promise<GrepHit[]>;
 }
 
 export interface GrepHit {

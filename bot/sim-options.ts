@@ -2,12 +2,29 @@
 import type { KbotConfig } from '../config/schema.ts';
 import { DEFAULT_KCONFIG } from '../sim/kconfig-defaults.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
+import type { Kconfig } from '../sim/frontend/ast.ts';
+import { readKconfigFile } from './read-kconfig.ts';
 
-export function simOptions(config: KbotConfig, walkers?: string, maxStates?: string): SimOptions {
+/**
+ * The kconfig: a .config file's options where one is named (--kconfig or sim.kconfig_file), with the options
+ * the simulated paths need (ZONE_DEVICE, DEVICE_PRIVATE, DEBUG_VM ...) and the config's own sim.kconfig laid
+ * over them. Returns where it came from, for the output.
+ */
+export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ kconfig: Kconfig; source: string }> {
+  const path = file ?? config.sim.kconfig_file;
+  const base = path ? await readKconfigFile(path) : {};
   return {
-    kconfig: { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
+    kconfig: { ...base, ...DEFAULT_KCONFIG, ...config.sim.kconfig },
+    source: path ? `${path}, with the simulated paths' options on` : 'the simulated paths\' options (no .config given)',
+  };
+}
+
+export function simOptions(config: KbotConfig, walkers?: string, maxStates?: string, kconfig?: Kconfig): SimOptions {
+  return {
+    kconfig: kconfig ?? { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
     walkers: walkers ? Math.max(1, Number(walkers)) : config.sim.walkers,
     maxStates: maxStates ? Number(maxStates) : config.sim.max_states,
     maxMs: config.sim.max_seconds * 1000,
+    facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
   };
 }

@@ -11,7 +11,12 @@ export const DEFAULT_CC_CAP = 10;
 
 export const DEFAULT_RERUN_HINT = "Reply with 'kbot: rerun' to run the review again.";
 
-export const DEFAULT_SIM = { max_states: 200_000, max_seconds: 60, walkers: 1 } as const;
+export const DEFAULT_SIM = {
+  max_states: 200_000,
+  max_seconds: 60,
+  walkers: 1,
+  facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
+};
 
 export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
 

@@ -47,6 +47,17 @@ export const simSchema = z.strictObject({
   max_states: z.number().int().positive().default(DEFAULT_SIM.max_states),
   max_seconds: z.number().positive().default(DEFAULT_SIM.max_seconds),
   walkers: z.number().int().min(1).max(8).default(DEFAULT_SIM.walkers),
+  /**
+   * A kernel .config (plain, .gz or .xz) whose options decide the tree's #if blocks; the options the
+   * simulated paths need (sim/kconfig-defaults.ts) and `kconfig` above are laid over it.
+   */
+  kconfig_file: z.string().min(1).optional(),
+  facts: z.strictObject({
+    /** How many callers up a page passed as an argument is followed to its source. */
+    max_climb: z.number().int().min(0).max(20).default(DEFAULT_SIM.facts.max_climb),
+    /** Path prefixes of the tree not searched for speculative references (not kernel code). */
+    exclude: z.array(z.string()).default(DEFAULT_SIM.facts.exclude),
+  }).prefault({}),
 });
 
 export const smtpSchema = z.strictObject({

@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { GrepHit, TreeView } from '../../analyzers/types.ts';
 import { gitComplaint, gitEnv, runGit } from './run-git.ts';
-import { isPlainPath, pathUnder } from '../../analyzers/mem-tree-view.ts';
+import { isPlainPath, pathUnder, wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 
 interface Pending {
   resolve: (text: string | null) => void;
@@ -32,6 +32,7 @@ export class GitTreeView implements TreeView {
   private cachedBytes = 0;
   private files: Promise<Array<{ path: string; size: number }>> | null = null;
   private greps = new Map<string, Promise<GrepHit[]>>();
+  private checkedOut: Promise<boolean> | null = null;
 
   /** `commit` should be a full sha (see `open`); any revision git understands works. */
   constructor(repo: string, commit: string) {
@@ -101,6 +102,50 @@ export class GitTreeView implements TreeView {
       p.catch(() => this.greps.delete(key));
     }
     return p.then((hits) => hits.map((h) => ({ ...h })));
+  }
+
+  grepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
+    const ws = [...new Set(words)].filter((w) => /^\w+$/.test(w)).sort();
+    if (!ws.length) return Promise.resolve([]);
+    const key = JSON.stringify(['words', ws, paths ?? null]);
+    let p = this.greps.get(key);
+    if (!p) {
+      p = this.runGrepWords(ws, paths);
+      this.greps.set(key, p);
+      p.catch(() => this.greps.delete(key));
+    }
+    return p.then((hits) => hits.map((h) => ({ ...h })));
+  }
+
+  private async runGrepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
+    if (paths && paths.length === 0) return [];
+    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
+    if (under.reduce((n, e) => n + e.size, 0) <= IN_PROCESS_GREP_BYTES) return this.grepHere(wordsMatcher(words)!.source, under.map((e) => e.path));
+    const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
+    // The words go in on standard input (-f -): a list of hundreds of names would not fit on a command line.
+    // Where the repository's checkout is this very commit, unmodified, git reads the files from disk, which
+    // is several times faster than inflating every blob of a kernel tree.
+    const here = await this.isCheckedOut();
+    const args = ['grep', '-n', '-I', '-z', '--no-color', '--full-name', '-w', '-F', '-f', '-', ...(here ? [] : [this.commit]), '--', ...specs];
+    const r = await runGit(args, { cwd: this.repo, input: `${words.join('\n')}\n` });
+    if (r.code === 1) return [];
+    if (r.code !== 0) throw new Error(`git grep -w -F (${words.length} words) failed: ${gitComplaint(r)}`);
+    return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  }
+
+  /** Whether the repository's work tree holds exactly this commit (HEAD is it and no tracked file differs). */
+  private isCheckedOut(): Promise<boolean> {
+    if (!this.checkedOut) {
+      this.checkedOut = (async () => {
+        const head = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd: this.repo });
+        if (head.code !== 0 || head.stdout.trim() !== this.commit) return false;
+        const bare = await runGit(['rev-parse', '--is-bare-repository'], { cwd: this.repo });
+        if (bare.stdout.trim() !== 'false') return false;
+        const st = await runGit(['status', '--porcelain', '--untracked-files=no', '--ignore-submodules'], { cwd: this.repo });
+        return st.code === 0 && st.stdout.trim() === '';
+      })();
+    }
+    return this.checkedOut;
   }
 
   /** Stop the cat-file process. The view stays usable: a later read starts a new one. */

@@ -425,7 +425,9 @@ class Converter {
               if (this.notes[this.notes.length - 1]?.text.endsWith(`(${ITERATOR_WHY})`)) this.notes.pop();
               list[list.length - 1] = loop;
             } else {
-              last.text = `${last.text} ${kids[i + 1].text}`;
+              // Not a loop header the tree defines: a loop whose test cannot be modelled (running it stops the
+              // actor, as before), with its body kept, so what the body calls is still seen.
+              list[list.length - 1] = { k: 'while', test: { k: 'unmodelled', text: last.text, why: last.why, loc: last.loc }, body: this.stmt(kids[i + 1]), loc: last.loc };
             }
             i++;
           }

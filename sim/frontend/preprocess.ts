@@ -261,6 +261,13 @@ export function blankAnnotations(text: string, macros?: ReadonlyMap<string, Macr
       if (close > 0) { blank(start, close + 1); IDENT.lastIndex = close + 1; }
       continue;
     }
+    // `static DEFINE_RATELIMIT_STATE(rs, ...);` inside a function: a macro that declares a static local. Unknown
+    // to the parser as a macro, a storage class before a call is a parse error that swallows the statement
+    // after it; without the keyword it is a statement of its own.
+    if (w === 'static' && /^[ \t]+$/.test(text.slice(text.lastIndexOf('\n', start - 1) + 1, start)) && /^[ \t]+[A-Za-z_]\w*[ \t]*\(/.test(text.slice(end, end + 200))) {
+      blank(start, end);
+      continue;
+    }
     if (TOPLEVEL_SET.has(w) && (start === 0 || text[start - 1] === '\n')) {
       const close = matchParen(text, end);
       if (close > 0) {

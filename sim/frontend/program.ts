@@ -8,10 +8,13 @@ import { preprocessInto } from './preprocess.ts';
 import { exprText, inlineStringify, looksLikeStatements, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
 import { expandMacroGeneratedFunctions } from './generated-functions.ts';
 import { seedPredefined } from './predefined-macros.ts';
+import { Kbuild } from './kbuild.ts';
 
 export interface CSource {
   readFile(path: string): Promise<string | null>;
   grep(pattern: string, paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
+  /** Whole-word search for many names at once (TreeView.grepWords); used instead of grep where present. */
+  grepWords?(words: string[], paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
 }
 
 export interface LoadOptions {
@@ -66,7 +69,9 @@ export class CProgram {
   private readonly resolving = new Map<string, Promise<FunctionDef | null>>();
   private readonly bodies = new Map<MacroDef, ParsedBody>();
   private readonly searchPaths: string[];
-  private pendingGreps: Array<{ pattern: string; resolve: (hits: Array<{ path: string; line: number; text: string }>) => void }> = [];
+  /** Which .c files the build compiles under the kconfig (the tree's makefiles). */
+  readonly kbuild: Kbuild;
+  private pendingGreps: Array<{ pattern: string; word: string; paths: string[]; resolve: (hits: Array<{ path: string; line: number; text: string }>) => void }> = [];
 
   private constructor(
     private readonly src: CSource,
@@ -74,6 +79,7 @@ export class CProgram {
     searchPaths: string[] | undefined,
   ) {
     this.searchPaths = searchPaths ?? DEFAULT_SEARCH;
+    this.kbuild = new Kbuild((p) => src.readFile(p), kconfig);
     seedPredefined(this.macros, kconfig);
   }
 
@@ -99,6 +105,11 @@ export class CProgram {
 
   enumValue(name: string): number | undefined {
     return this.enums.get(name);
+  }
+
+  /** The enum constants known so far whose names start with `prefix`, in value order. */
+  enumsStartingWith(prefix: string): Array<{ name: string; value: number }> {
+    return [...this.enums].filter(([n]) => n.startsWith(prefix)).map(([name, value]) => ({ name, value })).sort((a, b) => a.value - b.value);
   }
 
   /** An enum constant, or an object-like macro that evaluates to an integer. */
@@ -128,10 +139,17 @@ export class CProgram {
   }
 
   private async findDefinition(name: string): Promise<FunctionDef | null> {
-    const [typed, bare] = await Promise.all([
-      this.grep(`^[a-z].*[ *]${name}\\(`),
-      this.grep(`^${name}\\(`),
+    // The core directories first: they are a fraction of a kernel tree, and hold nearly every definition a
+    // refcount path calls. The rest (drivers/) is searched only for what they do not define.
+    const core = this.searchPaths.filter((p) => !/^drivers\/?$/.test(p));
+    const rest = this.searchPaths.filter((p) => !core.includes(p));
+    let [typed, bare] = await Promise.all([
+      this.grep(`^[a-z].*[ *]${name}\\(`, name, core),
+      this.grep(`^${name}\\(`, name, core),
     ]);
+    if (rest.length && !typed.some((h) => !h.text.trimEnd().endsWith(';')) && !bare.some((h) => !h.text.trimEnd().endsWith(';'))) {
+      [typed, bare] = await Promise.all([this.grep(`^[a-z].*[ *]${name}\\(`, name, rest), this.grep(`^${name}\\(`, name, rest)]);
+    }
     const candidates: string[] = [];
     for (const h of typed) if (!h.text.trimEnd().endsWith(';')) candidates.push(h.path);
     for (const h of bare) {
@@ -144,7 +162,10 @@ export class CProgram {
       const i = this.searchPaths.findIndex((s) => p === s || p.startsWith(s.endsWith('/') ? s : `${s}/`));
       return i < 0 ? this.searchPaths.length : i;
     };
-    const files = [...new Set(candidates)].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    const all = [...new Set(candidates)].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    // A definition in a file the build leaves out under this kconfig is not the kernel's.
+    const built = await Promise.all(all.map((f) => this.kbuild.built(f)));
+    const files = all.filter((_, i) => built[i] !== false);
     for (const f of files) {
       await this.loadFile(f, false);
       const fn = this.functions.get(name);
@@ -157,20 +178,34 @@ export class CProgram {
    * Greps asked for in the same turn of the event loop go to the tree as one alternation: each grep of a git
    * tree is a process, and a process costs far more than the search.
    */
-  private grep(pattern: string): Promise<Array<{ path: string; line: number; text: string }>> {
+  private grep(pattern: string, word: string, paths: string[] = this.searchPaths): Promise<Array<{ path: string; line: number; text: string }>> {
     return new Promise((resolve) => {
-      this.pendingGreps.push({ pattern, resolve });
+      this.pendingGreps.push({ pattern, word, paths, resolve });
       if (this.pendingGreps.length === 1) setImmediate(() => void this.flushGreps());
     });
   }
 
   private async flushGreps(): Promise<void> {
-    const batch = this.pendingGreps;
+    const all = this.pendingGreps;
     this.pendingGreps = [];
+    // One search per set of paths asked for.
+    const byPaths = new Map<string, typeof all>();
+    for (const b of all) {
+      const k = b.paths.join('\0');
+      byPaths.set(k, [...(byPaths.get(k) ?? []), b]);
+    }
+    await Promise.all([...byPaths.values()].map((batch) => this.flushBatch(batch, batch[0].paths)));
+  }
+
+  private async flushBatch(batch: CProgram['pendingGreps'], paths: string[]): Promise<void> {
     const patterns = [...new Set(batch.map((b) => b.pattern))];
     let hits: Array<{ path: string; line: number; text: string }> = [];
     try {
-      hits = await this.src.grep(patterns.length === 1 ? patterns[0] : patterns.map((p) => `(${p})`).join('|'), this.searchPaths);
+      // Every pattern names a word it cannot match without: one fixed-string search for the words, then the
+      // patterns here.
+      hits = this.src.grepWords
+        ? await this.src.grepWords([...new Set(batch.map((b) => b.word))], paths)
+        : await this.src.grep(patterns.length === 1 ? patterns[0] : patterns.map((p) => `(${p})`).join('|'), paths);
     } catch (err) {
       this.notes.push({ kind: 'info', text: `grep ${patterns.join(' | ')} failed: ${String(err)}` });
     }
@@ -288,7 +323,7 @@ export class CProgram {
   async findInitializers(field: string): Promise<Initializer[]> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) return [];
     // Spacing before `=` varies (tabs): grep wide, the parse confirms.
-    const hits = await this.grep(`(\\.|->)[ ]*${field}\\b`);
+    const hits = await this.grep(`(\\.|->)[ ]*${field}\\b`, field);
     const out: Initializer[] = [];
     for (const file of [...new Set(hits.map((h) => h.path))].sort()) {
       const idx = await this.loadFile(file, false);
@@ -324,7 +359,7 @@ export class CProgram {
   /** Functions (in the search paths, outside `skip` prefixes) whose bodies call `name`, one entry per call site. */
   async callersOf(name: string, skip: string[] = []): Promise<CallSite[]> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
-    const hits = await this.grep(`\\b${name}[ ]*\\(`);
+    const hits = await this.grep(`\\b${name}[ ]*\\(`, name);
     const out: CallSite[] = [];
     const seen = new Set<string>();
     // Files under `skip` are not even parsed: a caller there is of no interest to the asker.

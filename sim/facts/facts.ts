@@ -1,0 +1,165 @@
+// What the tree says, read from its code: each page type's life and every speculative reference site with its
+// guards, and which sites can meet which page types. The answer to "is there something that guarantees
+// get_page_unless_zero() is never used on these pages?" for the whole tree. Pure: the tree comes in through
+// a source with readFile and grepWords; the result is plain, serialisable data (cached per commit by bot/).
+import { CORE_FILES, loadTreeProgram, type SimOptions, type SourceProvider, type TreeProgram } from '../run-scenario.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
+import { PageEval, type PageFacts } from './page-eval.ts';
+import { readPageTypes, type PageType } from './page-types.ts';
+import { DEFAULT_FACTS_OPTIONS, SiteFinder, type Chain, type FactsOptions, type FactsSource, type GuardAt, type Site, type SiteClass, type Where } from './sites.ts';
+import { ZONE_FALLBACK } from '../model/builtins.ts';
+
+export type { PageType, Site, SiteClass, Where };
+
+/** Bumped when the facts' shape or the way they are read changes: a cached copy of another version is not used. */
+export const FACTS_VERSION = 1;
+
+export interface GuardFact {
+  text: string;
+  at: string;
+  func: string;
+  /** Per page type: whether the check holds on such a page as the facts say it is. */
+  holds: Record<string, boolean | 'unknown'>;
+}
+
+export interface ChainFact {
+  class: SiteClass;
+  source: string;
+  sourceAt: string;
+  /** Outermost first: "memory_failure (mm/memory-failure.c:2100)". */
+  path: string[];
+  entry: { func: string; at: string; args: string[] };
+  /** pfn_to_online_page: the page comes only from an online section. */
+  producer?: string;
+  guards: GuardFact[];
+  /** Per page type: can this chain bring such a page to the get, and if not, which check (or fact) stops it. */
+  meets: Record<string, { can: boolean | 'unknown'; why: string }>;
+  why?: string;
+}
+
+export interface SiteFact {
+  func: string;
+  at: string;
+  call: string;
+  classes: SiteClass[];
+  chains: ChainFact[];
+}
+
+export interface TreeFacts {
+  version: number;
+  commit?: string;
+  kconfig: string;
+  api: Array<{ name: string; at?: string }>;
+  pageTypes: PageType[];
+  sites: SiteFact[];
+  /** Uses of the API in code this kconfig leaves out, or outside any function: not analysed, listed. */
+  outside: string[];
+  limits: { maxClimb: number; exclude: string[] };
+  stats: { ms: number; searches: number; filesParsed: number; checksMs?: number };
+  notes: string[];
+}
+
+const at = (w: { file: string; line: number }) => `${w.file}:${w.line}`;
+
+export interface FactsInput {
+  src: SourceProvider & FactsSource;
+  scenarios: Scenario[];
+  options: SimOptions;
+  /** How the kconfig was chosen, for the output. */
+  kconfigSource?: string;
+  commit?: string;
+  tp?: TreeProgram;
+}
+
+export async function readTreeFacts(input: FactsInput): Promise<TreeFacts> {
+  const t0 = performance.now();
+  const fo: FactsOptions = input.options.facts ?? DEFAULT_FACTS_OPTIONS;
+  const tp = input.tp ?? await loadTreeProgram(input.src, { ...input.options, files: CORE_FILES });
+  const finder = new SiteFinder(input.src, tp.program, fo);
+  const [found, pageTypes] = await Promise.all([finder.discover(), readPageTypes(tp, input.scenarios)]);
+  const t1 = performance.now();
+  const zoneDevice = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
+  const zoneNormal = tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL;
+  const evals = new Map(pageTypes.map((t) => {
+    const pf: PageFacts = {
+      zone: t.zone === 'ZONE_DEVICE' ? zoneDevice : zoneNormal, zoneDevice,
+      pgmapType: t.pgmapType ? tp.program.enumValue(t.pgmapType) : undefined,
+      flags: t.zone === 'ZONE_DEVICE' ? new Set(t.init?.flags ?? []) : null,
+      online: t.online,
+    };
+    return [t.name, new PageEval(tp.program, pf)] as const;
+  }));
+  // Every check is evaluated once per page type, all at once: the helpers they call are looked up in the
+  // tree together (one search per level of helpers), not one search per check.
+  const truths = new Map<GuardAt, Record<string, boolean | 'unknown'>>();
+  for (const s of found.sites) for (const c of s.chains) for (const g of c.guards) truths.set(g, {});
+  await Promise.all([...truths].flatMap(([g, holds]) => pageTypes.map(async (t) => {
+    holds[t.name] = await evals.get(t.name)!.truth(g.e, g.vars, g.flow);
+  })));
+  const sites: SiteFact[] = found.sites.map((s) => {
+    const chains = s.chains.map((c) => chainFact(c, pageTypes, truths));
+    return { func: s.func, at: at(s), call: s.call, classes: [...new Set(chains.map((c) => c.class))].sort(), chains };
+  });
+  return {
+    version: FACTS_VERSION,
+    commit: input.commit,
+    kconfig: input.kconfigSource ?? 'the simulated paths\' options',
+    api: [...found.api].map(([name, w]) => (w.file ? { name, at: at(w) } : { name })),
+    pageTypes,
+    sites,
+    outside: found.outside.map((o) => `${o.file}:${o.line}`),
+    limits: { maxClimb: fo.maxClimb, exclude: fo.exclude },
+    stats: { ms: Math.round(performance.now() - t0), searches: found.searches, filesParsed: found.files.size, checksMs: Math.round(performance.now() - t1) },
+    notes: found.notes,
+  };
+}
+
+function chainFact(c: Chain, types: PageType[], truths: Map<GuardAt, Record<string, boolean | 'unknown'>>): ChainFact {
+  const guards: GuardFact[] = c.guards.map((g) => ({ text: g.text, at: at(g), func: g.func, holds: truths.get(g)! }));
+  const meets: ChainFact['meets'] = {};
+  for (const t of types) meets[t.name] = reach(c, t, guards);
+  return {
+    class: c.class, source: c.source, sourceAt: at(c.sourceAt),
+    path: c.path.map((w) => `${w.func} (${at(w)})`),
+    entry: { func: c.entry.func, at: at(c.entry), args: c.entry.args },
+    ...(c.producer ? { producer: c.producer } : {}),
+    guards, meets, ...(c.why ? { why: c.why } : {}),
+  };
+}
+
+/** Can this chain bring a page of type `t` to its get? Its class first, then its producer, then its checks. */
+function reach(c: Chain, t: PageType, guards: GuardFact[]): { can: boolean | 'unknown'; why: string } {
+  switch (c.class) {
+    case 'pfn-walker':
+      if (c.producer === 'pfn_to_online_page' && !t.online) return { can: false, why: `pfn_to_online_page() finds no ${t.name} page (not in an online section)` };
+      break;
+    case 'mapping-walker': {
+      const present = !/swap_entry|migration_entry|device_private_entry|softleaf/.test(c.source);
+      if (present && !t.mappedByPresentPte) return { can: false, why: `a ${t.name} page is never mapped by a present pte (model)` };
+      break;
+    }
+    case 'cache-lookup':
+      if (!t.inPageCache) return { can: false, why: `a ${t.name} page is never in a page cache xarray as a struct page (model)` };
+      break;
+    default:
+      return { can: 'unknown', why: `the page comes from ${c.source}${c.why ? `; ${c.why}` : ''}` };
+  }
+  const stop = guards.find((g) => g.holds[t.name] === false);
+  if (stop) return { can: false, why: `${stop.text} is false for a ${t.name} page (${stop.at})` };
+  return { can: true, why: guards.some((g) => g.holds[t.name] === 'unknown') ? 'its checks do not rule it out' : 'no check rules it out' };
+}
+
+/** The walkers a simulation runs for one page type: pfn walkers that can meet it, one per entry function. */
+export function walkersFor(facts: TreeFacts, type: string): Array<{ entry: string; args: string[]; site: string; at: string }> {
+  const out: Array<{ entry: string; args: string[]; site: string; at: string }> = [];
+  const seen = new Set<string>();
+  for (const s of facts.sites) {
+    for (const c of s.chains) {
+      if (c.class !== 'pfn-walker' || c.meets[type]?.can !== true) continue;
+      if (seen.has(c.entry.func)) continue;
+      seen.add(c.entry.func);
+      out.push({ entry: c.entry.func, args: c.entry.args, site: s.func, at: s.at });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// Each page type's life, read by running the tree's own code: the refcount and flags its memmap init leaves on
+// a ZONE_DEVICE page of each pgmap type, and the count at which the owner's final put frees it (or declares it
+// idle), with the file:line of the step that did it.
+import type { FunctionDef } from '../frontend/ast.ts';
+import { probeScenario, runAlone, type TreeProgram } from '../run-scenario.ts';
+import { ZONE_FALLBACK } from '../model/builtins.ts';
+import { PageEval } from './page-eval.ts';
+import type { Scenario, ScenarioPage } from '../scenarios/scenario.ts';
+import { pfnParamRoles } from './flow.ts';
+import type { Where } from './sites.ts';
+
+export interface LifeStep {
+  what: string;
+  at: string;
+}
+
+export interface PageType {
+  /** "device-private", "fsdax" ..., from the tree's enum constant, or "normal". */
+  name: string;
+  /** The enum constant (MEMORY_DEVICE_PRIVATE), for ZONE_DEVICE types. */
+  pgmapType?: string;
+  zone: 'ZONE_DEVICE' | 'ZONE_NORMAL';
+  /** Whether pfn_to_online_page() finds such a page. */
+  online: boolean;
+  /** What the memmap init leaves: refcount and flags, with the steps that set them. */
+  init?: { refcount: number; flags: string[]; by: Where; steps: LifeStep[] };
+  /** Why the init could not be read (no init found, or it could not be run). */
+  initUnknown?: string;
+  /** The count at which the owner's final put frees the page (or makes it idle), from a scenario's release. */
+  free?: { refcount: number; event: string; at: string; scenario: string; release: string };
+  freeUnknown?: string;
+  /**
+   * What the model assumes of where such pages can be found, named in every answer that rests on it: device-
+   * private memory is mapped only through device-private swap entries (never a present pte), and no ZONE_DEVICE
+   * page sits in the page cache's xarray as a struct page (fsdax keeps DAX entries there).
+   */
+  mappedByPresentPte: boolean;
+  inPageCache: boolean;
+}
+
+/** "MEMORY_DEVICE_FS_DAX" → "fsdax"; "MEMORY_DEVICE_PCI_P2PDMA" → "p2pdma". */
+export function typeName(constant: string): string {
+  return constant.replace(/^MEMORY_DEVICE_/, '').toLowerCase().replace(/^pci_/, '').replace(/^fs_dax$/, 'fsdax').replace(/_/g, '-')
+    .replace(/^(private|coherent|public)$/, 'device-$1');
+}
+
+/** The function that ties a struct page to its pgmap: the memmap init of ZONE_DEVICE pages. */
+async function memmapInit(tp: TreeProgram): Promise<FunctionDef | null> {
+  for (const init of await tp.program.findInitializers('pgmap')) {
+    if (!init.structType || !/struct\s+page\b/.test(init.structType)) continue;
+    const fn = (await tp.program.functionsIn(init.file)).find((f) => f.line <= init.line && init.line <= f.endLine);
+    if (fn) return fn;
+  }
+  return null;
+}
+
+/** The init's arguments, by what each parameter is: the page, its pgmap, the pfn range over the page. */
+function initArgs(fn: FunctionDef): Array<'page' | 'pgmap' | 'pfn' | number | undefined> {
+  const roles = pfnParamRoles(fn);
+  return fn.params.map((p, i) => {
+    if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
+    if (/struct\s+dev_pagemap\s*\*/.test(p.type)) return 'pgmap';
+    const r = roles.get(i);
+    if (r === 'pfn') return 'pfn';
+    if (r === 'end') return 0x1001;
+    if (r === 'count') return 1;
+    return undefined;
+  });
+}
+
+export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Promise<PageType[]> {
+  const out: PageType[] = [];
+  const init = await memmapInit(tp);
+  for (const { name: constant } of tp.program.enumsStartingWith('MEMORY_DEVICE_')) {
+    const t: PageType = {
+      name: typeName(constant), pgmapType: constant, zone: 'ZONE_DEVICE', online: false,
+      mappedByPresentPte: constant !== 'MEMORY_DEVICE_PRIVATE', inPageCache: false,
+    };
+    const page: ScenarioPage = { name: 'page', pfn: 0x1000, zone: 'ZONE_DEVICE', online: false, flags: [], pgmap: { type: constant } };
+    if (!init) t.initUnknown = 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)';
+    else {
+      const ev = new PageEval(tp.program, {
+        zone: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE, zoneDevice: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
+        pgmapType: tp.program.enumValue(constant), flags: new Set(), online: false,
+      });
+      // The struct page is zeroed memory before its init runs.
+      const fx = await ev.run(init, initArgs(init), 0);
+      if (fx.refcount === 'unknown') t.initUnknown = `${init.name}() at ${init.file}:${init.line}: the count it leaves is unknown (${fx.why})`;
+      else t.init = { refcount: fx.refcount, flags: [...fx.flags].sort(), by: { func: init.name, file: init.file, line: init.line }, steps: fx.steps };
+    }
+    const sc = scenarios.find((s) => [s.pages[0].pgmap?.type ?? []].flat().includes(constant));
+    await addFree(tp, t, sc, page);
+    out.push(t);
+  }
+  const normal: PageType = { name: 'normal', zone: 'ZONE_NORMAL', online: true, mappedByPresentPte: true, inPageCache: true };
+  await addFree(tp, normal, scenarios.find((s) => !s.pages[0].pgmap && s.pages[0].zone !== 'ZONE_DEVICE' && !/migrate/.test(s.release)),
+    { name: 'page', pfn: 0x1000, zone: 'ZONE_NORMAL', online: true, flags: [] });
+  out.push(normal);
+  return out;
+}
+
+/** The owner's final put, from the tree's own release path: where the page becomes free or idle. */
+async function addFree(tp: TreeProgram, t: PageType, sc: Scenario | undefined, page: ScenarioPage): Promise<void> {
+  if (!sc) {
+    t.freeUnknown = 'no scenario models the release of this page type';
+    return;
+  }
+  const pr = await probeScenario(tp, sc);
+  if (pr.kind !== 'ok') {
+    t.freeUnknown = `${sc.name}: ${pr.reason}`;
+    return;
+  }
+  const r = await runAlone(tp, { ...sc.pages[0], name: 'page' }, sc.release.replace(new RegExp(`\\b${sc.pages[0].name}\\b`, 'g'), 'page'), pr.freeRefcount + 1);
+  const ev = r.steps.find((s) => r.free && s === r.steps[r.steps.length - 1]) ?? r.steps[r.steps.length - 1];
+  t.free = {
+    refcount: pr.freeRefcount, scenario: sc.name, release: sc.release.trim(),
+    event: ev ? ev.op : 'the release', at: ev ? `${ev.file}:${ev.line}` : '',
+  };
+  void page;
+}
