@@ -28,6 +28,8 @@ export interface SimOptions {
   files?: string[];
   /** At most this many walker functions per scenario. */
   maxWalkerFunctions?: number;
+  /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */
+  maxAssumptions?: number;
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
 }
 
@@ -55,6 +57,8 @@ export interface SimViolation {
   category: string;
   message: string;
   trace: TraceStep[];
+  /** What the interleaving assumes about values the simulator does not know, from its steps, in order. */
+  assumptions: string[];
 }
 
 export interface ScenarioRun {
@@ -73,6 +77,13 @@ export interface ScenarioRun {
   reached: Record<string, { file: string; line: number }>;
   /** Not applicable because the owner's release never frees the page (a leak, if it used to). */
   neverFrees?: boolean;
+  /**
+   * With a walker: whether it got to its speculative get (an atomic op on the page's refcount) on some path of
+   * the exploration. A walker that never does is not shown clean by the run, only stopped early.
+   */
+  walkerReachedGet?: boolean;
+  /** When the walker never got to its get: the last if it took before returning (its condition as taken). */
+  walkerStoppedBy?: { file: string; line: number; text: string };
 }
 
 export interface TreeProgram {
@@ -273,7 +284,8 @@ async function build(
           objs[ops][field] = `fn:${cbList[0]}`;
         }
       }
-      objs[drv] = {};
+      // The driver's own state is the scenario's: its free list holds no page but the ones freed here.
+      objs[drv] = { __zeroed: 1 };
     }
     objs[`p_${p.name}`] = o;
     life[p.name] = 'allocated';
@@ -296,7 +308,10 @@ async function build(
     symmetry,
     flagsMutable,
     zoneDevice: program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
+    maxAssumptions: opts.maxAssumptions,
   };
+  // Globals the tree initializes read as their initializers (the others are unknown).
+  for (const [name, v] of compiler.globalInits) if (!(name in objs.o0)) objs.o0[name] = v;
   notes.push(...compiler.notes.map((n) => n.text));
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: reachedFrom(compiler, [...actors.map((a) => a.entry), ...freeCallbacks]) };
 }
@@ -316,6 +331,7 @@ function reachedFrom(compiler: Compiler, roots: string[]): Map<string, { file: s
     if (at) out.set(name, at);
     for (const ins of fn.code) {
       if (ins.op === 'call') todo.push(String(ins.a));
+      else if (ins.op === 'callptr') todo.push(...(ins.targets ?? []).map((t) => t.fn));
       else if (ins.op === 'const' && typeof ins.a === 'string' && ins.a.startsWith('fn:')) todo.push(ins.a.slice(3));
     }
   }
@@ -336,33 +352,77 @@ interface Release {
   why: string;
   unmodelled?: string;
   driver?: string;
-  /** The steps the release took, for a trace. */
-  steps: Array<{ actor: number; label: StepLabel }>;
+  /** The steps the release took, for a trace (with the outcome each took, for replay). */
+  steps: Array<{ actor: number; outcome?: number; label: StepLabel }>;
+  /** Paths of the release that went another way than this one, one line each (where unknowns decide). */
+  others: string[];
 }
 
+/** Paths of the release explored before giving up (a release that branches on many unknowns). */
+const RELEASE_PATHS = 64;
+
+/**
+ * The release, alone, down every path its branches on unknowns allow (depth first, default outcomes first).
+ * The first path that frees the page decides: the release frees at f when it does so at refcount f. Where no
+ * path frees, an unmodelled stop is reported before a path that leaves the page allocated. The paths that went
+ * another way are summed up in `others`.
+ */
 function releaseFreesAt(m: Machine, f: number): Release {
   const s0 = m.initial();
-  let s = s0;
-  const steps: Array<{ actor: number; label: StepLabel }> = [];
-  for (let n = 0; n < 10000; n++) {
-    const en = m.enabled(s);
-    if (en.length === 0) break;
-    const r = m.step(s, en[0]);
-    steps.push({ actor: en[0], label: r.label });
-    const um = r.violations.find((v) => v.category === 'unmodelled');
-    if (um) return { ok: false, why: um.message, unmodelled: um.message, steps };
-    if (r.violations.length) return { ok: false, why: r.violations[0].message, steps };
-    s = r.state;
+  const ends: Release[] = [];
+  type Node = { s: SimState; steps: Release['steps']; take?: { actor: number; outcome: number } };
+  const todo: Node[] = [{ s: s0, steps: [] }];
+  let budget = 10000;
+  while (todo.length && ends.length < RELEASE_PATHS && budget > 0) {
+    const node = todo.pop()!;
+    let { s, steps } = node;
+    let end: Release | null = null;
+    while (!end && budget-- > 0) {
+      let actor: number;
+      let outcome = 0;
+      if (node.take) {
+        ({ actor, outcome } = node.take);
+        node.take = undefined;
+      } else {
+        const en = m.enabled(s);
+        if (en.length === 0) {
+          end = judgeRelease(m, s0, s, f, steps);
+          break;
+        }
+        actor = en[0];
+      }
+      const r = m.step(s, actor, outcome);
+      // The other outcomes of a step that decided something unknown: explored after this path.
+      if (outcome === 0) for (let k = (r.outcomes ?? 1) - 1; k >= 1; k--) todo.push({ s, steps, take: { actor, outcome: k } });
+      steps = [...steps, outcome ? { actor, outcome, label: r.label } : { actor, label: r.label }];
+      if (r.violations.length) end = violated(r, steps);
+      s = r.state;
+    }
+    if (end) ends.push(end);
   }
+  const frees = ends.find((e) => e.ok || /frees \S+ at refcount/.test(e.why));
+  const pick = frees ?? ends.find((e) => e.unmodelled) ?? ends[0] ?? { ok: false, why: 'the release did not finish', steps: [], others: [] };
+  const where = (e: Release) => e.steps.map((st) => st.label.assumption).filter((x): x is string => !!x).join(', ') || 'by default';
+  const others = ends.filter((e) => e !== pick).map((e) => `${e.ok ? 'frees' : e.why} (${where(e)})`);
+  return { ...pick, others };
+}
+
+function violated(r: { violations: Array<{ category: string; message: string }> }, steps: Release['steps']): Release {
+  const um = r.violations.find((v) => v.category === 'unmodelled');
+  if (um) return { ok: false, why: um.message, unmodelled: um.message, steps, others: [] };
+  return { ok: false, why: r.violations[0].message, steps, others: [] };
+}
+
+function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number, steps: Release['steps']): Release {
   const d = m.describe(s);
   const name = Object.keys(d.refcount)[0];
-  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps };
-  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps };
+  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps, others: [] };
+  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps, others: [] };
   // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
   const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
-  return { ok: true, why: '', driver, steps };
+  return { ok: true, why: '', driver, steps, others: [] };
 }
 
 /**
@@ -504,11 +564,18 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
   const violations = res.violations
     .filter((v) => v.category !== 'unmodelled')
-    .map((v) => ({ category: v.category, message: v.message, trace: renderTrace(m, v.steps, actorsGlue, sc.name) }));
+    .map((v) => {
+      const trace = renderTrace(m, v.steps, actorsGlue, sc.name);
+      return { category: v.category, message: v.message, trace, assumptions: assumptionsOf(trace) };
+    });
   let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';
   if (unmodelled && !violations.length) status = 'unmodelled';
+  const walkers = m.walkers;
+  const walkerFields: Partial<ScenarioRun> = sc.actors.some((a) => a.walkers)
+    ? { walkerReachedGet: walkers.reachedGet, ...(!walkers.reachedGet && walkers.stoppedBy[0] ? { walkerStoppedBy: walkers.stoppedBy[0] } : {}) }
+    : {};
   return {
-    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached,
+    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached, ...walkerFields,
   };
 }
 
@@ -532,13 +599,18 @@ const GLUE_OPS: Record<string, string> = {
   __kbot_alloc: 'hands the page out again',
 };
 
-function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
+/** The assumptions a trace's steps made, in order, each once. */
+export function assumptionsOf(trace: TraceStep[]): string[] {
+  return [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
+}
+
+function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
   const roles: string[] = [];
   for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) roles.push(a.role);
   let s = m.initial();
   const out: TraceStep[] = [];
   for (const st of steps) {
-    const r = m.step(s, st.actor);
+    const r = m.step(s, st.actor, st.outcome ?? 0);
     s = r.state;
     const d = m.describe(s);
     const l = r.label;
@@ -550,6 +622,7 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel 
       file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line,
       op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? `${apiChain(l)}${l.op}`,
       refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
+      ...(l.assumption ? { assumptions: [l.assumption] } : {}),
     } as TraceStep);
   }
   return out;
