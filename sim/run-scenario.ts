@@ -214,6 +214,7 @@ async function build(
   opts: SimOptions,
   freeRefcount: number,
   driver: string | null = null,
+  driverFields: string[] = [],
 ): Promise<Built | { notApplicable: string }> {
   const program = tp.program;
   for (const e of sc.requires.enums) {
@@ -284,12 +285,14 @@ async function build(
           objs[ops][field] = `fn:${cbList[0]}`;
         }
       }
-      // The driver's own state is the scenario's: its free list holds no page but the ones freed here.
-      objs[drv] = { __zeroed: 1 };
+      objs[drv] = {};
     }
     objs[`p_${p.name}`] = o;
     life[p.name] = 'allocated';
   }
+  // What the driver's free path writes (its free list, its counters) starts at 0: the driver holds no free page
+  // but the scenario's. Its other fields are unknown, as anything the model did not build.
+  if (driver && driverFields.length) objs[driver] = { ...(objs[driver] ?? {}), ...Object.fromEntries(driverFields.map((f) => [f, 0])) };
   const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
   for (const a of actors) a.args = locals;
 
@@ -352,6 +355,8 @@ interface Release {
   why: string;
   unmodelled?: string;
   driver?: string;
+  /** The fields of the driver's state the release wrote. */
+  driverFields?: string[];
   /** The steps the release took, for a trace (with the outcome each took, for replay). */
   steps: Array<{ actor: number; outcome?: number; label: StepLabel }>;
   /** Paths of the release that went another way than this one, one line each (where unknowns decide). */
@@ -422,7 +427,8 @@ function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number, steps: R
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
   const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
-  return { ok: true, why: '', driver, steps, others: [] };
+  const driverFields = driver ? Object.keys(s.objs[driver]).filter((k) => s.objs[driver][k] !== s0.objs[driver]?.[k]) : [];
+  return { ok: true, why: '', driver, driverFields, steps, others: [] };
 }
 
 /**
@@ -442,7 +448,7 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
 }
 
 type Probe =
-  | { kind: 'ok'; freeRefcount: number; driver: string | null }
+  | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[] }
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
@@ -479,7 +485,7 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
     const notes = b.notes;
     const r = releaseFreesAt(new Machine(b.world, b.init), f);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
-    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null };
+    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [] };
     tried.push(`at ${f}: ${r.why}`);
     lastNotes = notes;
   }
@@ -550,7 +556,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
   }
 
-  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver);
+  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   const m = new Machine(b.world, b.init);
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });

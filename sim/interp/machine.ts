@@ -233,8 +233,6 @@ class Exec {
     const name = sub ? field : field;
     const o = this.obj(id, false);
     if (name in o) return o[name];
-    // The scenario driver's state reads 0 where nothing was written: no free pages but the scenario's.
-    if (o.__zeroed) return 0;
     // Never written: unknown, and a pointer to a fresh object if the code follows it.
     return `u_${id}.${name}`;
   }
