@@ -13,6 +13,7 @@ import { GitTreeView } from '../bot/tree/git-tree-view.ts';
 import { MemTreeView } from '../analyzers/mem-tree-view.ts';
 import { loadScenarios } from '../bot/load-scenarios.ts';
 import { simulateTree } from './simulate.ts';
+import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
 import { DEFAULT_KCONFIG, type ScenarioRun, type SimOptions } from './run-scenario.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 
@@ -83,6 +84,23 @@ test('a validity check the config leaves undefined is explored both ways: the ra
   assert.equal(`${step?.file}:${step?.line}`, at);
   assert.equal(step?.func, 'ScanFrames');
   assert.equal(run.walkerReachedGet, true);
+});
+
+test('the review finding names what the interleaving assumes', async () => {
+  const src = scanner('if (!arch_frame_ok(Pfn))\n\t\t\tcontinue;');
+  const analyzer = refcountSimAnalyzer({ scenarios: scenarios.filter((sc) => sc.name === SCENARIO), sim: opts });
+  const res = await analyzer.run({
+    seriesId: 'scan', title: 'mm: add a frame scanner', coverMessageId: null,
+    patches: [{
+      index: 1, messageId: '<scan@test>', subject: 'mm: add a frame scanner',
+      files: [{ from: null, to: 'mm/frame_scan.c', hunks: [{ header: '@@ -0,0 +1 @@', newStart: 1, lines: src.split('\n').map((l) => `+${l}`) }] }],
+    }],
+    before: new MemTreeView(base, 'before'), after: new MemTreeView({ ...base, 'mm/frame_scan.c': src }, 'after'),
+  });
+  const f = res.findings.find((x) => x.category === 'speculative-get-on-free-page' && x.title.startsWith('ScanFrames()'));
+  assert.ok(f, res.findings.map((x) => x.title).join('\n') + res.notes.join('\n'));
+  assert.ok((f.detail ?? '').includes(`This interleaving assumes: assuming arch_frame_ok(Pfn) is true at mm/frame_scan.c:${lineOf(src, 'arch_frame_ok')}.`), f.detail);
+  assert.ok(f.trace?.some((t) => t.assumptions?.length && t.file === 'mm/frame_scan.c'));
 });
 
 test('the same scanner behind a real page test (PageLRU) stays clean, and says what kept it off the page', async () => {

@@ -718,7 +718,7 @@ class FunctionCompiler {
           this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
           return;
         }
-        this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as returning 0 with no effect)`, loc);
+        this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as having no effect and returning an unknown value)`, loc);
         this.emit({ op: 'builtin', a: '__kbot_opaque', b: e.args.length, loc, text });
         return;
       }
