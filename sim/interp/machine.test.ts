@@ -274,3 +274,8 @@ static const struct thing_ops ops_b = { .release = release_b };
   const none = allPaths(await machineFor('r = page->pgmap->ops->nothing_here(page); after = 1;', extra));
   assert.deepEqual(none.map((e) => [e.status, e.g.after]), [['done', 1]]);
 });
+
+test('the address of a field through a pointer nothing set (a driver lock in a struct the model did not build) is usable', async () => {
+  const ends = allPaths(await machineFor('spin_lock(&page->pgmap->owner->lock); held = 1; spin_unlock(&page->pgmap->owner->lock); after = 1;', ''));
+  assert.deepEqual(ends.map((e) => [e.status, e.g.held, e.g.after]), [['done', 1, 1]]);
+});
