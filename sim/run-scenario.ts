@@ -448,7 +448,7 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
 }
 
 type Probe =
-  | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[] }
+  | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[]; others: string[] }
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
@@ -485,7 +485,7 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
     const notes = b.notes;
     const r = releaseFreesAt(new Machine(b.world, b.init), f);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
-    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [] };
+    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [], others: r.others };
     tried.push(`at ${f}: ${r.why}`);
     lastNotes = notes;
   }
@@ -558,6 +558,8 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
 
   const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
+  // The release's other paths, where it branches on something the model does not know.
+  for (const o of pr.others) b.notes.push(`release path, another way: ${o}`);
   const m = new Machine(b.world, b.init);
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
   // What stopped an actor before its first shared step (the explorer never sees those steps).
