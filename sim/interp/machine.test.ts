@@ -279,3 +279,32 @@ test('the address of a field through a pointer nothing set (a driver lock in a s
   const ends = allPaths(await machineFor('spin_lock(&page->pgmap->owner->lock); held = 1; spin_unlock(&page->pgmap->owner->lock); after = 1;', ''));
   assert.deepEqual(ends.map((e) => [e.status, e.g.held, e.g.after]), [['done', 1, 1]]);
 });
+
+test('a lock a helper the tree lacks returns is one lock: what one CPU unlocks, the other can take', async () => {
+  const tree = new MemTreeView({ 'include/linux/t.h': HEADER });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const c = new Compiler(program, {});
+  const loc = { file: '<test>', line: 1 };
+  await c.compileGlue('cpu', ['page'], await parseStatements('spin_lock(lock_of(page)); n = 1; spin_unlock(lock_of(page));', loc), loc);
+  const world: World = {
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: [0, 1].map(() => ({ role: 'cpu', entry: 'cpu', args: ['p'], allocator: false, holds: {} })),
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  const finals: string[] = [];
+  const seen = new Set<string>();
+  const todo = [m.initial()];
+  while (todo.length) {
+    const s = todo.pop()!;
+    if (seen.has(m.key(s))) continue;
+    seen.add(m.key(s));
+    const en = m.enabled(s);
+    if (!en.length) finals.push(s.actors.map((a) => a.status).join(','));
+    for (const a of en) {
+      const n = m.step(s, a).outcomes ?? 1;
+      for (let k = 0; k < n; k++) todo.push(m.step(s, a, k).state);
+    }
+  }
+  assert.deepEqual([...new Set(finals)], ['done,done']);
+});

@@ -176,11 +176,16 @@ interface Fork {
   text: (k: number) => string;
 }
 
-/** "o3/_refcount" → ["o3", "_refcount"]; "o3" → ["o3", null]. */
+/**
+ * "o3/_refcount" → ["o3", "_refcount"]; "o3" → ["o3", null]. An unknown returned by a call the tree lacks is a
+ * fresh value each call, but as an address it names one object per call text: the lock zone_lru_lock(zone)
+ * returns is the same lock at the lock and at the unlock.
+ */
 function splitPtr(p: Value): [string, string | null] | null {
   if (typeof p !== 'string' || p.startsWith('fn:') || p.startsWith('L')) return null;
   const i = p.indexOf('/');
-  return i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+  const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+  return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
 }
 
 class Stop extends Error {}
