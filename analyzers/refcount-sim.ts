@@ -125,6 +125,9 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
         'get_page_unless_zero() and folio_try_get() rely on a free page being at refcount 0.',
     );
   }
+  // What the simulator had to guess (calls the tree lacks, fields nothing set): the finding holds only if they do.
+  const assumptions = [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
+  if (assumptions.length) lines.push(`This interleaving assumes: ${assumptions.join('; ')}.`);
   // Where the references are taken and dropped and the page is freed: the steps that change the count or the
   // page's life, with the calls that led there.
   const key = trace.filter((t, i) => i === 0 || t.refcount.page !== trace[i - 1].refcount.page || JSON.stringify(t.pageState) !== JSON.stringify(trace[i - 1].pageState));

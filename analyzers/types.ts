@@ -60,6 +60,11 @@ export interface TraceStep {
   pageState?: Record<string, string>;
   /** The call chain above func, outermost first: "put_page (include/linux/mm.h:812)". */
   via?: string[];
+  /**
+   * What this step assumed about a value the simulator does not know (a call the tree lacks, a field never set):
+   * "assuming pfn_valid_within(pfn) is true at mm/compaction.c:120".
+   */
+  assumptions?: string[];
 }
 
 export interface Finding {

@@ -30,6 +30,8 @@ export interface SimOptions {
   maxWalkerFunctions?: number;
   /** How speculative reference sites are looked for (sim.facts). */
   facts?: { maxClimb: number; exclude: string[] };
+  /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */
+  maxAssumptions?: number;
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
 }
 
@@ -57,6 +59,8 @@ export interface SimViolation {
   category: string;
   message: string;
   trace: TraceStep[];
+  /** What the interleaving assumes about values the simulator does not know, from its steps, in order. */
+  assumptions: string[];
 }
 
 export interface ScenarioRun {
@@ -75,6 +79,13 @@ export interface ScenarioRun {
   reached: Record<string, { file: string; line: number }>;
   /** Not applicable because the owner's release never frees the page (a leak, if it used to). */
   neverFrees?: boolean;
+  /**
+   * With a walker: whether it got to its speculative get (an atomic op on the page's refcount) on some path of
+   * the exploration. A walker that never does is not shown clean by the run, only stopped early.
+   */
+  walkerReachedGet?: boolean;
+  /** When the walker never got to its get: the last if it took before returning (its condition as taken). */
+  walkerStoppedBy?: { file: string; line: number; text: string };
 }
 
 export interface TreeProgram {
@@ -205,6 +216,7 @@ async function build(
   opts: SimOptions,
   freeRefcount: number,
   driver: string | null = null,
+  driverFields: string[] = [],
 ): Promise<Built | { notApplicable: string }> {
   const program = tp.program;
   for (const e of sc.requires.enums) {
@@ -280,6 +292,9 @@ async function build(
     objs[`p_${p.name}`] = o;
     life[p.name] = 'allocated';
   }
+  // What the driver's free path writes (its free list, its counters) starts at 0: the driver holds no free page
+  // but the scenario's. Its other fields are unknown, as anything the model did not build.
+  if (driver && driverFields.length) objs[driver] = { ...(objs[driver] ?? {}), ...Object.fromEntries(driverFields.map((f) => [f, 0])) };
   const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
   for (const a of actors) a.args = locals;
 
@@ -298,7 +313,10 @@ async function build(
     symmetry,
     flagsMutable,
     zoneDevice: program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
+    maxAssumptions: opts.maxAssumptions,
   };
+  // Globals the tree initializes read as their initializers (the others are unknown).
+  for (const [name, v] of compiler.globalInits) if (!(name in objs.o0)) objs.o0[name] = v;
   notes.push(...compiler.notes.map((n) => n.text));
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: reachedFrom(compiler, [...actors.map((a) => a.entry), ...freeCallbacks]) };
 }
@@ -318,6 +336,7 @@ function reachedFrom(compiler: Compiler, roots: string[]): Map<string, { file: s
     if (at) out.set(name, at);
     for (const ins of fn.code) {
       if (ins.op === 'call') todo.push(String(ins.a));
+      else if (ins.op === 'callptr') todo.push(...(ins.targets ?? []).map((t) => t.fn));
       else if (ins.op === 'const' && typeof ins.a === 'string' && ins.a.startsWith('fn:')) todo.push(ins.a.slice(3));
     }
   }
@@ -338,33 +357,80 @@ interface Release {
   why: string;
   unmodelled?: string;
   driver?: string;
-  /** The steps the release took, for a trace. */
-  steps: Array<{ actor: number; label: StepLabel }>;
+  /** The fields of the driver's state the release wrote. */
+  driverFields?: string[];
+  /** The steps the release took, for a trace (with the outcome each took, for replay). */
+  steps: Array<{ actor: number; outcome?: number; label: StepLabel }>;
+  /** Paths of the release that went another way than this one, one line each (where unknowns decide). */
+  others: string[];
 }
 
+/** Paths of the release explored before giving up (a release that branches on many unknowns). */
+const RELEASE_PATHS = 64;
+
+/**
+ * The release, alone, down every path its branches on unknowns allow (depth first, default outcomes first).
+ * The first path that frees the page decides: the release frees at f when it does so at refcount f. Where no
+ * path frees, an unmodelled stop is reported before a path that leaves the page allocated. The paths that went
+ * another way are summed up in `others`.
+ */
 function releaseFreesAt(m: Machine, f: number): Release {
   const s0 = m.initial();
-  let s = s0;
-  const steps: Array<{ actor: number; label: StepLabel }> = [];
-  for (let n = 0; n < 10000; n++) {
-    const en = m.enabled(s);
-    if (en.length === 0) break;
-    const r = m.step(s, en[0]);
-    steps.push({ actor: en[0], label: r.label });
-    const um = r.violations.find((v) => v.category === 'unmodelled');
-    if (um) return { ok: false, why: um.message, unmodelled: um.message, steps };
-    if (r.violations.length) return { ok: false, why: r.violations[0].message, steps };
-    s = r.state;
+  const ends: Release[] = [];
+  type Node = { s: SimState; steps: Release['steps']; take?: { actor: number; outcome: number } };
+  const todo: Node[] = [{ s: s0, steps: [] }];
+  let budget = 10000;
+  while (todo.length && ends.length < RELEASE_PATHS && budget > 0) {
+    const node = todo.pop()!;
+    let { s, steps } = node;
+    let end: Release | null = null;
+    while (!end && budget-- > 0) {
+      let actor: number;
+      let outcome = 0;
+      if (node.take) {
+        ({ actor, outcome } = node.take);
+        node.take = undefined;
+      } else {
+        const en = m.enabled(s);
+        if (en.length === 0) {
+          end = judgeRelease(m, s0, s, f, steps);
+          break;
+        }
+        actor = en[0];
+      }
+      const r = m.step(s, actor, outcome);
+      // The other outcomes of a step that decided something unknown: explored after this path.
+      if (outcome === 0) for (let k = (r.outcomes ?? 1) - 1; k >= 1; k--) todo.push({ s, steps, take: { actor, outcome: k } });
+      steps = [...steps, outcome ? { actor, outcome, label: r.label } : { actor, label: r.label }];
+      if (r.violations.length) end = violated(r, steps);
+      s = r.state;
+    }
+    if (end) ends.push(end);
   }
+  const frees = ends.find((e) => e.ok || /frees \S+ at refcount/.test(e.why));
+  const pick = frees ?? ends.find((e) => e.unmodelled) ?? ends[0] ?? { ok: false, why: 'the release did not finish', steps: [], others: [] };
+  const where = (e: Release) => e.steps.map((st) => st.label.assumption).filter((x): x is string => !!x).join(', ') || 'by default';
+  const others = ends.filter((e) => e !== pick).map((e) => `${e.ok ? 'frees' : e.why} (${where(e)})`);
+  return { ...pick, others };
+}
+
+function violated(r: { violations: Array<{ category: string; message: string }> }, steps: Release['steps']): Release {
+  const um = r.violations.find((v) => v.category === 'unmodelled');
+  if (um) return { ok: false, why: um.message, unmodelled: um.message, steps, others: [] };
+  return { ok: false, why: r.violations[0].message, steps, others: [] };
+}
+
+function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number, steps: Release['steps']): Release {
   const d = m.describe(s);
   const name = Object.keys(d.refcount)[0];
-  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps };
-  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps };
+  if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps, others: [] };
+  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps, others: [] };
   // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
   const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
-  return { ok: true, why: '', driver, steps };
+  const driverFields = driver ? Object.keys(s.objs[driver]).filter((k) => s.objs[driver][k] !== s0.objs[driver]?.[k]) : [];
+  return { ok: true, why: '', driver, driverFields, steps, others: [] };
 }
 
 /**
@@ -424,7 +490,7 @@ export async function runAlone(tp: TreeProgram, page: ScenarioPage, glue: string
 }
 
 type Probe =
-  | { kind: 'ok'; freeRefcount: number; driver: string | null }
+  | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[]; others: string[] }
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
@@ -461,7 +527,7 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
     const notes = b.notes;
     const r = releaseFreesAt(new Machine(b.world, b.init), f);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
-    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null };
+    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [], others: r.others };
     tried.push(`at ${f}: ${r.why}`);
     lastNotes = notes;
   }
@@ -537,8 +603,10 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
   }
 
-  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver);
+  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
+  // The release's other paths, where it branches on something the model does not know.
+  for (const o of pr.others) b.notes.push(`release path, another way: ${o}`);
   const m = new Machine(b.world, b.init);
   const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
   // What stopped an actor before its first shared step (the explorer never sees those steps).
@@ -551,11 +619,18 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
   const violations = res.violations
     .filter((v) => v.category !== 'unmodelled')
-    .map((v) => ({ category: v.category, message: v.message, trace: renderTrace(m, v.steps, actorsGlue, sc.name) }));
+    .map((v) => {
+      const trace = renderTrace(m, v.steps, actorsGlue, sc.name);
+      return { category: v.category, message: v.message, trace, assumptions: assumptionsOf(trace) };
+    });
   let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';
   if (unmodelled && !violations.length) status = 'unmodelled';
+  const walkers = m.walkers;
+  const walkerFields: Partial<ScenarioRun> = sc.actors.some((a) => a.walkers)
+    ? { walkerReachedGet: walkers.reachedGet, ...(!walkers.reachedGet && walkers.stoppedBy[0] ? { walkerStoppedBy: walkers.stoppedBy[0] } : {}) }
+    : {};
   return {
-    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached,
+    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached, ...walkerFields,
   };
 }
 
@@ -579,13 +654,18 @@ const GLUE_OPS: Record<string, string> = {
   __kbot_alloc: 'hands the page out again',
 };
 
-function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
+/** The assumptions a trace's steps made, in order, each once. */
+export function assumptionsOf(trace: TraceStep[]): string[] {
+  return [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
+}
+
+function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
   const roles: string[] = [];
   for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) roles.push(a.role);
   let s = m.initial();
   const out: TraceStep[] = [];
   for (const st of steps) {
-    const r = m.step(s, st.actor);
+    const r = m.step(s, st.actor, st.outcome ?? 0);
     s = r.state;
     const d = m.describe(s);
     const l = r.label;
@@ -597,6 +677,7 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; label: StepLabel 
       file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line,
       op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? `${apiChain(l)}${l.op}`,
       refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
+      ...(l.assumption ? { assumptions: [l.assumption] } : {}),
     } as TraceStep);
   }
   return out;

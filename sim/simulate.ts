@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { instances, loadTreeProgram, releaseFrom, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
+import { assumptionsOf, instances, loadTreeProgram, releaseFrom, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -67,7 +67,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       if (leak && !leak.frees) {
         const message = `after the series the owner's ${inst.scenario.release.replace(/;\s*$/, '')} no longer frees the page: ` +
           `${leak.why.replace(/^the release /, 'it ')}, where before the series the page was freed at refcount ${before.freeRefcount}`;
-        judgements.push(judge(before, { ...after, status: 'violations', violations: [{ category: 'page-leak', message, trace: leak.trace }] }));
+        judgements.push(judge(before, { ...after, status: 'violations', violations: [{ category: 'page-leak', message, trace: leak.trace, assumptions: assumptionsOf(leak.trace) }] }));
         continue;
       }
     }

@@ -555,3 +555,117 @@ test('determinism: two runs give the same states, transitions and traces', () =>
     assert.deepEqual(strip(explore(randomSystem(seed), { por: false })), strip(explore(randomSystem(seed), { por: false })));
   }
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Multi-outcome transitions: a step that decides something the model does not know has several outcomes.
+
+test('multi-outcome: the shortest trace goes through the alternative outcome, and replays with it', () => {
+  // Actor 0 asks an oracle (outcome 0: "no", outcome 1: "yes"), then acts on the answer; "yes" is the bad one.
+  // Actor 1 counts to 3 on its own variable, so the trace has to pick actor 0's steps out of the interleavings.
+  type S = { answer: number; pc0: number; c: number };
+  const sys: TransitionSystem<S, string> = {
+    initial: () => ({ answer: -1, pc0: 0, c: 0 }),
+    enabled: (s) => [...(s.pc0 < 2 ? [0] : []), ...(s.c < 3 ? [1] : [])],
+    step: (s, a, outcome = 0) => {
+      if (a === 1) return { state: { ...s, c: s.c + 1 }, label: `c=${s.c + 1}`, violations: [] };
+      if (s.pc0 === 0) return { state: { ...s, pc0: 1, answer: outcome }, label: `assume ${outcome ? 'yes' : 'no'}`, violations: [], outcomes: 2 };
+      const violations = s.answer === 1 ? [{ category: 'acted-on-yes', message: 'the oracle said yes' }] : [];
+      return { state: { ...s, pc0: 2 }, label: 'act', violations };
+    },
+    key: (s) => `${s.answer},${s.pc0},${s.c}`,
+    footprint: (_s, a) => [{ loc: a === 0 ? 'answer' : 'c', write: true }],
+    future: (s, a) => (a === 0 ? (s.pc0 < 2 ? [{ loc: 'answer', write: true }] : []) : s.c < 3 ? [{ loc: 'c', write: true }] : []),
+    actorCount: () => 2,
+    final: () => [],
+  };
+  for (const por of [true, false]) {
+    const r = explore(sys, { por });
+    assert.equal(r.complete, true);
+    assert.deepEqual(r.violations.map((v) => [v.category, v.steps]), [
+      ['acted-on-yes', [{ actor: 0, outcome: 1, label: 'assume yes' }, { actor: 0, label: 'act' }]],
+    ], `por ${por}`);
+    // Without reduction every outcome is a state of its own: 3 answers x 4 counts, less the 4 impossible ones.
+    if (!por) assert.equal(r.states, 3 * 4 + 2 * 4);
+  }
+});
+
+test('multi-outcome: sleep sets do not lose an outcome of a step put to sleep', () => {
+  // A's only step writes a (1 or 2); B's writes b. They commute, so after B first, A sleeps: the state
+  // (a=2, b=1) is reached only through A's second outcome taken before B. A final check looks for it.
+  type S = { a: number; b: number };
+  const sys: TransitionSystem<S, string> = {
+    initial: () => ({ a: 0, b: 0 }),
+    enabled: (s) => [...(s.a === 0 ? [0] : []), ...(s.b === 0 ? [1] : [])],
+    step: (s, actor, outcome = 0) =>
+      actor === 0
+        ? { state: { ...s, a: outcome + 1 }, label: `a=${outcome + 1}`, violations: [], outcomes: 2 }
+        : { state: { ...s, b: 1 }, label: 'b=1', violations: [] },
+    key: (s) => `${s.a},${s.b}`,
+    footprint: (_s, actor) => [{ loc: actor === 0 ? 'a' : 'b', write: true }],
+    final: (s) => (s.a === 2 ? [{ category: 'a-is-2', message: `b=${s.b}` }] : []),
+  };
+  const finals = recordingFinals(sys);
+  const r = explore(finals.sys);
+  assert.deepEqual([...finals.finals].sort(), ['1,1', '2,1']);
+  assert.deepEqual(r.violations.map((v) => v.steps.map((s) => s.label)), [['a=2', 'b=1']]);
+});
+
+/** randomSystem with loads that may also read one more than the value (two outcomes, same footprint). */
+function fuzzyLoads(seed: number): TransitionSystem<ProgState, string> {
+  const sys = randomSystem(seed);
+  return {
+    ...sys,
+    step: (s, a, outcome = 0) => {
+      const r = sys.step(s, a);
+      if (!r.label.endsWith(':load')) return r;
+      if (outcome === 1) r.state.reg[a] = (r.state.reg[a]! + 1) % 3;
+      return { ...r, label: `${r.label}+${outcome}`, outcomes: 2 };
+    },
+  };
+}
+
+/** Terminal state keys of a system by plain depth-first search over every actor and every outcome. */
+function referenceFinals<S, L>(sys: TransitionSystem<S, L>): Set<string> {
+  const seen = new Set<string>();
+  const finals = new Set<string>();
+  const todo = [sys.initial()];
+  while (todo.length) {
+    const s = todo.pop()!;
+    const k = sys.key(s);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const en = sys.enabled(s);
+    if (en.length === 0) finals.add(k);
+    for (const a of en) {
+      const n = sys.step(s, a).outcomes ?? 1;
+      for (let o = 0; o < n; o++) todo.push(sys.step(s, a, o).state);
+    }
+  }
+  return finals;
+}
+
+test('multi-outcome random programs: reduction keeps every terminal state and violation, traces replay', () => {
+  for (let seed = 1; seed <= 150; seed++) {
+    const want = [...referenceFinals(fuzzyLoads(seed))].sort();
+    const a = recordingFinals(fuzzyLoads(seed));
+    const b = recordingFinals(fuzzyLoads(seed));
+    const full = explore(a.sys, { por: false });
+    const reduced = explore(b.sys);
+    assert.deepEqual([...a.finals].sort(), want, `seed ${seed}`);
+    assert.deepEqual([...b.finals].sort(), want, `seed ${seed}`);
+    assert.deepEqual(summary(reduced), summary(full), `seed ${seed}`);
+    for (const v of reduced.violations) {
+      const sys = fuzzyLoads(seed);
+      let s = sys.initial();
+      const seen = new Set<string>();
+      for (const st of v.steps) {
+        const r = sys.step(s, st.actor, st.outcome);
+        assert.equal(r.label, st.label, `seed ${seed}: replay takes the recorded outcome`);
+        for (const x of r.violations) seen.add(x.category);
+        s = r.state;
+      }
+      for (const x of sys.enabled(s).length ? [] : sys.final(s)) seen.add(x.category);
+      assert.ok(seen.has(v.category), `seed ${seed}: trace for ${v.category} does not reach it`);
+    }
+  }
+});

@@ -17,8 +17,16 @@
 //    was expanded, the actors that were asleep and are no longer are expanded then ("re-expansion").
 // Both preserve terminal states (deadlocks and final() checks) and the violating steps, provided the
 // system's footprints are honest: a step's footprint names every shared location it reads (including those
-// its enabledness and its violation checks read) or writes. step() must be deterministic: traces and
-// re-expansions are rebuilt by replaying actors from the initial state instead of keeping expanded states.
+// its enabledness and its violation checks read) or writes. step() must be deterministic in (state, actor,
+// outcome): traces and re-expansions are rebuilt by replaying actors from the initial state instead of keeping
+// expanded states.
+//
+// Multi-outcome transitions: a step may have several outcomes (StepResult.outcomes), e.g. a branch on a value
+// the model does not know. Taking an actor's transition means taking every outcome: each is a successor of its
+// own, and the BFS-tree edge to a state records the outcome with the actor, so replay (stateAt, counterexamples)
+// takes the same one. Reduction is unchanged: it reasons about actors, and since a footprint covers every outcome
+// of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
+// persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
 import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionSystem } from './types.ts';
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
@@ -48,6 +56,7 @@ interface Found<L> {
   at: number;
   /** The violating step's actor, or -1 for a violation of a final state. */
   actor: number;
+  outcome: number;
   label: L | undefined;
   length: number;
 }
@@ -65,6 +74,8 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
   // Per state, by index: BFS tree and reduction bookkeeping. Plain arrays of small integers stay compact in V8.
   const parent: number[] = [];
   const via: number[] = [];
+  // The outcome taken on the edge to each state (0 for a deterministic step).
+  const viaOutcome: number[] = [];
   const depth: number[] = [];
   const sleep: number[] = [];
   const expanded: number[] = [];
@@ -82,14 +93,14 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
 
   const initial = sys.initial();
 
-  function record(category: string, message: string, at: number, actor: number, label: L | undefined): void {
+  function record(category: string, message: string, at: number, actor: number, label: L | undefined, outcome = 0): void {
     const length = depth[at]! + (actor >= 0 ? 1 : 0);
     const old = found.get(category);
-    if (old === undefined || length < old.length) found.set(category, { category, message, at, actor, label, length });
+    if (old === undefined || length < old.length) found.set(category, { category, message, at, actor, outcome, label, length });
     if (!allCategories) stop = 'stopped at the first violation (allCategories: false)';
   }
 
-  function add(state: S, key: string, from: number, actor: number, sleepSet: number): void {
+  function add(state: S, key: string, from: number, actor: number, outcome: number, sleepSet: number): void {
     if (index.size >= maxStates) {
       stop = `state budget ${maxStates} reached`;
       return;
@@ -98,6 +109,7 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
     index.set(key, i);
     parent.push(from);
     via.push(actor);
+    viaOutcome.push(outcome);
     const d = from < 0 ? 0 : depth[from]! + 1;
     depth.push(d);
     if (d > maxDepth) maxDepth = d;
@@ -107,10 +119,10 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
   }
 
   /** Take the outcome of stepping `actor` from state `from`; `sleepSet` is what the successor may skip. */
-  function handle(from: number, actor: number, state: S, key: string, sleepSet: number): void {
+  function handle(from: number, actor: number, outcome: number, state: S, key: string, sleepSet: number): void {
     const j = index.get(key);
     if (j === undefined) {
-      add(state, key, from, actor, sleepSet);
+      add(state, key, from, actor, outcome, sleepSet);
       return;
     }
     if (!por) return;
@@ -122,25 +134,37 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
     if (expanded[j]) redo.push(j, missing, visiting);
   }
 
-  function stepAndHandle(from: number, s: S, actor: number, sleepSet: number): void {
-    const r = sys.step(s, actor);
-    transitions++;
-    for (const v of r.violations) record(v.category, v.message, from, actor, r.label);
-    handle(from, actor, r.state, sys.key(r.state), sleepSet);
+  /** Every outcome of actor's step from s, violations recorded against state `from`. */
+  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: string }> {
+    const out: Array<{ state: S; key: string }> = [];
+    let n = 1;
+    for (let k = 0; k < n; k++) {
+      const r = sys.step(s, actor, k);
+      if (k === 0) n = Math.max(1, r.outcomes ?? 1);
+      transitions++;
+      for (const v of r.violations) record(v.category, v.message, from, actor, r.label, k);
+      out.push({ state: r.state, key: sys.key(r.state) });
+    }
+    return out;
   }
 
-  /** The actors along the BFS-tree path to state i, first step first. */
-  function pathTo(i: number): number[] {
-    const actors: number[] = [];
-    for (let k = i; parent[k]! >= 0; k = parent[k]!) actors.push(via[k]!);
-    return actors.reverse();
+  function stepAndHandle(from: number, s: S, actor: number, sleepSet: number): void {
+    const rs = stepAll(from, s, actor);
+    for (let k = 0; k < rs.length && !stop; k++) handle(from, actor, k, rs[k]!.state, rs[k]!.key, sleepSet);
+  }
+
+  /** The steps (actor, outcome) along the BFS-tree path to state i, first step first. */
+  function pathTo(i: number): Array<[number, number]> {
+    const steps: Array<[number, number]> = [];
+    for (let k = i; parent[k]! >= 0; k = parent[k]!) steps.push([via[k]!, viaOutcome[k]!]);
+    return steps.reverse();
   }
 
   function stateAt(i: number): S {
     const p = pending[i];
     if (p !== undefined) return p;
     let s = initial;
-    for (const a of pathTo(i)) s = sys.step(s, a).state;
+    for (const [a, o] of pathTo(i)) s = sys.step(s, a, o).state;
     return s;
   }
 
@@ -192,24 +216,20 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
     const asleep = sleep[i]!;
     const fps: Access[][] = en.map((a) => sys.footprint(s, a));
     let pre = -1;
-    let preState: S | undefined;
-    let preKey = '';
+    let preResults: Array<{ state: S; key: string }> = [];
     if (usePersistent && en.length > 1) {
       const k = singleton(s, en, fps, asleep);
       if (k >= 0) {
         const p = en[k]!;
-        const r = sys.step(s, p);
-        transitions++;
-        for (const v of r.violations) record(v.category, v.message, i, p, r.label);
-        const key = sys.key(r.state);
-        if (!index.has(key)) {
-          handle(i, p, r.state, key, inherit(asleep, p, en, fps, fps[k]!));
+        const rs = stepAll(i, s, p);
+        if (!rs.some((r) => index.has(r.key))) {
+          const z = inherit(asleep, p, en, fps, fps[k]!);
+          for (let o = 0; o < rs.length && !stop; o++) handle(i, p, o, rs[o]!.state, rs[o]!.key, z);
           return;
         }
-        // Proviso: p leads back into stored states, so expand fully (p's outcome is reused below).
+        // Proviso: p leads back into stored states, so expand fully (p's outcomes are reused below).
         pre = p;
-        preState = r.state;
-        preKey = key;
+        preResults = rs;
       }
     }
     let done = 0;
@@ -217,7 +237,7 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
       const a = en[k]!;
       if ((asleep & bit(a)) !== 0) continue;
       const z = inherit(asleep | done, a, en, fps, fps[k]!);
-      if (a === pre) handle(i, a, preState as S, preKey, z);
+      if (a === pre) for (let o = 0; o < preResults.length && !stop; o++) handle(i, a, o, preResults[o]!.state, preResults[o]!.key, z);
       else stepAndHandle(i, s, a, z);
       if (stop) return;
       done |= bit(a);
@@ -243,7 +263,7 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
   let head = 0;
   let work = 0;
   try {
-    add(initial, sys.key(initial), -1, -1, 0);
+    add(initial, sys.key(initial), -1, -1, 0, 0);
     while (!stop && (redo.length > 0 || head < index.size)) {
       if (redo.length > 0) {
         const inheritable = redo.pop()!;
@@ -271,18 +291,19 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
 
   const violations: Array<Counterexample<L>> = [];
   for (const f of found.values()) {
-    const steps: Array<{ actor: number; label: L }> = [];
+    const steps: Counterexample<L>['steps'] = [];
+    const step = (actor: number, outcome: number, label: L) => steps.push(outcome ? { actor, outcome, label } : { actor, label });
     try {
       let s = initial;
-      for (const a of pathTo(f.at)) {
-        const r = sys.step(s, a);
-        steps.push({ actor: a, label: r.label });
+      for (const [a, o] of pathTo(f.at)) {
+        const r = sys.step(s, a, o);
+        step(a, o, r.label);
         s = r.state;
       }
     } catch {
       // The path was stepped once already; a system that now throws is reported through `error` above.
     }
-    if (f.actor >= 0) steps.push({ actor: f.actor, label: f.label as L });
+    if (f.actor >= 0) step(f.actor, f.outcome, f.label as L);
     violations.push({ category: f.category, message: f.message, steps });
   }
 

@@ -13,17 +13,26 @@ export interface StepResult<S, L> {
   label: L;
   /** Property violations this step caused (category name → message). Empty when none. */
   violations: Array<{ category: string; message: string }>;
+  /**
+   * How many outcomes this transition has (absent: 1). A step that decides something the model does not know
+   * (a branch on an unknown value, an indirect call with several possible targets) has several: step(s, a, k)
+   * for k in 0..outcomes-1 gives each, and step(s, a) is outcome 0. Every outcome must report the same count.
+   */
+  outcomes?: number;
 }
 
 export interface TransitionSystem<S, L> {
   initial(): S;
   /** Actors (by index) that can take a step in s. An actor blocked on a lock or a wait is not enabled. */
   enabled(s: S): number[];
-  /** Run actor's next visible step. Must not mutate s. */
-  step(s: S, actor: number): StepResult<S, L>;
+  /**
+   * Run actor's next visible step, taking outcome `outcome` (default 0) when the step has several (see
+   * StepResult.outcomes). Must not mutate s, and must be deterministic in (s, actor, outcome).
+   */
+  step(s: S, actor: number, outcome?: number): StepResult<S, L>;
   /** Canonical key of a state; identical keys are one state (symmetry reduction lives here). */
   key(s: S): string;
-  /** Shared locations actor's next step touches in s (for independence). */
+  /** Shared locations actor's next step touches in s (for independence), in every one of its outcomes. */
   footprint(s: S, actor: number): Access[];
   /**
    * Over-approximation of every shared location actor may touch from s on, or null when unknown.
@@ -61,8 +70,11 @@ export interface ExploreOptions {
 export interface Counterexample<L> {
   category: string;
   message: string;
-  /** The steps from the initial state, the last one being the violating step (or the steps to a bad final state). */
-  steps: Array<{ actor: number; label: L }>;
+  /**
+   * The steps from the initial state, the last one being the violating step (or the steps to a bad final state).
+   * outcome is the outcome the step took (absent: 0), for replay with step(s, actor, outcome).
+   */
+  steps: Array<{ actor: number; outcome?: number; label: L }>;
 }
 
 export interface ExploreResult<L> {

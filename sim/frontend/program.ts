@@ -250,7 +250,8 @@ export class CProgram {
     this.notes.push(...parsed.notes, ...generated.notes);
     for (const e of parsed.enums) if (!this.enums.has(e.name)) this.enums.set(e.name, e.value);
     for (const f of functions) if (!this.functions.has(f.name)) this.functions.set(f.name, f);
-    for (const g of parsed.globals) if (!this.globals.has(g.name)) this.globals.set(g.name, g);
+    // A definition with an initializer wins over a declaration (an extern in a header read first).
+    for (const g of parsed.globals) if (!this.globals.get(g.name)?.init) this.globals.set(g.name, g);
     this.files.push(path);
     return { functions, globals: parsed.globals };
   }

@@ -8,6 +8,7 @@ import type { Loc } from '../frontend/ast.ts';
  *   "o3/_refcount" the address of a field of object 3
  *   "L2:5"        the address of local 5 in frame 2 of the running actor
  *   "fn:name"     a function pointer
+ *   "u_..."       a value the model does not know (see machine.ts): a call the tree lacks, a field never written
  * NULL and false are 0.
  */
 export type Value = number | string;
@@ -40,8 +41,13 @@ export interface Instr {
   a?: Value;
   b?: number;
   loc: Loc;
-  /** Text for traces, e.g. the callee name and arguments. */
+  /** Text for traces, e.g. the callee name and arguments; on an if's jz, the condition. */
   text?: string;
+  /**
+   * callptr through a named field (ops->free): the functions the tree stores in that field, resolved at compile
+   * time, for when the pointer the code holds is unknown. Where each was registered is kept for traces.
+   */
+  targets?: Array<{ fn: string; file: string; line: number }>;
 }
 
 export interface CompiledFunction {

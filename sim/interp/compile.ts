@@ -1,11 +1,16 @@
 // Compiles the simulator's C AST to bytecode, resolving names against the tree (through CProgram) and the
 // model. Resolution order for a call: special forms (likely, READ_ONCE, VM_BUG_ON ...), locals holding
 // function pointers, model names (atomics, locks, page facts), function-like macros, tree functions; a
-// callee found nowhere becomes an opaque call that returns 0 and leaves an "unmodelled call" note.
+// callee found nowhere becomes an opaque call that returns an unknown and leaves an "unmodelled call" note.
+// A global the tree initializes with a constant starts at that value (globalInits); others are unknown. A call
+// through a pointer field (ops->free) carries the functions the tree stores in that field, so the machine can
+// follow a pointer it does not hold.
 import type { Expr, FunctionDef, Kconfig, Loc, Stmt } from '../frontend/ast.ts';
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { isModelName, ZONE_FALLBACK } from '../model/builtins.ts';
-import { walkStmt } from '../frontend/program.ts';
+import { walkStmt, type Initializer } from '../frontend/program.ts';
+import type { GlobalDef } from '../frontend/parse-c.ts';
+import { constEval } from '../frontend/const-eval.ts';
 import { exprText as cText } from '../frontend/macro-expand.ts';
 
 /** What the compiler needs from the front end (CProgram implements it). */
@@ -17,6 +22,12 @@ export interface ProgramSource {
   enumValue(name: string): number | undefined;
   expandMacroCall(name: string, args: Expr[], loc: Loc): Promise<Expr | null>;
   expandObjectMacro(name: string, loc: Loc): Promise<Expr | null>;
+  /** A global variable of a loaded file (the definition with an initializer, where there is one). */
+  getGlobal?(name: string): GlobalDef | undefined;
+  /** An enum constant or a macro that evaluates to an integer. */
+  constantValue?(name: string): number | undefined;
+  /** Where the tree stores into `.field` / `->field`. */
+  findInitializers?(field: string): Promise<Initializer[]>;
 }
 
 export interface CompileNote {
@@ -42,6 +53,9 @@ export class Compiler {
   readonly writtenFields = new Set<string>();
   /** Names of tree functions reached, with where they are, for notes and call sites. */
   readonly reached = new Map<string, { file: string; line: number }>();
+  /** Globals the compiled code uses that the tree initializes with a constant (or a function): their values. */
+  readonly globalInits = new Map<string, Value>();
+  private fieldTargets = new Map<string, Promise<Array<{ fn: string; file: string; line: number }>>>();
   private pending: Array<Promise<void>> = [];
   private noted = new Set<string>();
 
@@ -102,6 +116,41 @@ export class Compiler {
     const fn = await new FunctionCompiler(this, def, false, depth).compile();
     Object.assign(placeholder, fn);
     return true;
+  }
+
+  /** A global the code uses: where the tree gives it a constant initializer, it starts with that value. */
+  noteGlobal(name: string) {
+    if (this.globalInits.has(name)) return;
+    const g = this.src.getGlobal?.(name);
+    if (!g?.init) return;
+    const init = g.init;
+    if (init.k === 'id' && (this.src.getFunction(init.name) || isModelName(init.name))) {
+      this.globalInits.set(name, `fn:${init.name}`);
+      return;
+    }
+    const v = constEval(init, (n) => (n === 'true' ? 1 : n === 'false' ? 0 : this.src.enumValue(n) ?? this.src.constantValue?.(n)));
+    if (v !== undefined) this.globalInits.set(name, v);
+  }
+
+  /** The functions the tree stores in a pointer field, compiled, for calls through it. */
+  targetsOf(field: string, depth: number): Promise<Array<{ fn: string; file: string; line: number }>> {
+    let p = this.fieldTargets.get(field);
+    if (!p) {
+      p = (async () => {
+        const out: Array<{ fn: string; file: string; line: number }> = [];
+        for (const init of (await this.src.findInitializers?.(field)) ?? []) {
+          if (!/^[A-Za-z_]\w*$/.test(init.value) || out.some((t) => t.fn === init.value)) continue;
+          if (!(await this.src.resolveFunction(init.value))) continue;
+          out.push({ fn: init.value, file: init.file, line: init.line });
+        }
+        return out;
+      })();
+      this.fieldTargets.set(field, p);
+    }
+    return p.then((targets) => {
+      for (const t of targets) this.defer(this.ensure(t.fn, depth + 1).then(() => undefined));
+      return targets;
+    });
   }
 
   defer(p: Promise<void>) {
@@ -214,7 +263,9 @@ class FunctionCompiler {
         return;
       case 'if': {
         await this.expr(s.test);
-        const jz = this.emit({ op: 'jz', a: -1, loc: s.loc });
+        // A check that sends the code away (continue, return ...) carries its condition: what a walker that
+        // stops there was stopped by.
+        const jz = this.emit({ op: 'jz', a: -1, loc: s.loc, ...(leaves(s.then) ? { text: exprText(s.test) } : {}) });
         await this.stmt(s.then);
         if (s.else) {
           const jmp = this.emit({ op: 'jmp', a: -1, loc: s.loc });
@@ -482,7 +533,10 @@ class FunctionCompiler {
       this.emit({ op: 'const', a: `fn:${name}`, loc });
       return;
     }
+    // An error code the tree's headers were not read for: its usual value, so -EBUSY is not an unknown.
+    if (/^E[A-Z0-9]+$/.test(name) && !this.c.source.getGlobal?.(name)) return void this.emit({ op: 'const', a: errnoValue(name), loc });
     // A global variable: a field of the globals object.
+    this.c.noteGlobal(name);
     this.emit({ op: 'const', a: 'o0', loc });
     this.emit({ op: 'fload', a: name, loc });
   }
@@ -520,6 +574,7 @@ class FunctionCompiler {
         return;
       }
       this.c.writtenFields.add(arg.name);
+      this.c.noteGlobal(arg.name);
       this.emit({ op: 'const', a: 'o0', loc });
       this.emit({ op: 'faddr', a: arg.name, loc });
       return;
@@ -549,6 +604,7 @@ class FunctionCompiler {
       const local = this.lookup(t.name);
       if (local !== undefined) return { kind: 'local', idx: local };
       this.c.writtenFields.add(t.name);
+      this.c.noteGlobal(t.name);
       this.emit({ op: 'const', a: 'o0', loc });
       this.emit({ op: 'faddr', a: t.name, loc });
       return { kind: 'ptr' };
@@ -662,15 +718,19 @@ class FunctionCompiler {
           this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
           return;
         }
-        this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as returning 0 with no effect)`, loc);
+        this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as having no effect and returning an unknown value)`, loc);
         this.emit({ op: 'builtin', a: '__kbot_opaque', b: e.args.length, loc, text });
         return;
       }
     }
-    // call through a pointer
+    // call through a pointer; through a named field, with what the tree stores there
     await this.expr(e.callee);
     for (const a of e.args) await this.expr(a);
-    this.emit({ op: 'callptr', b: e.args.length, loc, text: `${exprText(e.callee)}(${e.args.map(exprText).join(', ')})` });
+    const targets = e.callee.k === 'member' ? await this.c.targetsOf(e.callee.field, this.depth) : [];
+    this.emit({
+      op: 'callptr', b: e.args.length, loc, text: `${exprText(e.callee)}(${e.args.map(exprText).join(', ')})`,
+      ...(targets.length ? { targets } : {}),
+    });
   }
 
   /** Kernel macros the model gives meaning to directly, whatever the tree's definition says. */
@@ -770,6 +830,29 @@ function arithmeticForm(name: string, args: Expr[], loc: Loc): Expr | null {
     case 'DIV_ROUND_UP': return n === 2 ? bin('/', bin('+', args[0], bin('-', args[1], num(1))), args[1]) : null;
   }
   return null;
+}
+
+/** Whether a statement leaves the code around it: continue, break, return, goto (last in a block). */
+function leaves(s: Stmt): boolean {
+  if (s.k === 'continue' || s.k === 'break' || s.k === 'return' || s.k === 'goto') return true;
+  return s.k === 'block' && s.body.length > 0 && leaves(s.body[s.body.length - 1]);
+}
+
+/** The Linux error numbers (asm-generic/errno*.h); others get a distinct value of their own. */
+const ERRNO: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9, ECHILD: 10, EAGAIN: 11,
+  ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21,
+  EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25, EFBIG: 27, ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31,
+  EPIPE: 32, EDOM: 33, ERANGE: 34, EDEADLK: 35, ENOSYS: 38, ENODATA: 61, EOVERFLOW: 75, EOPNOTSUPP: 95,
+  ETIMEDOUT: 110, EHWPOISON: 133, ERESTARTSYS: 512, ENOTSUPP: 524,
+};
+
+function errnoValue(name: string): number {
+  const v = ERRNO[name];
+  if (v !== undefined) return v;
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) % 4000;
+  return 1000 + h;
 }
 
 /** Short C text of an expression for traces, without the parentheses around a whole binary expression. */

@@ -1,6 +1,21 @@
 // The small-step machine: runs actors' bytecode over a shared heap of kernel objects, one shared access per
 // step, and watches the page life events the finding vocabulary is about. Implements the explorer's
 // TransitionSystem, so the explorer sees states, enabled actors, steps and footprints only.
+//
+// Unknowns. A value the model does not know (a call the tree does not define, a field never written, a global
+// with no initializer) is an unknown: a string "u_...". Arithmetic on unknowns gives unknowns. Where the code
+// tests one (jz/jnz, !, comparisons with a number or another unknown, a switch), the machine cannot tell the
+// outcome, so it takes both: such an instruction is a step of its own with two outcomes (the explorer's
+// multi-outcome transitions), one assuming the unknown true (nonzero), one false. The decision is kept in the
+// actor's state by unknown id, so a value tested twice on one path reads the same both times; each call of an
+// undefined function makes a fresh unknown. The step's label names the assumption ("assuming
+// arch_pfn_ok(pfn) is true at mm/x.c:12"), which traces carry. A call through a function pointer the code
+// does not hold (ops->free of an ops table the scenario did not build) goes to one of the functions the tree
+// stores in that field, one outcome each. Past world.maxAssumptions decisions on an actor's path, the default
+// (false, the first target) is taken without forking, and the label says the bound was hit.
+// A fork step touches no shared state (the decision is the actor's own), so its footprint is empty.
+// Not modelled: an unknown compared with a known pointer is unequal to it; unknowns stored into shared
+// objects and tested by another actor are decided by that actor afresh.
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
 import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
@@ -20,6 +35,18 @@ export interface ActorState {
   status: ActorStatus;
   /** Net references this actor took on each scenario page (by page name), from its own refcount updates. */
   held: Record<string, number>;
+  /** What this actor's path assumed about unknowns: decision key → 0/1 (a truth) or target index (a call). */
+  assumed: Record<string, number>;
+  /** Unknowns this actor made so far (fresh ids for calls the tree lacks). */
+  unknowns: number;
+  /**
+   * Whether the actor has tried to change a page's refcount (its get). Not part of the state's key (it does not
+   * change what the actor does next), so on a state reached by two paths it tells of the first.
+   */
+  triedGet?: boolean;
+  /** The last check that sent the actor away (an if around continue, return ...) in tree code:
+   * "file:line|condition". Not in the key either. */
+  lastBranch?: string;
 }
 
 export type Obj = Record<string, Value>;
@@ -57,6 +84,8 @@ export interface StepLabel {
   op: string;
   /** Call chain, outermost first: "put_page (include/linux/mm.h:812)". */
   via: string[];
+  /** The assumption this step made about an unknown ("assuming pfn_ok(pfn) is true at mm/x.c:12"). */
+  assumption?: string;
 }
 
 export interface Violation {
@@ -78,31 +107,94 @@ export interface World {
   /** The tree's value of ZONE_DEVICE. */
   zoneDevice?: number;
   maxInstrPerStep?: number;
+  /** Decisions about unknowns one actor's path may make before taking the default (false); default 16. */
+  maxAssumptions?: number;
+}
+
+export const DEFAULT_MAX_ASSUMPTIONS = 16;
+
+/** What the runs of walker actors showed, over every step the machine took (see Machine.walkers). */
+export interface WalkerObservation {
+  /** Some walker tried to change a page's refcount (its speculative get) on some path. */
+  reachedGet: boolean;
+  /** Where walkers finished without trying: the last if they took, first seen first. */
+  stoppedBy: Array<{ file: string; line: number; text: string }>;
 }
 
 const REF_FIELDS = new Set(['_refcount', '_count']);
 
 /**
- * What a call the tree does not define returns: "u_<callee>", a value that is 0 (false, NULL) in every
- * computation but can still be dereferenced (its fields read as 0), so an unmodelled helper returning a
- * pointer (page_zone(), zone_lru_lock()) does not stop the actor.
+ * Unknown values: "u_<call text>#<n>" from a call the tree does not define (the n-th unknown of its actor),
+ * "u_<object>.<field>" from a field never written, "u_<expression>#d<hash>" from arithmetic on unknowns. A
+ * branch on one forks (see the header); an atomic op or a lock reads one as 0. An unknown can still be
+ * dereferenced: its fields are unknowns of their own, so an unmodelled helper returning a pointer
+ * (page_zone(), zone_lru_lock()) does not stop the actor.
  */
 const isUnknown = (v: Value): v is string => typeof v === 'string' && v.startsWith('u_');
 const toNum = (v: Value): number => (typeof v === 'number' ? v : isUnknown(v) ? 0 : NaN);
 
+/** Truth outside branches (a lock word, a page fact): an unknown reads as 0 there. */
 function truthy(v: Value): boolean {
   if (typeof v === 'number') return v !== 0;
   return v !== '' && !isUnknown(v);
 }
 
-/** "o3/_refcount" → ["o3", "_refcount"]; "o3" → ["o3", null]. */
+// Characters an unknown's id must not hold: "/" splits pointers into object and field, "," separates locals in
+// state keys. Look-alikes keep the id readable.
+const sanitize = (t: string) => t.replace(/\s+/g, ' ').replace(/\//g, '\u2215').replace(/,/g, '\u201a');
+const unsanitize = (t: string) => t.replace(/\u2215/g, '/').replace(/\u201a/g, ',');
+
+/** How an unknown reads in an assumption: the call, "page->mapping", "global", or the expression. */
+export function describeUnknown(v: Value): string {
+  if (typeof v === 'number') return String(v);
+  if (!v.startsWith('u_')) return v.replace(/^p_/, '');
+  const call = /^u_(.*)#d?[0-9a-z]+$/s.exec(v);
+  if (call) return unsanitize(call[1]);
+  const field = /^u_(.+)\.([^.]+)$/s.exec(v);
+  if (field) return field[1] === 'o0' ? field[2] : `${describeUnknown(field[1])}->${field[2]}`;
+  return unsanitize(v.slice(2));
+}
+
+function hash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
+
+/** An unknown computed from others: named by what it computes, identified by its operands. */
+function derived(text: string, ...parts: Value[]): string {
+  return `u_${sanitize(text)}#d${hash(parts.join('\u0003'))}`;
+}
+
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+/** A decision the next instruction needs about unknowns: what it is about and how many ways it can go. */
+interface Fork {
+  key: string;
+  arity: number;
+  /** The assumption's text for outcome k, without the location. */
+  text: (k: number) => string;
+}
+
+/**
+ * "o3/_refcount" → ["o3", "_refcount"]; "o3" → ["o3", null]. An unknown returned by a call the tree lacks is a
+ * fresh value each call, but as an address it names one object per call text: the lock zone_lru_lock(zone)
+ * returns is the same lock at the lock and at the unlock.
+ */
 function splitPtr(p: Value): [string, string | null] | null {
   if (typeof p !== 'string' || p.startsWith('fn:') || p.startsWith('L')) return null;
   const i = p.indexOf('/');
-  return i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+  const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+  return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
 }
 
 class Stop extends Error {}
+
+/** Where a walker finished and whether it got to its get, gathered by the machine across steps. */
+interface Observer {
+  got(): void;
+  stopped(at: string): void;
+}
 
 /** One step of one actor, on a private copy of what it touches. */
 class Exec {
@@ -110,6 +202,11 @@ class Exec {
   visibleDone = false;
   label: StepLabel | null = null;
   blocked = false;
+  /** Outcomes of this step (several when it decided something about an unknown). */
+  outcomes = 1;
+  /** Which outcome to take at this step's fork. */
+  choice = 0;
+  obs: Observer | null = null;
   private touched = new Set<string>();
   private actor: ActorState;
 
@@ -141,7 +238,7 @@ class Exec {
     const name = sub ? field : field;
     const o = this.obj(id, false);
     if (name in o) return o[name];
-    // Never written: 0 to every computation, yet a pointer to a fresh object if the code follows it.
+    // Never written: unknown, and a pointer to a fresh object if the code follows it.
     return `u_${id}.${name}`;
   }
 
@@ -209,7 +306,9 @@ class Exec {
       }
       case 'callptr': {
         const fp = f.stack[f.stack.length - 1 - (ins.b ?? 0)];
-        return typeof fp === 'string' && this.w.freeCallbacks.has(fp.slice(3));
+        if (typeof fp !== 'string') return false;
+        if (fp.startsWith('u_')) return (ins.targets ?? []).some((t) => this.w.freeCallbacks.has(t.fn));
+        return this.w.freeCallbacks.has(fp.slice(3));
       }
       case 'unmodelled':
         return true; // a step of its own, so what stops the actor is reported
@@ -240,10 +339,12 @@ class Exec {
         const f = a.frames[a.frames.length - 1];
         const fn = this.w.functions.get(f.fn)!;
         const ins = fn.code[f.pc];
-        if (this.isVisible(ins, f)) {
+        const fork = this.forkAt(ins, f);
+        if (fork || this.isVisible(ins, f)) {
           if (this.visibleDone) return;
           this.visibleDone = true;
           this.label = this.makeLabel(ins, fn);
+          if (fork) this.decide(fork, ins);
         }
         if (++n > maxInstr) throw this.fail(`more than ${maxInstr} steps without a shared access in ${fn.name} (a loop the model cannot bound)`);
         this.exec(ins, f);
@@ -251,6 +352,94 @@ class Exec {
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
     }
+  }
+
+  /** The decision about an unknown that ins needs and the path has not made yet, or null. */
+  forkAt(ins: Instr, f: Frame): Fork | null {
+    const st = f.stack;
+    const assumed = this.actor.assumed;
+    const truth = (v: Value): Fork | null => {
+      if (!isUnknown(v) || v in assumed) return null;
+      const what = describeUnknown(v);
+      return { key: v, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+    };
+    switch (ins.op) {
+      case 'jz':
+      case 'jnz':
+        return truth(st[st.length - 1]);
+      case 'un':
+        return ins.a === '!' || ins.a === '!!' ? truth(st[st.length - 1]) : null;
+      case 'bin': {
+        const op = ins.a as string;
+        const l = st[st.length - 2];
+        const r = st[st.length - 1];
+        if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r);
+        const c = comparisonKey(op, l, r);
+        if (!c || c.key in assumed) return null;
+        if (c.truthOf) return truth(c.truthOf);
+        const what = `${describeUnknown(l)} ${op} ${describeUnknown(r)}`;
+        return { key: c.key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+      }
+      case 'callptr': {
+        const fp = st[st.length - 1 - (ins.b ?? 0)];
+        const targets = ins.targets ?? [];
+        if (!isUnknown(fp) || targets.length < 2) return null;
+        const key = `${fp}()`;
+        if (key in assumed) return null;
+        const callee = (ins.text ?? '').replace(/\(.*$/s, '');
+        const field = /(->|\.)\s*(\w+)$/.exec(callee)?.[2];
+        const what = field ? `->${field}` : callee;
+        return { key, arity: targets.length, text: (k) => `${what} is ${targets[k].fn} (${targets[k].file}:${targets[k].line})` };
+      }
+    }
+    return null;
+  }
+
+  /** Takes this step's outcome of a fork and records it on the actor and the label. */
+  private decide(fork: Fork, ins: Instr) {
+    const max = this.w.maxAssumptions ?? DEFAULT_MAX_ASSUMPTIONS;
+    const bound = Object.keys(this.actor.assumed).length >= max;
+    const k = bound ? 0 : Math.min(this.choice, fork.arity - 1);
+    this.outcomes = bound ? 1 : fork.arity;
+    this.actor.assumed = { ...this.actor.assumed, [fork.key]: k };
+    const text = `assuming ${fork.text(k)} at ${ins.loc.file}:${ins.loc.line}` +
+      (bound ? ` (the bound of ${max} assumptions on this path is reached: the default is taken)` : '');
+    this.label!.assumption = text;
+    if (ins.op !== 'callptr') this.label!.op = text;
+  }
+
+  /** The truth of a tested value, unknowns as decided on this path (0 when never decided). */
+  private truth(v: Value): boolean {
+    if (isUnknown(v)) return (this.actor.assumed[v] ?? 0) !== 0;
+    return truthy(v);
+  }
+
+  private binop(op: string, l: Value, r: Value): Value {
+    if (!isUnknown(l) && !isUnknown(r)) return binop(op, l, r);
+    if (op === '&&') return this.truth(l) && this.truth(r) ? 1 : 0;
+    if (op === '||') return this.truth(l) || this.truth(r) ? 1 : 0;
+    const c = comparisonKey(op, l, r);
+    if (c) {
+      if (c.truthOf) {
+        const t = this.truth(c.truthOf);
+        return (op === '==' ? !t : t) ? 1 : 0;
+      }
+      const d = this.actor.assumed[c.key];
+      if (d !== undefined) return d;
+    }
+    if (COMPARISONS.has(op) || typeof l === 'string' && !isUnknown(l) || typeof r === 'string' && !isUnknown(r)) {
+      // An unknown against a known pointer (or past the bound): as before, the unknown reads as 0.
+      return binop(op, isUnknown(l) ? 0 : l, isUnknown(r) ? 0 : r);
+    }
+    return derived(`${describeUnknown(l)} ${op} ${describeUnknown(r)}`, op, l, r);
+  }
+
+  private unop(op: string, v: Value): Value {
+    if (!isUnknown(v)) return unop(op, v);
+    if (op === '!') return this.truth(v) ? 0 : 1;
+    if (op === '!!') return this.truth(v) ? 1 : 0;
+    if (op === '+') return v;
+    return derived(`${op}${describeUnknown(v)}`, op, v);
   }
 
   private makeLabel(ins: Instr, fn: CompiledFunction): StepLabel {
@@ -324,24 +513,29 @@ class Exec {
       case 'bin': {
         const r = st.pop()!;
         const l = st.pop()!;
-        st.push(binop(ins.a as string, l, r));
+        st.push(this.binop(ins.a as string, l, r));
         f.pc++;
         return;
       }
       case 'un': {
         const v = st.pop()!;
-        st.push(unop(ins.a as string, v));
+        st.push(this.unop(ins.a as string, v));
         f.pc++;
         return;
       }
       case 'jmp':
         f.pc = ins.a as number;
         return;
-      case 'jz':
-        f.pc = truthy(st.pop()!) ? f.pc + 1 : (ins.a as number);
+      case 'jz': {
+        const taken = this.truth(st.pop()!);
+        // A check in tree code that sends the code away (its jz carries the condition), taken: what last
+        // decided the actor's way.
+        if (taken && ins.text && !this.w.functions.get(f.fn)?.glue) this.actor.lastBranch = `${ins.loc.file}:${ins.loc.line}|${ins.text}`;
+        f.pc = taken ? f.pc + 1 : (ins.a as number);
         return;
+      }
       case 'jnz':
-        f.pc = truthy(st.pop()!) ? (ins.a as number) : f.pc + 1;
+        f.pc = this.truth(st.pop()!) ? (ins.a as number) : f.pc + 1;
         return;
       case 'pop':
         st.pop();
@@ -359,8 +553,18 @@ class Exec {
       }
       case 'callptr': {
         const args = st.splice(st.length - (ins.b ?? 0));
-        const fp = st.pop()!;
+        let fp = st.pop()!;
         f.pc++;
+        if (isUnknown(fp)) {
+          // A pointer the model never set: one of the functions the tree stores in that field, as decided on
+          // this path; none known, a call the tree lacks.
+          const targets = ins.targets ?? [];
+          if (targets.length === 0) {
+            st.push(this.freshUnknown(ins));
+            return;
+          }
+          fp = `fn:${targets[this.actor.assumed[`${fp}()`] ?? 0].fn}`;
+        }
         if (typeof fp !== 'string' || !fp.startsWith('fn:')) throw this.fail(`call through ${fp === 0 ? 'a NULL function pointer' : String(fp)}: ${ins.text ?? ''}`);
         const target = fp.slice(3);
         if (this.w.freeCallbacks.has(target)) this.freeEvent(args[0], `${target}()`);
@@ -379,7 +583,10 @@ class Exec {
       case 'ret': {
         const v = st.pop() ?? 0;
         this.actor.frames.pop();
-        if (this.actor.frames.length === 0) this.actor.status = 'done';
+        if (this.actor.frames.length === 0) {
+          this.actor.status = 'done';
+          if (!this.actor.triedGet && this.w.actors[this.idx]?.role === 'walker') this.obs?.stopped(this.actor.lastBranch ?? '');
+        }
         else this.actor.frames[this.actor.frames.length - 1].stack.push(v);
         return;
       }
@@ -567,10 +774,16 @@ class Exec {
         return args[0];
       }
       case '__kbot_opaque':
-        return `u_${(ins.text ?? 'call').replace(/\(.*$/s, '')}`;
+        return this.freshUnknown(ins);
     }
     if (NO_EFFECT.has(name) || name.startsWith('trace_')) return 0;
     return 0;
+  }
+
+  /** What a call the tree lacks returns: an unknown of its own each time it is called. */
+  private freshUnknown(ins: Instr): string {
+    const n = this.actor.unknowns++;
+    return `u_${sanitize(ins.text ?? 'call()')}#${n}`;
   }
 
   /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
@@ -607,6 +820,7 @@ class Exec {
 
   private atomic(op: string, args: Value[], ins: Instr): Value {
     if (op === 'try_cmpxchg') {
+      this.noteGet(op, args[0]);
       // atomic_try_cmpxchg(v, &old, new): on failure *old is updated.
       const cur = toNum(this.load(args[0]));
       const expected = toNum(this.load(args[1]));
@@ -619,11 +833,21 @@ class Exec {
     }
     const spec = ATOMICS[op];
     const ptr = args[spec.ptr];
+    this.noteGet(op, ptr);
     const old = toNum(this.load(ptr));
     const r = spec.apply(old, args.map(toNum));
     if (r.writes) this.atomicWrite(ptr, old, r.next, ins);
     if (this.label) this.label.op = `${ins.text ?? op} = ${r.ret}`;
     return r.ret;
+  }
+
+  /** An atomic op on a page's refcount that may change it (not a plain read or set) is the actor's get attempt. */
+  private noteGet(op: string, ptr: Value) {
+    if (op === 'read' || op === 'set') return;
+    const sp = splitPtr(ptr);
+    if (!sp || !sp[1] || !REF_FIELDS.has(sp[1]) || !this.pageName(sp[0])) return;
+    this.actor.triedGet = true;
+    if (this.w.actors[this.idx]?.role === 'walker') this.obs?.got();
   }
 
   private atomicWrite(ptr: Value, old: number, next: number, ins: Instr) {
@@ -648,6 +872,22 @@ class Exec {
       this.violations.push({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
     }
   }
+}
+
+/**
+ * The decision a comparison involving an unknown needs: against 0 (== or !=) it is the unknown's truth, so
+ * `if (x)` and `if (x != 0)` agree; against a number or another unknown, the comparison itself. Null when the
+ * comparison needs none (no unknown, identical operands, an unknown against a known pointer).
+ */
+function comparisonKey(op: string, l: Value, r: Value): { key: string; truthOf?: string } | null {
+  if (!COMPARISONS.has(op) || (!isUnknown(l) && !isUnknown(r)) || l === r) return null;
+  const known = isUnknown(l) ? r : l;
+  if (typeof known === 'string' && !isUnknown(known)) return null;
+  if ((op === '==' || op === '!=') && known === 0) {
+    const u = (isUnknown(l) ? l : r) as string;
+    return { key: u, truthOf: u };
+  }
+  return { key: `${l}${op}${r}` };
 }
 
 function binop(op: string, l: Value, r: Value): Value {
@@ -682,6 +922,10 @@ function cloneActor(a: ActorState): ActorState {
     frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice() })),
     status: a.status,
     held: a.held,
+    assumed: a.assumed,
+    unknowns: a.unknowns,
+    triedGet: a.triedGet,
+    lastBranch: a.lastBranch,
   };
 }
 
@@ -696,6 +940,8 @@ function actorKey(a: ActorState): string {
   k = a.status[0];
   for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
   for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
+  if (a.unknowns) k += `|u${a.unknowns}`;
+  for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
   actorKeys.set(a, k);
   return k;
 }
@@ -715,6 +961,23 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   readonly symmetric: boolean;
   /** Violations of actors' local code before their first shared step, from the last initial(). */
   prefixViolations: Violation[] = [];
+  private walkerStops = new Map<string, { file: string; line: number; text: string }>();
+  private walkerGot = false;
+  private readonly observer: Observer = {
+    got: () => {
+      this.walkerGot = true;
+    },
+    stopped: (at) => {
+      if (this.walkerStops.has(at)) return;
+      const m = /^(.*):(\d+)\|(.*)$/s.exec(at);
+      this.walkerStops.set(at, m ? { file: m[1], line: Number(m[2]), text: m[3] } : { file: '', line: 0, text: '' });
+    },
+  };
+
+  /** What the walkers did over every step taken so far (exploration, probes, replays). */
+  get walkers(): WalkerObservation {
+    return { reachedGet: this.walkerGot, stoppedBy: [...this.walkerStops.values()] };
+  }
 
   constructor(readonly world: World, private init: SimState) {
     this.symmetric = world.symmetry.length > 0;
@@ -726,7 +989,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const fn = this.world.functions.get(a.entry)!;
       const locals: Value[] = new Array(fn.nlocals).fill(0);
       a.args.forEach((v, i) => (locals[i] = v));
-      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds } };
+      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
     });
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
@@ -734,6 +997,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     for (let i = 0; i < s.actors.length; i++) {
       const ex = new Exec(this.world, s, i);
       ex.origObjs = s.objs;
+      ex.obs = this.observer;
       ex.visibleDone = true;
       ex.run(this.world.maxInstrPerStep ?? 20000);
       found.push(...ex.violations);
@@ -761,14 +1025,18 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return out;
   }
 
-  step(s: SimState, i: number): StepResult<SimState, StepLabel> {
+  step(s: SimState, i: number, outcome = 0): StepResult<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
     const ex = new Exec(this.world, ns, i);
     ex.origObjs = s.objs;
+    ex.obs = this.observer;
+    ex.choice = outcome;
     ex.run(this.world.maxInstrPerStep ?? 20000);
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
-    return { state: ns, label, violations: ex.violations };
+    const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
+    if (ex.outcomes > 1) r.outcomes = ex.outcomes;
+    return r;
   }
 
   key(s: SimState): string {
