@@ -6,6 +6,8 @@ import { loadTreeProgram, type TreeProgram } from '../sim/run-scenario.ts';
 import type { Scenario } from '../sim/scenarios/scenario.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Judgement } from '../sim/judge.ts';
+import type { TreeFacts, PageType } from '../sim/facts/facts.ts';
+import { sitesMeeting } from '../sim/facts/render-facts.ts';
 
 export interface RefcountSimOptions {
   scenarios: Scenario[];
@@ -44,6 +46,7 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       const res = await simulate({
         before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim,
         changedLines: changedLines(input.patches), touched: touchedFiles(input.patches), beforeProgram: early.get(input.before),
+        cache: input.cache,
       });
       if (res.nothingToCheck) {
         return { findings: [], notes: [`refcount-sim: nothing to check: ${res.nothingToCheck} (${res.ms.toFixed(0)} ms)`] };
@@ -74,6 +77,13 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       if (notRun.length) {
         notes.push(`refcount-sim: ${notRun.length} scenario run(s) not done within the time budget (sim.max_seconds): ${notRun.join(', ')}`);
       }
+      if (res.facts) {
+        findings.push(...lifeChanges(res.facts.before, res.facts.after, input));
+        const f = res.facts.after;
+        notes.push(`refcount-sim: the tree after the series has ${f.sites.length} speculative reference sites; ` +
+          `page types: ${f.pageTypes.map((t) => `${t.name} ${t.free ? `free at ${t.free.refcount}` : 'free ?'}`).join(', ')} (facts: ${f.stats.ms} ms)`);
+        if (f.outside.length) notes.push(`refcount-sim: ${f.outside.length} use(s) of the speculative-get API are in code the kconfig leaves out, not analysed: ${f.outside.slice(0, 6).join(' ')}${f.outside.length > 6 ? ' ...' : ''}`);
+      }
       const ran = res.judgements.filter((j) => j.result !== 'not-applicable');
       const states = ran.reduce((n, j) => n + j.after.stats.states, 0);
       notes.push(
@@ -89,6 +99,63 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       return { findings, notes };
     },
   };
+}
+
+/**
+ * A series that changes a page type's life (the count at which it is free or idle, or the count its init
+ * leaves) gets the life before and after, and every site of the tree that can meet such a page: the answer to
+ * "is there something that guarantees get_page_unless_zero() is never used on these pages?", whether or not an
+ * interleaving breaks.
+ */
+function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput): Finding[] {
+  const out: Finding[] = [];
+  for (const t of after.pageTypes) {
+    const b = before.pageTypes.find((x) => x.name === t.name);
+    const lifeOf = (x: PageType | undefined) => ({ free: x?.free?.refcount, init: x?.init?.refcount });
+    const lb = lifeOf(b);
+    const la = lifeOf(t);
+    if (!b || (lb.free === la.free && lb.init === la.init)) continue;
+    if (la.free === undefined && la.init === undefined) continue;
+    const what: string[] = [];
+    if (lb.free !== la.free) what.push(`free at refcount ${la.free ?? 'unknown'} (was ${lb.free ?? 'unknown'})`);
+    if (lb.init !== la.init) what.push(`initialised at refcount ${la.init ?? 'unknown'} (was ${lb.init ?? 'unknown'})`);
+    const meeting = sitesMeeting(after, t.name);
+    const ruledOut = after.sites.flatMap((s) => s.chains.filter((c) => c.meets[t.name]?.can === false).map((c) => ({ s, c })));
+    const unguarded = meeting.filter(({ chain }) => !chain.guards.some((g) => g.holds[t.name] !== false && /Page|folio_test|zone|pgmap/.test(g.text)));
+    const lines = [
+      `After this series ${t.name} pages are ${what.join(', ')}.`,
+      `Before: ${describeLife(b!)}. After: ${describeLife(t)}.`,
+      meeting.length
+        ? `Speculative reference sites that can meet such a page (${meeting.length}): ${meeting.slice(0, 12).map(({ site, chain }) =>
+          `${site.func}() at ${site.at} (${chain.class}${chain.path.length > 1 ? ` from ${chain.path[0].replace(/ \(.*$/, '')}()` : ''}; ` +
+          `${chain.guards.length ? `checks ${chain.guards.filter((g) => g.holds[t.name] !== true).slice(-3).map((g) => `${g.text} (${g.at})`).join(', ') || 'nothing that can fail on it'}` : 'no check before the get'})`).join('; ')}${meeting.length > 12 ? `; and ${meeting.length - 12} more` : ''}.`
+        : `No speculative reference site of the tree can meet such a page.`,
+      ruledOut.length ? `Ruled out for this page type (${ruledOut.length}): ${summarizeWhy(ruledOut.map(({ c }) => c.meets[t.name].why))}.` : '',
+      unguarded.length ? `Unguarded: ${[...new Set(unguarded.map(({ site }) => `${site.func}()`))].join(', ')} check nothing about the page's type before the get.` : '',
+    ].filter(Boolean);
+    const fns = new Set<string>(['put_page', 'folio_put', 'put_devmap_managed_page', 'free_zone_device_page', 'page_ref_dec_return']);
+    for (const st of [...(t.init?.steps ?? [])]) for (const w of st.what.split(/[ >()]+/)) if (w) fns.add(w);
+    const { patch, hunk, hunkFile } = attribute(input, fns);
+    out.push({
+      analyzer: 'refcount-sim', category: 'page-life-change', severity: unguarded.length || meeting.length ? 'warning' : 'info',
+      title: `${t.name} pages are now ${what.join(', ')}; ${meeting.length} speculative reference site(s) can meet them`,
+      detail: lines.join(' '), patch, files: [...new Set(meeting.map(({ site }) => site.at.replace(/:\d+$/, '')))], hunk, hunkFile,
+      callSites: meeting.map(({ site }) => site.at), scenario: `facts:${t.name}`,
+    });
+  }
+  return out;
+}
+
+function describeLife(t: PageType): string {
+  const free = t.free ? `free at ${t.free.refcount} (${t.free.release} ends in ${t.free.event} at ${t.free.at})` : `free at an unknown count (${t.freeUnknown})`;
+  const init = t.init ? `initialised at ${t.init.refcount} by ${t.init.by.func}() at ${t.init.by.file}:${t.init.by.line}` : '';
+  return [free, init].filter(Boolean).join(', ');
+}
+
+function summarizeWhy(whys: string[]): string {
+  const count = new Map<string, number>();
+  for (const w of whys) count.set(w, (count.get(w) ?? 0) + 1);
+  return [...count].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([w, n]) => `${n} by ${w}`).join('; ');
 }
 
 function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput): Finding {
@@ -121,8 +188,9 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
   else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
   else {
     lines.push(
-      'No walker in the tree was seen doing this, but nothing in the refcount API stops one: callers of ' +
-        'get_page_unless_zero() and folio_try_get() rely on a free page being at refcount 0.',
+      'None of the tree\'s pfn walkers that can meet this page was seen doing this (see the sites listed with the ' +
+        'page-life finding), but nothing in the refcount API stops a new one: callers of get_page_unless_zero() and ' +
+        'folio_try_get() rely on a free page being at refcount 0.',
     );
   }
   // What the simulator had to guess (calls the tree lacks, fields nothing set): the finding holds only if they do.

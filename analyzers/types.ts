@@ -37,6 +37,7 @@ export type Category =
   | 'use-after-free'
   | 'refcount-underflow'
   | 'page-leak'
+  | 'page-life-change'
   | 'assertion'
   | 'unmodelled'
   | 'analyzer-error';
@@ -98,6 +99,12 @@ export interface PatchInput {
   files: Array<{ from: string | null; to: string | null; hunks: Array<{ header: string; newStart: number; lines: string[] }> }>;
 }
 
+/** Where analyzers keep what they learned of a commit (bot/ gives one under the work dir; tests may not). */
+export interface FactsCache {
+  get(key: string): Promise<unknown | null>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
 export interface AnalyzerInput {
   seriesId: string;
   title: string;
@@ -105,6 +112,9 @@ export interface AnalyzerInput {
   patches: PatchInput[];
   before: TreeView;
   after: TreeView;
+  /** Files the series touches (new paths), so what is read of the tree after it can be limited to them. */
+  touched?: string[];
+  cache?: FactsCache;
 }
 
 export interface AnalyzerResult {

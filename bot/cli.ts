@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { readConfig } from '../config/read-config.ts';
-import { simOptions } from './sim-options.ts';
+import { kconfigFor, simOptions } from './sim-options.ts';
 
 // Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
 // nothing at all.
@@ -10,7 +10,8 @@ import { simOptions } from './sim-options.ts';
 const USAGE = `usage:
   kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
               [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N] [--fetch]
-  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--json]
+  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--kconfig FILE] [--json]
+  kbot facts --tree <git checkout> [--rev <rev>] [--kconfig FILE] [--json]
   kbot demo [--json] [--keep]
 `;
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === 'review') return await review(rest);
     if (cmd === 'sim') return await sim(rest);
+    if (cmd === 'facts') return await facts(rest);
     if (cmd === 'demo') return await demo(rest);
     process.stderr.write(USAGE);
     return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 1;
@@ -81,11 +83,12 @@ async function sim(args: string[]): Promise<number> {
     args,
     options: {
       tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
-      'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' },
+      'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
     },
   });
   if (!values.tree) throw new UsageError(`sim needs --tree\n${USAGE}`);
   const config = readConfig(values.config, process.env);
+  const kc = await kconfigFor(config, values.kconfig);
   const [{ GitTreeView }, { runGit }, { loadScenarios }, { simulateTree }, { progressReporter }] = await Promise.all([
     import('./tree/git-tree-view.ts'), import('./tree/run-git.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'),
     import('./progress.ts'),
@@ -98,15 +101,18 @@ async function sim(args: string[]): Promise<number> {
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
-    const opts = { ...simOptions(config, values.walkers, values['max-states']), onProgress: progress?.update };
-    const runs = await simulateTree(view, await loadScenarios(), opts, values.scenario);
+    const opts = { ...simOptions(config, values.walkers, values['max-states'], kc.kconfig), onProgress: progress?.update };
+    const { factsCache } = await import('./facts-cache.ts');
+    const { runs, facts } = await simulateTree(view, await loadScenarios(), opts, values.scenario, factsCache(config.work_dir));
     progress?.stop();
     const ms = performance.now() - t0;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ tree: { path: tree, head: commit }, walkers: opts.walkers, ms, scenarios: runs }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ tree: { path: tree, head: commit }, kconfig: kc.source, walkers: opts.walkers, ms, facts: facts.stats, scenarios: runs }, null, 2)}\n`);
       return 0;
     }
-    const out: string[] = [`kbot sim: ${tree} at ${commit.slice(0, 12)}, ${opts.walkers} walker(s)`];
+    const out: string[] = [`kbot sim: ${tree} at ${commit.slice(0, 12)}, ${opts.walkers} walker(s); kconfig: ${kc.source}`];
+    out.push(`facts: ${facts.sites.length} speculative reference sites (${facts.stats.ms} ms; \`kbot facts\` lists them); ` +
+      facts.pageTypes.map((t) => `${t.name} ${t.free ? `free at ${t.free.refcount}` : 'free ?'}`).join(', '));
     if (values.scenario && runs.length === 0) out.push(`no scenario named ${values.scenario}`);
     for (const r of runs) {
       const s = r.stats;
@@ -121,6 +127,38 @@ async function sim(args: string[]): Promise<number> {
     }
     out.push(`total ${ms.toFixed(0)} ms`);
     process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  } finally {
+    view.close();
+  }
+}
+
+async function facts(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { tree: { type: 'string' }, rev: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' } },
+  });
+  if (!values.tree) throw new UsageError(`facts needs --tree\n${USAGE}`);
+  const config = readConfig(values.config, process.env);
+  const kc = await kconfigFor(config, values.kconfig);
+  const [{ GitTreeView }, { loadScenarios }, { loadTreeProgram, CORE_FILES }, { treeFacts }, { renderFacts }, { factsCache }] = await Promise.all([
+    import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/run-scenario.ts'), import('../sim/facts/facts.ts'),
+    import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
+  ]);
+  const tree = resolve(values.tree);
+  let view;
+  try {
+    view = await GitTreeView.open(tree, values.rev ?? 'HEAD');
+  } catch {
+    throw new UsageError(`${tree}: not a git checkout with ${values.rev ?? 'HEAD'}`);
+  }
+  try {
+    const opts = simOptions(config, undefined, undefined, kc.kconfig);
+    const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });
+    const f = await treeFacts(view, tp, await loadScenarios(), opts, factsCache(config.work_dir));
+    f.kconfig = kc.source;
+    process.stdout.write(values.json ? `${JSON.stringify({ tree: { path: tree, head: view.commit }, ...f }, null, 2)}\n`
+      : `kbot facts: ${tree} at ${view.commit.slice(0, 12)}\n${renderFacts(f)}`);
     return 0;
   } finally {
     view.close();

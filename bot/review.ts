@@ -6,6 +6,8 @@ import { assembleSeries } from './series/assemble-series.ts';
 import { chooseBase } from './apply/choose-base.ts';
 import { applySeries } from './apply/apply-series.ts';
 import { GitTreeView } from './tree/git-tree-view.ts';
+import { OverlayTreeView } from './tree/overlay-tree-view.ts';
+import { factsCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
@@ -55,13 +57,16 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
           : [],
       ),
       before,
+      cache: factsCache(opts.config.work_dir),
     };
     // The base is the tracked tree's own content: analyzers may read it while git applies the series.
     for (const a of opts.analyzers) a.prepare?.(early);
     const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
     if (apply.status !== 'applied' || !apply.head) return await finish(series, apply, [], notes, opts);
     after = new GitTreeView(opts.tree, apply.head);
-    const result = await runAnalyzers(opts.analyzers, { ...early, after });
+    // Searches of the tree after the series: the base's, with the touched files searched anew.
+    const touched = [...new Set(early.patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
+    const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
     return await finish(series, apply, result.findings, [...notes, ...result.notes], opts);
   } finally {
     before.close();

@@ -11,11 +11,13 @@ mkdir -p "$root"
 missing=()
 for v in "${vers[@]}"; do
   [ -f "/usr/src/linux-source-$v.tar.xz" ] || [ -d "$root/linux-$v/.git" ] || missing+=("linux-source-$v")
+  # Debian's kernel config of that version: the kconfig the tests read the tree under.
+  [ -d "/usr/src/linux-config-$v" ] || missing+=("linux-config-$v")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends xz-utils "${missing[@]}" >/dev/null
 fi
 for v in "${vers[@]}"; do
   dir="$root/linux-$v"
@@ -31,7 +33,8 @@ for v in "${vers[@]}"; do
     # Debian's tarball ignores everything (.gitignore: /*): add the files whatever it says.
     git -c core.autocrlf=false add -A -f .
     git -c user.name=kbot -c user.email=kbot@localhost commit -q -m "Debian linux-source-$v ($(dpkg-query -W -f='${Version}' "linux-source-$v" 2>/dev/null || echo unknown))"
-    git gc -q --auto
+    # Packed, a commit's blobs read several times faster than as loose objects.
+    git repack -adq
   )
   mv "$dir.tmp" "$dir"
   echo "$v $dir"

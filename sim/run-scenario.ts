@@ -12,6 +12,9 @@ import { Machine, type ActorSpec, type SimState, type StepLabel, type World } fr
 import { explore } from './explore/explore.ts';
 import type { Scenario, ScenarioPage } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
+import { walkerArgs } from './facts/sites.ts';
+import { typeName } from './facts/page-types.ts';
+import { walkersFor, type TreeFacts } from './facts/facts.ts';
 
 export interface SourceProvider {
   readFile(path: string): Promise<string | null>;
@@ -93,8 +96,6 @@ export interface TreeProgram {
   refField: string;
   /** Free callbacks the tree registers, by callback field; looked up once per tree. */
   callbacks: Map<string, Promise<string[]>>;
-  /** Walker functions, by the speculative-get calls they were found from; looked up once per tree. */
-  walkers: Map<string, Promise<string[]>>;
   /** One compiler per tree: the tree's functions compile once for every scenario and probe. */
   compiler: Compiler;
   /** The free refcount each scenario's release path gives on this tree. */
@@ -127,49 +128,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField, callbacks: new Map(), walkers: new Map(), compiler: new Compiler(program, opts.kconfig), probes: new Map() };
-}
-
-/** Tree functions outside `exclude` that call one of `calls`: the tree's lockless pfn walkers. */
-export function findWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
-  const key = `${calls.join(',')}|${exclude.join(',')}`;
-  let p = tp.walkers.get(key);
-  if (!p) tp.walkers.set(key, (p = lookupWalkers(tp, calls, exclude)));
-  return p;
-}
-
-async function lookupWalkers(tp: TreeProgram, calls: string[], exclude: string[]): Promise<string[]> {
-  const hits = (await Promise.all(calls.map((c) => tp.program.callersOf(c, exclude)))).flat()
-    .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !calls.includes(hit.caller));
-  const callers = [...new Set(hits.map((h) => h.caller))];
-  const entries = await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, 3, new Set(calls))));
-  return [...new Set(entries.flat())].sort();
-}
-
-/**
- * A lockless pfn walker is entered with a pfn: climb from the function that makes the speculative get to the
- * callers that take a pfn, so the walker runs with every check its callers make first (pfn_to_online_page(),
- * zone and page-type tests). Where no caller takes a pfn, the function itself is the entry.
- */
-async function walkerEntries(tp: TreeProgram, fn: string, exclude: string[], depth: number, seen: Set<string>): Promise<string[]> {
-  seen.add(fn);
-  const def = await tp.program.resolveFunction(fn);
-  // A function that takes a pfn and that others may call (not static) is an entry: it makes its own checks.
-  // A static one is reached only through its callers: where they take a pfn too, the walk starts there, with
-  // their checks first (memory_failure_hugetlb() only after memory_failure()'s pfn_to_online_page()). Where
-  // they do not (page_idle_get_page() under a sysfs handler given a file offset), the function is the entry.
-  const pfnTaking = !!def && def.params.some(takesPfn);
-  if (pfnTaking && !def!.isStatic) return [fn];
-  if (depth === 0) return [fn];
-  let callers = [...new Set((await tp.program.callersOf(fn, exclude))
-    .filter((hit) => !exclude.some((p) => hit.file.startsWith(p)) && !seen.has(hit.caller))
-    .map((hit) => hit.caller))];
-  if (pfnTaking) {
-    const defs = await Promise.all(callers.map((c) => tp.program.resolveFunction(c)));
-    callers = callers.filter((_, i) => defs[i]?.params.some(takesPfn));
-  }
-  const up = (await Promise.all(callers.map((c) => walkerEntries(tp, c, exclude, depth - 1, new Set([...seen, fn]))))).flat();
-  return up.length ? [...new Set(up)] : [fn];
+  return { program, refField, callbacks: new Map(), compiler: new Compiler(program, opts.kconfig), probes: new Map() };
 }
 
 interface Built {
@@ -184,29 +143,14 @@ const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 /** The free callback of the stand-in driver, for trees that register none. */
 const STAND_IN_FREE = '__kbot_stand_in_page_free';
 
-/**
- * What a walker function is given: the scenario's page for page and folio parameters, a zeroed object for
- * other pointers, and for the integer ones a pfn range covering just that page, read from the parameter names
- * ([start, end), pfn, nr = 1 ...).
- */
-export function walkerArg(p: { name: string; type: string }, pageName: string): string {
-  if (/struct\s+(page|folio)\b/.test(p.type)) return pageName;
-  // Any other pointer (a compact_control, an output array): a zeroed object of the walker's own.
-  if (p.type.includes('*')) return '__kbot_newobj()';
-  const n = p.name.toLowerCase();
-  if (/^(nr|count|npages|nr_pages|len|size|num)$/.test(n) || /^nr_/.test(n)) return '1';
-  if (/end|last|high|limit|max|stop/.test(n)) return 'pfn + 1';
-  if (/pfn|start|first|low|begin|from|addr/.test(n)) return 'pfn';
-  return '0';
-}
-
-/** Whether a parameter is how a walker is told where to walk (a pfn or the start of a pfn range). */
-const takesPfn = (p: { name: string; type: string }) => !p.type.includes('*') && /pfn|^start|^first|^low/.test(p.name.toLowerCase());
-
-async function walkerGlue(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
-  const def = await tp.program.resolveFunction(fn);
-  const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) => walkerArg(p, pageName));
-  return `${fn}(${args.join(', ')});`;
+/** The call a walker actor makes: the entry function with the arguments the facts read from its data flow. */
+async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: string[]): Promise<string> {
+  let a = args;
+  if (!a) {
+    const def = await tp.program.resolveFunction(fn);
+    a = def ? walkerArgs(def) : [];
+  }
+  return `${fn}(${a.map((x) => x.replace(/\bpage\b/g, pageName)).join(', ')});`;
 }
 
 async function build(
@@ -546,11 +490,26 @@ export interface ScenarioInstance {
   scenario: Scenario;
   /** The walker function standing in for the walkers role (undefined: no walkers role or the fallback). */
   walker?: string;
+  /** Its arguments (glue C over the page and its pfn), from the facts; read from its definition when absent. */
+  args?: string[];
+  /** The speculative reference site it reaches, "func (file:line)". */
+  site?: string;
   name: string;
 }
 
-/** Expands scenarios into instances, one per walker function the tree has (or the fallback glue). */
-export async function instances(tp: TreeProgram, scenarios: Scenario[], opts: SimOptions): Promise<ScenarioInstance[]> {
+/** The page type a scenario's page is, in the facts' names ("device-private" ..., "normal"). */
+export function scenarioPageType(tp: TreeProgram, sc: Scenario): string | undefined {
+  const p = sc.pages[0];
+  if (!p.pgmap) return p.zone === 'ZONE_DEVICE' ? undefined : 'normal';
+  const t = [p.pgmap.type].flat().find((x) => tp.program.enumValue(x) !== undefined);
+  return t ? typeName(t) : undefined;
+}
+
+/**
+ * Expands scenarios into instances: one per pfn walker of the tree that the facts say can meet the scenario's
+ * page type (entered where its pfn comes from, with the arguments its data flow asks for), and the generic one.
+ */
+export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts): ScenarioInstance[] {
   const out: ScenarioInstance[] = [];
   for (const sc of scenarios) {
     const wa = sc.actors.find((a) => a.walkers);
@@ -558,8 +517,10 @@ export async function instances(tp: TreeProgram, scenarios: Scenario[], opts: Si
       out.push({ scenario: sc, name: sc.name });
       continue;
     }
-    const fns = (await findWalkers(tp, wa.walkers.calls, wa.walkers.exclude)).slice(0, opts.maxWalkerFunctions ?? 12);
-    for (const fn of fns) out.push({ scenario: sc, walker: fn, name: `${sc.name}[${fn}]` });
+    const type = scenarioPageType(tp, sc);
+    for (const w of type ? walkersFor(facts, type) : []) {
+      out.push({ scenario: sc, walker: w.entry, args: w.args, site: `${w.site} (${w.at})`, name: `${sc.name}[${w.entry}]` });
+    }
     // Besides the tree's own walkers: any lockless user of the speculative get, with no check before it. The
     // refcount API promises such users that a free page is at refcount 0; this instance tells whether the
     // tree still keeps that promise, whoever the walkers of tomorrow are.
@@ -590,7 +551,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
         if (!(await tp.program.resolveFunction(inst.walker))) {
           return { ...base, status: 'not-applicable', reason: `the tree has no ${inst.walker}()` };
         }
-        glue = await walkerGlue(tp, inst.walker, pageName);
+        glue = await walkerGlue(tp, inst.walker, pageName, inst.args);
       } else glue = a.walkers.fallback ?? '';
       // Whatever the walker kept, it drops through the tree's own put path.
       glue += ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;

@@ -3,6 +3,8 @@ import { assumptionsOf, instances, loadTreeProgram, releaseFrom, runInstance, ty
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
+import { treeFacts, type TreeFacts } from './facts/facts.ts';
+import type { FactsCache } from '../analyzers/types.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
 export const REFCOUNT_VOCABULARY =
@@ -21,6 +23,8 @@ export interface SimulateInput {
   only?: string;
   /** The tree before the series, already being read (loadTreeProgram with the same options and files). */
   beforeProgram?: Promise<TreeProgram>;
+  /** Where the trees' facts are kept between runs (per commit). */
+  cache?: FactsCache;
 }
 
 export interface SimulateResult {
@@ -28,6 +32,8 @@ export interface SimulateResult {
   nothingToCheck?: string;
   judgements: Judgement[];
   ms: number;
+  /** What each tree says: page types' life and the speculative reference sites (absent with nothingToCheck). */
+  facts?: { before: TreeFacts; after: TreeFacts };
 }
 
 export function touchesRefcounts(lines: string[]): boolean {
@@ -45,22 +51,24 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   }
   const opts: SimOptions = { ...input.options, files: input.touched };
   const [tb, ta] = await Promise.all([input.beforeProgram ?? loadTreeProgram(input.before, opts), loadTreeProgram(input.after, opts)]);
+  const [fb, fa] = await Promise.all([
+    treeFacts(input.before, tb, input.scenarios, opts, input.cache),
+    treeFacts(input.after, ta, input.scenarios, opts, input.cache),
+  ]);
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before.
-  const insts = await chosenInstances(ta, input.scenarios, opts, input.only);
+  const insts = chosenInstances(ta, input.scenarios, fa, input.only);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
-  for (const inst of insts) {
-    if (budget.spent()) {
-      const skipped = budget.skipped(inst);
-      judgements.push(judge(skipped, skipped));
-      continue;
-    }
-    const opts1 = { ...opts, maxMs: budget.left() };
+  for (let i = 0; i < insts.length; i++) {
+    const inst = insts[i];
+    // Each instance left gets an equal share of what is left of the budget: none is starved by those before.
+    const share = () => Math.max(1, budget.left() / (insts.length - i));
+    const opts1 = { ...opts, maxMs: share() };
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
     const after = await safeRun(ta, inst, opts1);
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
-      ? await safeRun(tb, inst, { ...opts, maxMs: Math.max(budget.left(), 1) })
+      ? await safeRun(tb, inst, { ...opts, maxMs: share() })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
@@ -73,18 +81,21 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     }
     judgements.push(judge(before, after));
   }
-  return { judgements, ms: performance.now() - t0 };
+  return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa } };
 }
 
 /** The same, on one tree only (`kbot sim`): no differential. */
-export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string): Promise<ScenarioRun[]> {
+export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string, cache?: FactsCache): Promise<{ runs: ScenarioRun[]; facts: TreeFacts }> {
   const t0 = performance.now();
   const tp = await loadTreeProgram(tree, options);
-  const insts = await chosenInstances(tp, scenarios, options, only);
+  const facts = await treeFacts(tree, tp, scenarios, options, cache);
+  const insts = chosenInstances(tp, scenarios, facts, only);
   const out: ScenarioRun[] = [];
   const budget = new Budget(t0, options.maxMs);
-  for (const inst of insts) out.push(budget.spent() ? budget.skipped(inst) : await safeRun(tp, inst, { ...options, maxMs: budget.left() }));
-  return out;
+  for (let i = 0; i < insts.length; i++) {
+    out.push(await safeRun(tp, insts[i], { ...options, maxMs: Math.max(1, budget.left() / (insts.length - i)) }));
+  }
+  return { runs: out, facts };
 }
 
 /**
@@ -128,12 +139,12 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
  * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" — which needs no
  * search for the tree's other walkers.
  */
-async function chosenInstances(tp: TreeProgram, scenarios: Scenario[], opts: SimOptions, only?: string): Promise<ScenarioInstance[]> {
+function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, only?: string): ScenarioInstance[] {
   const one = only ? /^(.+)\[(.+)\]$/.exec(only) : null;
   if (one) {
     const sc = scenarios.find((x) => x.name === one[1]);
     return sc ? [{ scenario: sc, name: only!, walker: one[2] === 'generic' ? undefined : one[2] }] : [];
   }
-  const all = await instances(tp, scenarios, opts);
+  const all = instances(tp, scenarios, facts);
   return only ? all.filter((i) => i.scenario.name === only) : all;
 }

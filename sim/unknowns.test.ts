@@ -66,7 +66,7 @@ void ScanFrames(unsigned long StartPfn, unsigned long EndPfn)
 const lineOf = (src: string, text: string) => src.split('\n').findIndex((l) => l.includes(text)) + 1;
 
 async function runScanner(files: Record<string, string>, name: string): Promise<ScenarioRun> {
-  const runs = await simulateTree(new MemTreeView({ ...base, ...files }, name), scenarios, opts, `${SCENARIO}[ScanFrames]`);
+  const runs = (await simulateTree(new MemTreeView({ ...base, ...files }, name), scenarios, opts, `${SCENARIO}[ScanFrames]`)).runs;
   assert.equal(runs.length, 1, runs.map((r) => r.name).join(', '));
   return runs[0];
 }
@@ -183,7 +183,7 @@ int tm_add(struct tm_dev *tm)
 async function runDriver(driver: string, name: string): Promise<ScenarioRun> {
   const files: Record<string, string> = { ...base, 'drivers/misc/tm.c': driver };
   delete files['lib/hmm_dmirror.c'];
-  const runs = await simulateTree(new MemTreeView(files, name), scenarios, opts, `${SCENARIO}[memory_failure]`);
+  const runs = (await simulateTree(new MemTreeView(files, name), scenarios, opts, `${SCENARIO}[memory_failure]`)).runs;
   assert.equal(runs.length, 1);
   return runs[0];
 }

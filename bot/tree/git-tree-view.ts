@@ -22,6 +22,24 @@ const READ_CACHE_BYTES = 64 * 1024 * 1024;
  */
 const IN_PROCESS_GREP_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Searches of a kernel tree are CPU-bound and git grep runs threads of its own: a few at a time, the rest wait,
+ * rather than a dozen processes sharing two cores.
+ */
+const GREP_SLOTS = 2;
+let grepsRunning = 0;
+const grepQueue: Array<() => void> = [];
+async function grepSlot<T>(f: () => Promise<T>): Promise<T> {
+  if (grepsRunning >= GREP_SLOTS) await new Promise<void>((r) => grepQueue.push(r));
+  grepsRunning++;
+  try {
+    return await f();
+  } finally {
+    grepsRunning--;
+    grepQueue.shift()?.();
+  }
+}
+
 export class GitTreeView implements TreeView {
   readonly repo: string;
   readonly commit: string;
@@ -127,7 +145,7 @@ export class GitTreeView implements TreeView {
     // is several times faster than inflating every blob of a kernel tree.
     const here = await this.isCheckedOut();
     const args = ['grep', '-n', '-I', '-z', '--no-color', '--full-name', '-w', '-F', '-f', '-', ...(here ? [] : [this.commit]), '--', ...specs];
-    const r = await runGit(args, { cwd: this.repo, input: `${words.join('\n')}\n` });
+    const r = await grepSlot(() => runGit(args, { cwd: this.repo, input: `${words.join('\n')}\n` }));
     if (r.code === 1) return [];
     if (r.code !== 0) throw new Error(`git grep -w -F (${words.length} words) failed: ${gitComplaint(r)}`);
     return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
@@ -189,8 +207,9 @@ export class GitTreeView implements TreeView {
   private async gitGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
     // Literal pathspecs: a prefix like "mm" means the directory mm, never a glob.
     const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
-    const args = ['grep', '-n', '-I', '-E', '-z', '--no-color', '--full-name', '-e', pattern, this.commit, '--', ...specs];
-    const r = await runGit(args, { cwd: this.repo });
+    const here = await this.isCheckedOut();
+    const args = ['grep', '-n', '-I', '-E', '-z', '--no-color', '--full-name', '-e', pattern, ...(here ? [] : [this.commit]), '--', ...specs];
+    const r = await grepSlot(() => runGit(args, { cwd: this.repo }));
     if (r.code === 1) return [];
     if (r.code !== 0) throw new Error(`git grep -E ${JSON.stringify(pattern)} failed: ${gitComplaint(r)}`);
     // Tree order, like listFiles and MemTreeView, whatever order git's threads finished in.

@@ -8,6 +8,8 @@ import { PageEval, type PageFacts } from './page-eval.ts';
 import { readPageTypes, type PageType } from './page-types.ts';
 import { DEFAULT_FACTS_OPTIONS, SiteFinder, type Chain, type FactsOptions, type FactsSource, type GuardAt, type Site, type SiteClass, type Where } from './sites.ts';
 import { ZONE_FALLBACK } from '../model/builtins.ts';
+import type { FactsCache } from '../../analyzers/types.ts';
+import { wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 
 export type { PageType, Site, SiteClass, Where };
 
@@ -55,14 +57,14 @@ export interface TreeFacts {
   /** Uses of the API in code this kconfig leaves out, or outside any function: not analysed, listed. */
   outside: string[];
   limits: { maxClimb: number; exclude: string[] };
-  stats: { ms: number; searches: number; filesParsed: number; checksMs?: number };
+  stats: { ms: number; searches: number; filesParsed: number; checksMs?: number; sitesMs?: number; pageTypesMs?: number };
   notes: string[];
 }
 
 const at = (w: { file: string; line: number }) => `${w.file}:${w.line}`;
 
 export interface FactsInput {
-  src: SourceProvider & FactsSource;
+  src: SourceProvider & Partial<FactsSource>;
   scenarios: Scenario[];
   options: SimOptions;
   /** How the kconfig was chosen, for the output. */
@@ -71,12 +73,38 @@ export interface FactsInput {
   tp?: TreeProgram;
 }
 
+/**
+ * The facts of a tree, from the cache when this commit's were read before with the same kconfig and limits.
+ * A source with no commit (an in-memory tree) is read every time.
+ */
+export async function treeFacts(src: SourceProvider, tp: TreeProgram, scenarios: Scenario[], options: SimOptions, cache?: FactsCache): Promise<TreeFacts> {
+  const commit = (src as { commit?: string }).commit;
+  const key = commit && cache ? JSON.stringify([FACTS_VERSION, commit, options.kconfig, options.facts ?? null, scenarios.map((s) => s.name)]) : null;
+  if (key) {
+    const hit = (await cache!.get(key)) as TreeFacts | null;
+    if (hit && hit.version === FACTS_VERSION) return { ...hit, notes: [...hit.notes, `facts of ${commit!.slice(0, 12)} read from the cache`] };
+  }
+  const f = await readTreeFacts({ src: src as FactsInput['src'], scenarios, options, tp, commit });
+  if (key) await cache!.put(key, f);
+  return f;
+}
+
 export async function readTreeFacts(input: FactsInput): Promise<TreeFacts> {
   const t0 = performance.now();
   const fo: FactsOptions = input.options.facts ?? DEFAULT_FACTS_OPTIONS;
   const tp = input.tp ?? await loadTreeProgram(input.src, { ...input.options, files: CORE_FILES });
-  const finder = new SiteFinder(input.src, tp.program, fo);
-  const [found, pageTypes] = await Promise.all([finder.discover(), readPageTypes(tp, input.scenarios)]);
+  // A source that cannot search for words at once searches for them as one expression.
+  const g = input.src.grepWords?.bind(input.src);
+  const src: FactsSource = g ? { readFile: (p) => input.src.readFile(p), grepWords: g }
+    : { readFile: (p) => input.src.readFile(p), grepWords: async (w, paths) => { const re = wordsMatcher(w); return re ? input.src.grep(re.source, paths) : []; } };
+  const finder = new SiteFinder(src, tp.program, fo);
+  const timed = async <T>(p: Promise<T>, slot: 'sitesMs' | 'pageTypesMs'): Promise<T> => {
+    const r = await p;
+    phase[slot] = Math.round(performance.now() - t0);
+    return r;
+  };
+  const phase: { sitesMs?: number; pageTypesMs?: number } = {};
+  const [found, pageTypes] = await Promise.all([timed(finder.discover(), 'sitesMs'), timed(readPageTypes(tp, input.scenarios), 'pageTypesMs')]);
   const t1 = performance.now();
   const zoneDevice = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
   const zoneNormal = tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL;
@@ -109,7 +137,7 @@ export async function readTreeFacts(input: FactsInput): Promise<TreeFacts> {
     sites,
     outside: found.outside.map((o) => `${o.file}:${o.line}`),
     limits: { maxClimb: fo.maxClimb, exclude: fo.exclude },
-    stats: { ms: Math.round(performance.now() - t0), searches: found.searches, filesParsed: found.files.size, checksMs: Math.round(performance.now() - t1) },
+    stats: { ms: Math.round(performance.now() - t0), searches: found.searches, filesParsed: found.files.size, checksMs: Math.round(performance.now() - t1), ...phase },
     notes: found.notes,
   };
 }

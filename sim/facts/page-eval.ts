@@ -6,7 +6,7 @@
 // simulator's machine answers them. A check counts as a guard against a page type only where it is false.
 import type { Expr, FunctionDef, Stmt } from '../frontend/ast.ts';
 import type { CProgram } from '../frontend/program.ts';
-import { ATOMICS, atomicOp, flagOp } from '../model/builtins.ts';
+import { ATOMICS, atomicOp, BUDDY_FREE, flagOp } from '../model/builtins.ts';
 import { exprText } from '../frontend/macro-expand.ts';
 import { calleeName, Flow, PFN_TO_PAGE, SAME_PAGE } from './flow.ts';
 
@@ -33,7 +33,12 @@ export interface Effects {
   steps: Array<{ what: string; at: string }>;
   /** Why the refcount is unknown, where it is. */
   why?: string;
+  /** The page's free (or idle) event, the first one: the count then, what it was and where. */
+  freed?: { refcount: number | 'unknown'; event: string; at: string };
 }
+
+/** Stops a run at the page's free event: what follows it is the page's next life. */
+class Freed extends Error {}
 
 export type Truth = true | false | 'unknown';
 
@@ -53,6 +58,11 @@ const LOOP_MAX = 64;
 export class PageEval {
   /** Set while running code for its effects on the page (run()); null while evaluating a check. */
   private fx: Effects | null = null;
+  /** The run's own record, where a free event met inside a branch is kept. */
+  private rootFx: Effects | null = null;
+  /** Fields through which a pgmap hands a freed page back to its driver (the scenarios' callbackFields). */
+  freeCallbackFields: string[] = ['page_free', 'folio_free'];
+  private readonly memo = new Map<string, Promise<V>>();
 
   constructor(private readonly program: CProgram, private readonly facts: PageFacts, private readonly pfn = 0x1000) {}
 
@@ -64,6 +74,7 @@ export class PageEval {
   async run(fn: FunctionDef, args: Array<'page' | 'pgmap' | 'pfn' | number | undefined>, refcount: number | 'unknown'): Promise<Effects> {
     const fx: Effects = { refcount, flags: new Set(this.facts.flags ?? []), steps: [] };
     this.fx = fx;
+    this.rootFx = fx;
     try {
       const vars = new Map<string, V>();
       fn.params.forEach((p, i) => {
@@ -71,8 +82,11 @@ export class PageEval {
         vars.set(p.name, a === 'page' ? 'PAGE' : a === 'pgmap' ? 'PGMAP' : a === 'pfn' ? this.pfn : a === undefined ? U : a);
       });
       await this.body([fn.body], { vars, flow: new Flow(fn), depth: 0, busy: new Set(), chain: [fn.name] });
+    } catch (e) {
+      if (!(e instanceof Freed)) throw e;
     } finally {
       this.fx = null;
+      this.rootFx = null;
     }
     return fx;
   }
@@ -181,9 +195,27 @@ export class PageEval {
     }
   }
 
+  private freeEvent(what: string, e: Expr): never {
+    const fx = this.fx!;
+    const root = this.rootFx ?? fx;
+    root.freed = { refcount: fx.refcount, event: what, at: `${e.loc.file}:${e.loc.line}` };
+    root.steps = [...fx.steps, { what: `${what} (refcount ${fx.refcount})`, at: `${e.loc.file}:${e.loc.line}` }];
+    root.refcount = fx.refcount;
+    throw new Freed();
+  }
+
   private async call(e: Extract<Expr, { k: 'call' }>, env: Env): Promise<V> {
     const name = calleeName(e);
+    // The page handed back to its driver through its pgmap's callback: its free event.
+    if (!name && this.fx && e.callee.k === 'member' && this.freeCallbackFields.includes(e.callee.field)) {
+      const args = await Promise.all(e.args.map((a) => this.eval(a, env)));
+      if (args.includes('PAGE')) this.freeEvent(`${[...(env.chain ?? []).slice(1)].join(' > ')}${env.chain && env.chain.length > 1 ? ' > ' : ''}->${e.callee.field}(page)`, e);
+    }
     if (!name) return U;
+    if (this.fx && (BUDDY_FREE.has(name) || name === 'wake_up_var')) {
+      const args = await Promise.all(e.args.map((a) => this.eval(a, env)));
+      if (args.includes('PAGE') || args.includes('REF')) this.freeEvent(`${[...(env.chain ?? []).slice(1), name].join(' > ')}(${name === 'wake_up_var' ? '&page->_refcount' : 'page'})`, e);
+    }
     const arg0 = e.args[0] ? await this.eval(e.args[0], env) : U;
     const fo = flagOp(name);
     if (fo) {
@@ -244,6 +276,9 @@ export class PageEval {
       case 'memdesc_is_zone_device': return arg0 === 'FLAGS' ? (this.facts.zone === this.facts.zoneDevice ? 1 : 0) : U;
       case 'page_pgmap': case 'folio_pgmap': return arg0 === 'PAGE' ? (this.facts.pgmapType === undefined ? 0 : 'PGMAP') : U;
       case 'likely': case 'unlikely': return arg0;
+      case 'static_branch_unlikely': case 'static_branch_likely': case 'static_key_enabled': case 'static_key_false': case 'static_key_true':
+        // As in the simulator: the keys in front of ZONE_DEVICE paths are on once such pages exist.
+        return 1;
       default: break;
     }
     if (env.depth >= MAX_DEPTH) return U;
@@ -254,13 +289,21 @@ export class PageEval {
       return U;
     }
     const args = await Promise.all(e.args.map((a) => this.eval(a, env)));
-    // Running for effects: only what is handed the page, its pgmap or its count can change them.
-    if (this.fx && !args.some((a) => a === 'PAGE' || a === 'REF' || a === 'PGMAP')) return U;
-    const def = await this.program.resolveFunction(name);
-    if (!def) return U;
-    const vars = new Map<string, V>();
-    def.params.forEach((p, i) => vars.set(p.name, args[i] ?? U));
-    return this.body([def.body], { vars, flow: new Flow(def), depth: env.depth + 1, busy: new Set(), chain: [...(env.chain ?? []), name] });
+    // Only what is handed the page (its pfn, pgmap, flags or count) can say or change anything about it.
+    if (!args.some((a) => a === 'PAGE' || a === 'REF' || a === 'PGMAP' || a === 'PFN' || a === 'FLAGS' || a === this.pfn)) return U;
+    const go = async (): Promise<V> => {
+      const def = await this.program.resolveFunction(name);
+      if (!def) return U;
+      const vars = new Map<string, V>();
+      def.params.forEach((p, i) => vars.set(p.name, args[i] ?? U));
+      return this.body([def.body], { vars, flow: new Flow(def), depth: env.depth + 1, busy: new Set(), chain: [...(env.chain ?? []), name] });
+    };
+    if (this.fx) return go();
+    // A check's helper answers the same for the same arguments: once per page type.
+    const key = `${name}(${args.map((a) => (a === U ? '?' : String(a))).join(',')})`;
+    let p = this.memo.get(key);
+    if (!p) this.memo.set(key, (p = go()));
+    return p;
   }
 
   /** An expression statement: assignments to locals update them; anything else is evaluated for its effects. */

@@ -2,10 +2,11 @@
 // a ZONE_DEVICE page of each pgmap type, and the count at which the owner's final put frees it (or declares it
 // idle), with the file:line of the step that did it.
 import type { FunctionDef } from '../frontend/ast.ts';
-import { probeScenario, runAlone, type TreeProgram } from '../run-scenario.ts';
+import type { TreeProgram } from '../run-scenario.ts';
+import { parseStatements } from '../frontend/parse-c.ts';
 import { ZONE_FALLBACK } from '../model/builtins.ts';
-import { PageEval } from './page-eval.ts';
-import type { Scenario, ScenarioPage } from '../scenarios/scenario.ts';
+import { PageEval, type PageFacts } from './page-eval.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
 import { pfnParamRoles } from './flow.ts';
 import type { Where } from './sites.ts';
 
@@ -68,6 +69,11 @@ function initArgs(fn: FunctionDef): Array<'page' | 'pgmap' | 'pfn' | number | un
   });
 }
 
+function deviceFacts(tp: TreeProgram, constant: string): PageFacts {
+  const zd = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
+  return { zone: zd, zoneDevice: zd, pgmapType: tp.program.enumValue(constant), flags: new Set(), online: false };
+}
+
 export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Promise<PageType[]> {
   const out: PageType[] = [];
   const init = await memmapInit(tp);
@@ -76,45 +82,55 @@ export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Pro
       name: typeName(constant), pgmapType: constant, zone: 'ZONE_DEVICE', online: false,
       mappedByPresentPte: constant !== 'MEMORY_DEVICE_PRIVATE', inPageCache: false,
     };
-    const page: ScenarioPage = { name: 'page', pfn: 0x1000, zone: 'ZONE_DEVICE', online: false, flags: [], pgmap: { type: constant } };
     if (!init) t.initUnknown = 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)';
     else {
-      const ev = new PageEval(tp.program, {
-        zone: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE, zoneDevice: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
-        pgmapType: tp.program.enumValue(constant), flags: new Set(), online: false,
-      });
+      const ev = new PageEval(tp.program, deviceFacts(tp, constant));
       // The struct page is zeroed memory before its init runs.
       const fx = await ev.run(init, initArgs(init), 0);
       if (fx.refcount === 'unknown') t.initUnknown = `${init.name}() at ${init.file}:${init.line}: the count it leaves is unknown (${fx.why})`;
       else t.init = { refcount: fx.refcount, flags: [...fx.flags].sort(), by: { func: init.name, file: init.file, line: init.line }, steps: fx.steps };
     }
     const sc = scenarios.find((s) => [s.pages[0].pgmap?.type ?? []].flat().includes(constant));
-    await addFree(tp, t, sc, page);
+    await addFree(tp, t, sc, { ...deviceFacts(tp, constant), flags: new Set(t.init?.flags ?? []) });
     out.push(t);
   }
   const normal: PageType = { name: 'normal', zone: 'ZONE_NORMAL', online: true, mappedByPresentPte: true, inPageCache: true };
-  await addFree(tp, normal, scenarios.find((s) => !s.pages[0].pgmap && s.pages[0].zone !== 'ZONE_DEVICE' && !/migrate/.test(s.release)),
-    { name: 'page', pfn: 0x1000, zone: 'ZONE_NORMAL', online: true, flags: [] });
+  await addFree(tp, normal, scenarios.find((s) => !s.pages[0].pgmap && s.pages[0].zone !== 'ZONE_DEVICE' && !/migrate/.test(s.release)), {
+    zone: tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL, zoneDevice: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
+    flags: null, online: true,
+  });
   out.push(normal);
   return out;
 }
 
-/** The owner's final put, from the tree's own release path: where the page becomes free or idle. */
-async function addFree(tp: TreeProgram, t: PageType, sc: Scenario | undefined, page: ScenarioPage): Promise<void> {
+/**
+ * The owner's final put, run on the tree's own code from the count a page has once handed out (one more than
+ * its init leaves; 1 for a page from the page allocator): the count at its free event (the pgmap's free
+ * callback, the page allocator, or the wake-up that declares an fsdax page idle) and where that happens.
+ */
+async function addFree(tp: TreeProgram, t: PageType, sc: Scenario | undefined, facts: PageFacts): Promise<void> {
   if (!sc) {
     t.freeUnknown = 'no scenario models the release of this page type';
     return;
   }
-  const pr = await probeScenario(tp, sc);
-  if (pr.kind !== 'ok') {
-    t.freeUnknown = `${sc.name}: ${pr.reason}`;
+  if (t.zone === 'ZONE_DEVICE' && !t.init) {
+    t.freeUnknown = `the count a page is handed out at is unknown (${t.initUnknown})`;
     return;
   }
-  const r = await runAlone(tp, { ...sc.pages[0], name: 'page' }, sc.release.replace(new RegExp(`\\b${sc.pages[0].name}\\b`, 'g'), 'page'), pr.freeRefcount + 1);
-  const ev = r.steps.find((s) => r.free && s === r.steps[r.steps.length - 1]) ?? r.steps[r.steps.length - 1];
-  t.free = {
-    refcount: pr.freeRefcount, scenario: sc.name, release: sc.release.trim(),
-    event: ev ? ev.op : 'the release', at: ev ? `${ev.file}:${ev.line}` : '',
-  };
-  void page;
+  const start = t.init ? t.init.refcount + 1 : 1;
+  const glue = sc.release.replace(new RegExp(`\\b${sc.pages[0].name}\\b`, 'g'), 'page');
+  const body = await parseStatements(glue, { file: `<scenario ${sc.name}: release>`, line: 1 });
+  const fn: FunctionDef = { name: 'release', file: '<release>', line: 1, endLine: 1, returnType: 'void', params: [{ name: 'page', type: 'struct page *' }], body: { k: 'block', body, loc: { file: '<release>', line: 1 } }, isStatic: true, isInline: false };
+  const ev = new PageEval(tp.program, facts);
+  ev.freeCallbackFields = sc.callbackFields;
+  const fx = await ev.run(fn, ['page'], start);
+  if (!fx.freed) {
+    t.freeUnknown = `${sc.release.trim()} from ${start} never frees the page (${fx.refcount === 'unknown' ? fx.why : `it leaves it at ${fx.refcount}`})`;
+    return;
+  }
+  if (fx.freed.refcount === 'unknown') {
+    t.freeUnknown = `${sc.release.trim()} from ${start} frees the page at an unknown count (${fx.why})`;
+    return;
+  }
+  t.free = { refcount: fx.freed.refcount, scenario: sc.name, release: `${sc.release.trim()} from ${start}`, event: fx.freed.event, at: fx.freed.at };
 }

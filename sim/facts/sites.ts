@@ -211,19 +211,7 @@ export class SiteFinder {
   }
 
   private chain(cls: SiteClass, fn: FunctionDef, source: string, at: Loc, path: Where[], guards: GuardAt[], producer?: string): Chain {
-    let args: string[] = [];
-    if (cls === 'pfn-walker') {
-      const roles = pfnParamRoles(fn);
-      args = fn.params.filter((p) => p.type !== 'void' && p.name).map((p, i) => {
-        if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
-        const r = roles.get(i);
-        if (r === 'pfn') return 'pfn';
-        if (r === 'end') return 'pfn + 1';
-        if (r === 'count') return '1';
-        if (p.type.includes('*')) return '__kbot_newobj()';
-        return '0';
-      });
-    }
+    const args = cls === 'pfn-walker' ? walkerArgs(fn) : [];
     return {
       class: cls, source, sourceAt: { func: fn.name, file: at.file, line: at.line }, producer, path,
       entry: { func: fn.name, file: fn.file, line: fn.line, args }, guards,
@@ -275,6 +263,24 @@ export class SiteFinder {
       }
     }
   }
+}
+
+/**
+ * What a walk entered at `fn` is given, as glue C over `page` and `pfn`: the page for page and folio
+ * parameters, the pfn range [pfn, pfn + 1) for the parameters its data flow turns into a page or compares a pfn
+ * against, a zeroed object for other pointers, 0 for the rest.
+ */
+export function walkerArgs(fn: FunctionDef): string[] {
+  const roles = pfnParamRoles(fn);
+  return fn.params.map((p, i) => ({ p, i })).filter(({ p }) => p.type !== 'void' && p.name).map(({ p, i }) => {
+    if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
+    const r = roles.get(i);
+    if (r === 'pfn') return 'pfn';
+    if (r === 'end') return 'pfn + 1';
+    if (r === 'count') return '1';
+    if (p.type.includes('*')) return '__kbot_newobj()';
+    return '0';
+  });
 }
 
 /** The page a speculative get is given: its first argument, or the page behind `&page->_refcount`. */

@@ -138,15 +138,45 @@ export class CProgram {
     return p;
   }
 
+  /**
+   * Lines that may start a function definition in the core directories, by the name before their `(`: read
+   * with one search per tree, so looking a helper up costs no search of its own. The rest of the search paths
+   * (drivers/, a fraction of the lookups and most of a kernel tree's size) is searched by name, in batches.
+   */
+  private defIndex: Promise<Map<string, Array<{ path: string; line: number; text: string }>>> | null = null;
+
+  private definitionIndex(core: string[]): Promise<Map<string, Array<{ path: string; line: number; text: string }>>> {
+    if (!this.defIndex) {
+      this.defIndex = (async () => {
+        const idx = new Map<string, Array<{ path: string; line: number; text: string }>>();
+        let hits: Array<{ path: string; line: number; text: string }> = [];
+        try {
+          hits = await this.src.grep('^[A-Za-z_][A-Za-z_0-9 *]*\\(', core);
+        } catch (err) {
+          this.notes.push({ kind: 'info', text: `the definition index could not be read: ${String(err)}` });
+        }
+        for (const h of hits) {
+          const m = /([A-Za-z_]\w*)\s*\($/.exec(h.text.slice(0, h.text.indexOf('(') + 1));
+          if (!m) continue;
+          const l = idx.get(m[1]);
+          if (l) l.push(h);
+          else idx.set(m[1], [h]);
+        }
+        return idx;
+      })();
+    }
+    return this.defIndex;
+  }
+
   private async findDefinition(name: string): Promise<FunctionDef | null> {
-    // The core directories first: they are a fraction of a kernel tree, and hold nearly every definition a
-    // refcount path calls. The rest (drivers/) is searched only for what they do not define.
+    // The core directories first, from the index; the rest (drivers/) only for what they do not define.
     const core = this.searchPaths.filter((p) => !/^drivers\/?$/.test(p));
     const rest = this.searchPaths.filter((p) => !core.includes(p));
-    let [typed, bare] = await Promise.all([
-      this.grep(`^[a-z].*[ *]${name}\\(`, name, core),
-      this.grep(`^${name}\\(`, name, core),
-    ]);
+    const typedRe = new RegExp(`^[a-z].*[ *]${name}\\(`);
+    const bareRe = new RegExp(`^${name}\\(`);
+    const fromIndex = (await this.definitionIndex(core)).get(name) ?? [];
+    let typed = fromIndex.filter((h) => typedRe.test(h.text));
+    let bare = fromIndex.filter((h) => bareRe.test(h.text));
     if (rest.length && !typed.some((h) => !h.text.trimEnd().endsWith(';')) && !bare.some((h) => !h.text.trimEnd().endsWith(';'))) {
       [typed, bare] = await Promise.all([this.grep(`^[a-z].*[ *]${name}\\(`, name, rest), this.grep(`^${name}\\(`, name, rest)]);
     }
@@ -163,13 +193,18 @@ export class CProgram {
       return i < 0 ? this.searchPaths.length : i;
     };
     const all = [...new Set(candidates)].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    // A definition in a file the build leaves out under this kconfig is not the kernel's.
+    // A definition in a file the build compiles under this kconfig comes first; one in a file it leaves out
+    // (mm/kasan/shadow.c's memset() without CONFIG_KASAN) only where the tree has no other, with a note: the
+    // kconfig may lack an option the build would select.
     const built = await Promise.all(all.map((f) => this.kbuild.built(f)));
-    const files = all.filter((_, i) => built[i] !== false);
+    const files = [...all.filter((_, i) => built[i] !== false), ...all.filter((_, i) => built[i] === false)];
     for (const f of files) {
       await this.loadFile(f, false);
       const fn = this.functions.get(name);
-      if (fn) return fn;
+      if (fn) {
+        if (built[all.indexOf(f)] === false) this.notes.push({ kind: 'info', text: `${name}() is defined only in ${f}, which the kconfig does not build; used anyway` });
+        return fn;
+      }
     }
     return null;
   }
