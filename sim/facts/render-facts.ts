@@ -12,7 +12,7 @@ export function renderFacts(f: TreeFacts): string {
         (t.init.steps.length ? ` (${t.init.steps.map((s) => `${s.what} at ${s.at}`).join('; ')})` : '')
       : t.zone === 'ZONE_DEVICE' ? `init unknown: ${t.initUnknown}` : 'init: the page allocator\'s';
     const free = t.free
-      ? `free at ${t.free.refcount}: ${t.free.release} from ${t.free.refcount + 1} ends in ${t.free.event} at ${t.free.at}`
+      ? `free at ${t.free.refcount}: ${t.free.release} ends in ${t.free.event} at ${t.free.at}`
       : `free: unknown (${t.freeUnknown})`;
     out.push(`  ${t.name}${t.pgmapType ? ` (${t.pgmapType})` : ''}: ${free}; ${init}`);
   }
