@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { measureProcess, type ProcessRun } from './measure-process.ts';
+import { existsSync } from 'node:fs';
 import { patchedTree, unpatchedTree, BENCH_TREE } from './example-trees.ts';
 import { runSpin, type SpinRun } from './spin/run-spin.ts';
 import { seedDefines, spinCategories } from './spin/seed-properties.ts';
@@ -216,6 +217,7 @@ async function main(): Promise<number> {
       repeat: { type: 'string', default: '3' },
       reviews: { type: 'string', default: '5' },
       scenario: { type: 'string' },
+      'real-trees': { type: 'string', default: '6.1,6.12' },
     },
   });
   const walkers = values.walkers.split(',').map(Number);
@@ -301,6 +303,9 @@ async function main(): Promise<number> {
     for (const r of review) if (r.note) say(`   ${r.series}: ${r.note}`);
 
     say();
+    const real = await realTreesSection(values['real-trees'].split(',').filter(Boolean), work, say);
+
+    say();
     const rss = seed.map((r) => r.kbot.peakRssKb).filter((x): x is number => x !== undefined);
     const rssSource = env.gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage in the child';
     say(`3. Memory: peak RSS of the kbot sim runs (${rssSource}): ${rss.length ? `${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB over N = ${walkers.join(', ')}` : 'not measured'}`);
@@ -308,7 +313,7 @@ async function main(): Promise<number> {
     env.loadavg.push(loadavg()[0]!);
     say(`\nbench took ${(totalMs / 1000).toFixed(1)} s; load average at the end: ${env.loadavg[1]!.toFixed(2)}`);
 
-    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
+    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, real, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
     const outDir = join(root, 'bench', 'out');
     await mkdir(outDir, { recursive: true });
     await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -318,6 +323,56 @@ async function main(): Promise<number> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * `kbot facts` on whole real trees (Debian's linux-source, made by scripts/real-trees.sh), a cold run (its own
+ * empty work dir: the tree is read) and a warm one (the cache), beside one `git grep -w -F` of the same names
+ * the facts searched for first, in the same run: the ratio says what reading the tree costs over searching it.
+ */
+async function realTreesSection(versions: string[], work: string, say: (s?: string) => void): Promise<unknown[]> {
+  const rootTrees = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
+  say(`4. Tree facts on whole real trees: kbot facts --json (cold: empty work dir; warm: from the cache) vs git grep -w -F of the API names, median of 3`);
+  const rows: Array<{ tree: string; grepMs: number; coldMs: number; warmMs: number; rssKb?: number; sites: number; stats: unknown }> = [];
+  for (const v of versions) {
+    const tree = join(rootTrees, `linux-${v}`);
+    const kconfig = `/usr/src/linux-config-${v}/config.amd64_none_amd64.xz`;
+    if (!existsSync(join(tree, '.git')) || !existsSync(kconfig)) {
+      say(`   linux-${v}: not there (scripts/real-trees.sh ${v}); skipped`);
+      continue;
+    }
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const grep: number[] = [];
+    let rssKb: number | undefined;
+    let sites = 0;
+    let stats: unknown = null;
+    for (let i = 0; i < 3; i++) {
+      const dir = join(work, `facts-${v}-${i}`);
+      await mkdir(dir, { recursive: true });
+      const env = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', TMPDIR: dir };
+      const g = await measureProcess('git', ['grep', '-n', '-I', '-w', '-F', ...['get_page_unless_zero', 'folio_try_get', 'folio_try_get_rcu', 'page_cache_get_speculative', 'folio_ref_try_add_rcu', 'try_grab_folio', 'page_ref_add_unless', 'folio_ref_add_unless', 'atomic_inc_not_zero', 'atomic_add_unless'].flatMap((w) => ['-e', w])], { cwd: tree });
+      grep.push(g.ms);
+      const c = await measureProcess(process.execPath, [KBOT, 'facts', '--tree', tree, '--kconfig', kconfig, '--json'], { cwd: root, env });
+      if (c.code !== 0) throw new Error(`kbot facts on ${tree}: ${c.stderr}`);
+      cold.push(c.ms);
+      rssKb = Math.max(rssKb ?? 0, c.peakRssKb ?? 0) || undefined;
+      const j = JSON.parse(c.stdout) as { sites: unknown[]; stats: unknown };
+      sites = j.sites.length;
+      stats = j.stats;
+      const w = await measureProcess(process.execPath, [KBOT, 'facts', '--tree', tree, '--kconfig', kconfig, '--json'], { cwd: root, env });
+      warm.push(w.ms);
+    }
+    rows.push({ tree: `linux-${v}`, grepMs: median(grep), coldMs: median(cold), warmMs: median(warm), rssKb, sites, stats });
+  }
+  if (rows.length) {
+    say(formatTable(
+      ['tree', 'git grep ms', 'facts cold ms', 'cold/grep', 'facts warm ms', 'warm/grep', 'peak RSS MiB', 'sites'],
+      rows.map((r) => [r.tree, ms(r.grepMs), ms(r.coldMs), ratio(r.coldMs, r.grepMs), ms(r.warmMs), ratio(r.warmMs, r.grepMs), mib(r.rssKb), String(r.sites)]),
+    ));
+    for (const r of rows) say(`   ${r.tree}: phases of the cold run (ms, overlapping): ${JSON.stringify(r.stats)}`);
+  }
+  return rows;
 }
 
 main().then(

@@ -29,8 +29,6 @@ export interface SimOptions {
   maxMs: number;
   /** Extra files to read first (files the series touches). */
   files?: string[];
-  /** At most this many walker functions per scenario. */
-  maxWalkerFunctions?: number;
   /** How speculative reference sites are looked for (sim.facts). */
   facts?: { maxClimb: number; exclude: string[] };
   /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */

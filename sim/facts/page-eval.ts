@@ -355,7 +355,11 @@ export class PageEval {
           for (; n < LOOP_MAX; n++) {
             const t = s.test ? await this.eval(s.test, env) : 1;
             if (t === U) {
-              if (this.fx) this.fx.steps.push({ what: `a loop whose test is unknown (${exprText(s.test!)}) was not run`, at: `${s.loc.file}:${s.loc.line}` });
+              // What the loop would have done is not known: the page's count is not either.
+              if (this.fx) {
+                this.fx.refcount = 'unknown';
+                this.fx.why = `a loop whose test is unknown (${exprText(s.test!)}) at ${s.loc.file}:${s.loc.line}`;
+              }
               break;
             }
             if (!truthOf(t)) break;

@@ -113,17 +113,22 @@ async function addFree(tp: TreeProgram, t: PageType, sc: Scenario | undefined, f
     t.freeUnknown = 'no scenario models the release of this page type';
     return;
   }
-  if (t.zone === 'ZONE_DEVICE' && !t.init) {
-    t.freeUnknown = `the count a page is handed out at is unknown (${t.initUnknown})`;
-    return;
-  }
-  const start = t.init ? t.init.refcount + 1 : 1;
+  // Where the init could not be read, the count a page is handed out at is not known either: the put is run
+  // from 1, then 2, and the first that frees the page is taken, and said to be so.
+  const starts = t.zone !== 'ZONE_DEVICE' ? [1] : t.init ? [t.init.refcount + 1] : [1, 2];
   const glue = sc.release.replace(new RegExp(`\\b${sc.pages[0].name}\\b`, 'g'), 'page');
   const body = await parseStatements(glue, { file: `<scenario ${sc.name}: release>`, line: 1 });
   const fn: FunctionDef = { name: 'release', file: '<release>', line: 1, endLine: 1, returnType: 'void', params: [{ name: 'page', type: 'struct page *' }], body: { k: 'block', body, loc: { file: '<release>', line: 1 } }, isStatic: true, isInline: false };
   const ev = new PageEval(tp.program, facts);
   ev.freeCallbackFields = sc.callbackFields;
-  const fx = await ev.run(fn, ['page'], start);
+  let start = starts[0];
+  let fx = await ev.run(fn, ['page'], start);
+  for (const s of starts.slice(1)) {
+    if (fx.freed) break;
+    start = s;
+    fx = await ev.run(fn, ['page'], s);
+  }
+  if (starts.length > 1) t.freeUnknown = `the init is unknown (${t.initUnknown}): the put was run from ${starts.join(', then ')}`;
   if (!fx.freed) {
     t.freeUnknown = `${sc.release.trim()} from ${start} never frees the page (${fx.refcount === 'unknown' ? fx.why : `it leaves it at ${fx.refcount}`})`;
     return;

@@ -118,7 +118,7 @@ export class SiteFinder {
     let words = [...new Set([...SPECULATIVE_GETS, ...OPEN_CODED])];
     const outside: SiteDiscovery['outside'] = [];
     const callSites: Array<{ fn: FunctionDef; call: Extract<Expr, { k: 'call' }>; name: string }> = [];
-    const seenCall = new Set<Expr>();
+    const seenCall = new Set<string>();
     for (let round = 0; words.length && round < 8; round++) {
       // A line counts when it calls a word (not a comment naming it); an open-coded atomic, when it is on a
       // page's reference count.
@@ -136,8 +136,10 @@ export class SiteFinder {
         }
         for (const fn of fns) {
           for (const call of callsIn(fn, new Set([...api.keys(), ...OPEN_CODED]))) {
-            if (seenCall.has(call)) continue;
-            seenCall.add(call);
+            // Bodies are converted on each reading: a call is known by where it is and what it says.
+            const ck = `${fn.file}:${call.loc.line}:${fn.name}:${exprText(call)}`;
+            if (seenCall.has(ck)) continue;
+            seenCall.add(ck);
             const name = calleeName(call)!;
             const page = pageArg(call, name);
             if (!page) continue;

@@ -21,17 +21,13 @@ const ActorSchema = z.object({
   role: z.string(),
   /** Glue C run by this actor; the scenario's pages are in scope by name, and `pfn` is the first page's pfn. */
   glue: z.string().optional(),
-  /** Stand for the tree's lockless pfn walkers: one scenario per caller of these speculative-get functions. */
+  /**
+   * Stand for the tree's lockless pfn walkers: one instance per pfn walker the tree facts say can meet this
+   * scenario's page type (sim/facts), and one running `fallback`, a walker that checks nothing.
+   */
   walkers: z
     .object({
-      calls: z.array(z.string()),
-      /** Glue when the tree has no such caller outside these path prefixes. */
       fallback: z.string().optional(),
-      /**
-       * Where walkers are not looked for: the headers hold the API itself, and drivers, lib and arch walk their
-       * own memory, not the kernel's pfns (a driver's own walk goes through mm/, e.g. migrate_device_range()).
-       */
-      exclude: z.array(z.string()).default(['include/', 'drivers/', 'lib/', 'arch/']),
     })
     .optional(),
   /** The allocator may take references on a free page: that is how a page is handed out. */
