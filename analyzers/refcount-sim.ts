@@ -142,9 +142,13 @@ function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput):
       ruledOut.length ? `Ruled out for this page type (${ruledOut.length}): ${summarizeWhy(ruledOut.map(({ c }) => c.meets[t.name].why))}.` : '',
       unguarded.length ? `Unguarded: ${[...new Set(unguarded.map(({ site }) => `${site.func}()`))].join(', ')} check nothing about the page's type before the get.` : '',
     ].filter(Boolean);
-    const fns = new Set<string>(['put_page', 'folio_put', 'put_devmap_managed_page', 'free_zone_device_page', 'page_ref_dec_return']);
-    for (const st of [...(t.init?.steps ?? [])]) for (const w of st.what.split(/[ >()]+/)) if (w) fns.add(w);
-    const { patch, hunk, hunkFile } = attribute(input, fns);
+    // The patch it belongs to: the one whose changes the free event's call chain (or the init's) runs through.
+    const fns = new Set<string>();
+    for (const text of [t.free?.event ?? '', ...(t.init?.steps ?? []).map((st) => st.what)]) {
+      for (const w of text.split(/[^A-Za-z0-9_]+/)) if (/^[A-Za-z_]\w{2,}$/.test(w) && w !== 'page') fns.add(w);
+    }
+    // Better still, the patch whose hunk holds the line where the page is now freed (or idle).
+    const { patch, hunk, hunkFile } = hunkAt(input, t.free?.at) ?? attribute(input, fns);
     out.push({
       analyzer: 'refcount-sim', category: 'page-life-change', severity: unguarded.length || meeting.length ? 'warning' : 'info',
       title: `${t.name} pages are now ${what.join(', ')}; ${meeting.length} speculative reference site(s) can meet them`,
@@ -153,6 +157,26 @@ function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput):
     });
   }
   return out;
+}
+
+/** The patch and hunk whose new side holds `at` ("file:line"), if the series changed that line. */
+function hunkAt(input: AnalyzerInput, at?: string): { patch: string; hunk: string[]; hunkFile: string } | null {
+  const m = at ? /^(.+):(\d+)$/.exec(at) : null;
+  if (!m) return null;
+  const line = Number(m[2]);
+  // The line is numbered as in the tree after the whole series: the last patch that touches the file numbers
+  // its hunks the same way, so the patches are asked last first.
+  for (const p of [...input.patches].reverse()) {
+    for (const f of p.files) {
+      if (f.to !== m[1]) continue;
+      for (const h of f.hunks) {
+        const span = h.lines.filter((l) => l[0] !== '-').length;
+        if (line >= h.newStart && line < h.newStart + span) return { patch: p.messageId, hunk: [h.header, ...h.lines], hunkFile: f.to };
+      }
+      return null;
+    }
+  }
+  return null;
 }
 
 function describeLife(t: PageType): string {

@@ -99,26 +99,14 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
 }
 
 /**
- * The time budget (sim.max_seconds) is for the whole simulation, not for each scenario: a review answers
- * within it, and what did not run in time says so.
+ * The time budget (sim.max_seconds) is for the whole simulation, not for each scenario: each instance gets an
+ * equal share of what is left, so none is left unrun, and one that runs out says how far it got.
  */
 class Budget {
   constructor(private t0: number, private ms: number) {}
 
   left(): number {
     return Math.max(0, this.ms - (performance.now() - this.t0));
-  }
-
-  spent(): boolean {
-    return this.left() <= 0;
-  }
-
-  skipped(inst: ScenarioInstance): ScenarioRun {
-    return {
-      name: inst.name, scenario: inst.scenario.name, walker: inst.walker, status: 'incomplete',
-      reason: `not run: the time budget of ${Math.round(this.ms)} ms was spent on the scenarios before it`,
-      stats: { states: 0, transitions: 0, ms: 0, complete: false }, violations: [], notes: [], reached: {},
-    };
   }
 }
 

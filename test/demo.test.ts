@@ -39,7 +39,7 @@ test('free at refcount 1: findings, with a reply to patch 2/3', () => {
   const s = section('hmm-devpriv-free-at-1.mbox');
   const v = verdicts(s);
   assert.equal(v.length, 1);
-  assert.match(v[0], /applied on [0-9a-f]{12} \(base-commit\); \d+ findings? \(\d+ errors?\)/);
+  assert.match(v[0], /applied on [0-9a-f]{12} \(base-commit\); \d+ findings? \(\d+ errors?(, \d+ warnings?)?\)/);
   assert.match(s, /\[double-free\]/);
   assert.match(s, /\[speculative-get-on-free-page\]/);
   assert.match(s, /^Subject: Re: \[PATCH 2\/3\]/m);

@@ -45,7 +45,7 @@ test('exit 0, a header naming the tree and its HEAD, one verdict line per series
 
 test('the buggy series: findings in the verdict and under it, then the reply mail in full', () => {
   const b = block('device private memory for ZONE_DEVICE');
-  assert.match(b[0], new RegExp(`— applied on ${ws.head.slice(0, 12)} \\(base-commit\\); \\d+ findings \\(\\d+ errors?\\)`));
+  assert.match(b[0], new RegExp(`— applied on ${ws.head.slice(0, 12)} \\(base-commit\\); \\d+ findings \\(\\d+ errors?(, \\d+ warnings?)?\\)`));
   const findingLines = b.filter((l) => /^ {2}(error|warning) \[/.test(l));
   assert.ok(findingLines.some((l) => l.includes('[speculative-get-on-free-page]') && l.includes('(patch 2/3, refcount-sim)')), findingLines.join('\n'));
   assert.ok(findingLines.some((l) => l.includes('[double-free]') && l.includes('(patch 2/3, refcount-sim)')), findingLines.join('\n'));

@@ -112,23 +112,20 @@ export class GitTreeView implements TreeView {
   }
 
   grep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
-    const key = JSON.stringify([pattern, paths ?? null]);
-    let p = this.greps.get(key);
-    if (!p) {
-      p = this.runGrep(pattern, paths);
-      this.greps.set(key, p);
-      p.catch(() => this.greps.delete(key));
-    }
-    return p.then((hits) => hits.map((h) => ({ ...h })));
+    return this.cachedGrep(JSON.stringify([pattern, paths ?? null]), () => this.runGrep(pattern, paths));
   }
 
   grepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
     const ws = [...new Set(words)].filter((w) => /^\w+$/.test(w)).sort();
     if (!ws.length) return Promise.resolve([]);
-    const key = JSON.stringify(['words', ws, paths ?? null]);
+    return this.cachedGrep(JSON.stringify(['words', ws, paths ?? null]), () => this.runGrepWords(ws, paths));
+  }
+
+  /** One search per question per view; each caller gets its own copy of the hits. */
+  private cachedGrep(key: string, run: () => Promise<GrepHit[]>): Promise<GrepHit[]> {
     let p = this.greps.get(key);
     if (!p) {
-      p = this.runGrepWords(ws, paths);
+      p = run();
       this.greps.set(key, p);
       p.catch(() => this.greps.delete(key));
     }
