@@ -25,6 +25,8 @@ export function simOptions(config: KbotConfig, walkers?: string, maxStates?: str
     walkers: walkers ? Math.max(1, Number(walkers)) : config.sim.walkers,
     maxStates: maxStates ? Number(maxStates) : config.sim.max_states,
     maxMs: config.sim.max_seconds * 1000,
+    maxCallDepth: config.sim.max_call_depth,
+    maxIndirectTargets: config.sim.max_indirect_targets,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
   };
 }

@@ -15,6 +15,8 @@ export const DEFAULT_SIM = {
   max_states: 200_000,
   max_seconds: 60,
   walkers: 1,
+  max_call_depth: 12,
+  max_indirect_targets: 4,
   facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
 };
 

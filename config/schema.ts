@@ -47,6 +47,10 @@ export const simSchema = z.strictObject({
   max_states: z.number().int().positive().default(DEFAULT_SIM.max_states),
   max_seconds: z.number().positive().default(DEFAULT_SIM.max_seconds),
   walkers: z.number().int().min(1).max(8).default(DEFAULT_SIM.walkers),
+  /** How deep tree functions are followed from an actor's entry; deeper calls return an unknown value. */
+  max_call_depth: z.number().int().min(1).max(100).default(DEFAULT_SIM.max_call_depth),
+  /** A call through a pointer field with more targets in the tree than this is an unknown call. */
+  max_indirect_targets: z.number().int().min(1).max(64).default(DEFAULT_SIM.max_indirect_targets),
   /**
    * A kernel .config (plain, .gz or .xz) whose options decide the tree's #if blocks; the options the
    * simulated paths need (sim/kconfig-defaults.ts) and `kconfig` above are laid over it.

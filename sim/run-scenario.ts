@@ -29,6 +29,10 @@ export interface SimOptions {
   maxMs: number;
   /** Extra files to read first (files the series touches). */
   files?: string[];
+  /** How deep tree functions are followed from an actor's entry (sim.max_call_depth); unbounded when absent. */
+  maxCallDepth?: number;
+  /** How many functions a call through a pointer field may resolve to (sim.max_indirect_targets). */
+  maxIndirectTargets?: number;
   /** How speculative reference sites are looked for (sim.facts). */
   facts?: { maxClimb: number; exclude: string[] };
   /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */
@@ -126,7 +130,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField, callbacks: new Map(), compiler: new Compiler(program, opts.kconfig), probes: new Map() };
+  return { program, refField, callbacks: new Map(), compiler: new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, opts.maxCallDepth ?? Infinity), probes: new Map() };
 }
 
 interface Built {

@@ -357,11 +357,19 @@ export class CProgram {
 
   /** Where the tree stores something into `.field` (designated initializers and assignments). */
   async findInitializers(field: string): Promise<Initializer[]> {
+    return (await this.findInitializersUpTo(field, Infinity)) as Initializer[];
+  }
+
+  /** findInitializers, or how many files store into the field where that is more than `maxFiles`. */
+  async findInitializersUpTo(field: string, maxFiles: number): Promise<Initializer[] | { tooMany: number }> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) return [];
     // Spacing before `=` varies (tabs): grep wide, the parse confirms.
     const hits = await this.grep(`(\\.|->)[ ]*${field}\\b`, field);
     const out: Initializer[] = [];
-    for (const file of [...new Set(hits.map((h) => h.path))].sort()) {
+    // Only lines that store into the field (`.field = `, `->field = `) make a file worth parsing.
+    const files = [...new Set(hits.filter((h) => new RegExp(`(\\.|->)\\s*${field}\\s*=[^=]`).test(h.text)).map((h) => h.path))].sort();
+    if (files.length > maxFiles) return { tooMany: files.length };
+    for (const file of files) {
       const idx = await this.loadFile(file, false);
       if (!idx) continue;
       for (const g of idx.globals) {

@@ -27,7 +27,7 @@ export interface ProgramSource {
   /** An enum constant or a macro that evaluates to an integer. */
   constantValue?(name: string): number | undefined;
   /** Where the tree stores into `.field` / `->field`. */
-  findInitializers?(field: string): Promise<Initializer[]>;
+  findInitializersUpTo?(field: string, maxFiles: number): Promise<Initializer[] | { tooMany: number }>;
 }
 
 export interface CompileNote {
@@ -59,7 +59,7 @@ export class Compiler {
   private pending: Array<Promise<void>> = [];
   private noted = new Set<string>();
 
-  constructor(private src: ProgramSource, private kconfig: Kconfig, private maxDepth = 40) {}
+  constructor(private src: ProgramSource, private kconfig: Kconfig, private maxDepth = 40, private maxTargets = 4, readonly maxCallDepth = Infinity) {}
 
   note(text: string, loc?: Loc) {
     const k = text + (loc ? `@${loc.file}:${loc.line}` : '');
@@ -138,10 +138,21 @@ export class Compiler {
     if (!p) {
       p = (async () => {
         const out: Array<{ fn: string; file: string; line: number }> = [];
-        for (const init of (await this.src.findInitializers?.(field)) ?? []) {
+        // A field the whole tree stores functions into (->open, ->release) is no driver's own: past
+        // maxTargets (sim.max_indirect_targets) the call is an unknown one, and a note says so.
+        const inits = (await this.src.findInitializersUpTo?.(field, this.maxTargets * 4)) ?? [];
+        if (!Array.isArray(inits)) {
+          this.note(`unmodelled indirect call: ->${field}() is stored into in ${inits.tooMany} files (over sim.max_indirect_targets = ${this.maxTargets}): taken as an unknown call`);
+          return out;
+        }
+        for (const init of inits) {
           if (!/^[A-Za-z_]\w*$/.test(init.value) || out.some((t) => t.fn === init.value)) continue;
           if (!(await this.src.resolveFunction(init.value))) continue;
           out.push({ fn: init.value, file: init.file, line: init.line });
+        }
+        if (out.length > this.maxTargets) {
+          this.note(`unmodelled indirect call: ->${field}() has ${out.length} targets in the tree (over sim.max_indirect_targets = ${this.maxTargets}): taken as an unknown call`);
+          return [];
         }
         return out;
       })();
@@ -714,6 +725,13 @@ class FunctionCompiler {
           return;
         }
         if (await this.c.source.resolveFunction(name)) {
+          // Past the call depth (sim.max_call_depth) a tree function is not followed: it returns an unknown
+          // value, taken both ways where tested, and a note names it. A whole tree's call graph is not the model.
+          if (!this.glue && this.depth >= this.c.maxCallDepth && !this.c.functions.has(name)) {
+            this.c.note(`not followed: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (call depth ${this.c.maxCallDepth}, sim.max_call_depth; taken as returning an unknown value)`, loc);
+            this.emit({ op: 'builtin', a: '__kbot_opaque', b: e.args.length, loc, text });
+            return;
+          }
           this.calls.push(name);
           this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
           return;
