@@ -395,46 +395,6 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
   return { frees: r.ok, why: r.why, trace: renderTrace(m, r.steps, glue, sc.name) };
 }
 
-/**
- * Runs glue C alone on one page (no other actor), from `refcount`, and tells what the page looks like after it:
- * its refcount, flags and life, with the steps that changed them. How the facts learn what the tree's own
- * code does to a page (its memmap init, a driver's allocation, the owner's put).
- */
-export async function runAlone(tp: TreeProgram, page: ScenarioPage, glue: string, refcount: number): Promise<{
-  ok: boolean; why?: string; refcount: number; flags: string[]; free: boolean;
-  steps: Array<{ func: string; file: string; line: number; op: string; refcount: number; flags: string[] }>;
-}> {
-  const sc: Scenario = {
-    name: `facts-${glueId(glue)}`, intent: 'facts', requires: { enums: [], callbacks: [] }, pages: [page], callbackFields: ['page_free', 'folio_free'],
-    freeRefcounts: [refcount], release: '', actors: [], expect: 'ok',
-  };
-  const b = await build(tp, sc, [{ role: 'facts', glue, allocator: true, holds: [], copies: 1 }], {} as SimOptions, refcount);
-  if ('notApplicable' in b) return { ok: false, why: b.notApplicable, refcount, flags: [], free: false, steps: [] };
-  const m = new Machine(b.world, b.init);
-  let s = m.initial();
-  const steps: Array<{ func: string; file: string; line: number; op: string; refcount: number; flags: string[] }> = [];
-  const obj = `p_${page.name}`;
-  const flagsOf = (st: SimState) => String(st.objs[obj]?.__flags ?? '').split(',').filter((f) => f && !f.startsWith('u_'));
-  const pre = m.prefixViolations.find((v) => v.category === 'unmodelled');
-  if (pre) return { ok: false, why: pre.message, refcount, flags: flagsOf(s), free: false, steps };
-  for (let n = 0; n < 10000; n++) {
-    const en = m.enabled(s);
-    if (!en.length) break;
-    const r = m.step(s, en[0]);
-    const um = r.violations.find((v) => v.category === 'unmodelled');
-    if (um) return { ok: false, why: um.message, refcount: m.describe(s).refcount[page.name], flags: flagsOf(s), free: s.life[page.name] === 'free', steps };
-    const before = m.describe(s).refcount[page.name];
-    const fb = flagsOf(s).join(',');
-    s = r.state;
-    const d = m.describe(s);
-    if (d.refcount[page.name] !== before || flagsOf(s).join(',') !== fb || d.pageState[page.name] === 'free') {
-      steps.push({ func: r.label.func, file: r.label.file, line: r.label.line, op: `${apiChain(r.label)}${r.label.op}`, refcount: d.refcount[page.name], flags: flagsOf(s) });
-    }
-  }
-  const d = m.describe(s);
-  return { ok: true, refcount: d.refcount[page.name], flags: flagsOf(s), free: d.pageState[page.name] === 'free', steps };
-}
-
 type Probe =
   | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[]; others: string[] }
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
