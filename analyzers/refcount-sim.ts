@@ -7,7 +7,7 @@ import type { Scenario } from '../sim/scenarios/scenario.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Judgement } from '../sim/judge.ts';
 import type { TreeFacts, PageType } from '../sim/facts/facts.ts';
-import { sitesMeeting } from '../sim/facts/render-facts.ts';
+import { isPageCheck, sitesMeeting } from '../sim/facts/render-facts.ts';
 
 export interface RefcountSimOptions {
   scenarios: Scenario[];
@@ -130,7 +130,7 @@ function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput):
     }
     const meeting = sitesMeeting(after, t.name);
     const ruledOut = after.sites.flatMap((s) => s.chains.filter((c) => c.meets[t.name]?.can === false).map((c) => ({ s, c })));
-    const unguarded = meeting.filter(({ chain }) => !chain.guards.some((g) => g.holds[t.name] !== false && /Page|folio_test|zone|pgmap/.test(g.text)));
+    const unguarded = meeting.filter(({ chain }) => !chain.guards.some(isPageCheck));
     const lines = [
       `After this series ${t.name} pages are ${what.join(', ')}.`,
       `Before: ${b ? describeLife(b) : `the tree has no ${t.pgmapType ?? t.name} pages`}. After: ${describeLife(t)}.`,

@@ -4,10 +4,9 @@
 // a source with readFile and grepWords; the result is plain, serialisable data (cached per commit by bot/).
 import { CORE_FILES, loadTreeProgram, type SimOptions, type SourceProvider, type TreeProgram } from '../run-scenario.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
-import { PageEval, type PageFacts } from './page-eval.ts';
-import { readPageTypes, type PageType } from './page-types.ts';
+import { PageEval } from './page-eval.ts';
+import { pageFactsOf, readPageTypes, type PageType } from './page-types.ts';
 import { DEFAULT_FACTS_OPTIONS, SiteFinder, type Chain, type FactsOptions, type FactsSource, type GuardAt, type Site, type SiteClass, type Where } from './sites.ts';
-import { ZONE_FALLBACK } from '../model/builtins.ts';
 import type { FactsCache } from '../../analyzers/types.ts';
 import { wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 
@@ -106,17 +105,7 @@ export async function readTreeFacts(input: FactsInput): Promise<TreeFacts> {
   const phase: { sitesMs?: number; pageTypesMs?: number } = {};
   const [found, pageTypes] = await Promise.all([timed(finder.discover(), 'sitesMs'), timed(readPageTypes(tp, input.scenarios), 'pageTypesMs')]);
   const t1 = performance.now();
-  const zoneDevice = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
-  const zoneNormal = tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL;
-  const evals = new Map(pageTypes.map((t) => {
-    const pf: PageFacts = {
-      zone: t.zone === 'ZONE_DEVICE' ? zoneDevice : zoneNormal, zoneDevice,
-      pgmapType: t.pgmapType ? tp.program.enumValue(t.pgmapType) : undefined,
-      flags: t.zone === 'ZONE_DEVICE' ? new Set(t.init?.flags ?? []) : null,
-      online: t.online,
-    };
-    return [t.name, new PageEval(tp.program, pf)] as const;
-  }));
+  const evals = new Map(pageTypes.map((t) => [t.name, new PageEval(tp.program, pageFactsOf(tp, t))] as const));
   // Every check is evaluated once per page type, all at once: the helpers they call are looked up in the
   // tree together (one search per level of helpers), not one search per check.
   const truths = new Map<GuardAt, Record<string, boolean | 'unknown'>>();

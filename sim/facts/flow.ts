@@ -72,20 +72,6 @@ export class Flow {
     return this.assigns.get(name) ?? [];
   }
 
-  isLocal(name: string): boolean {
-    return this.assigns.has(name) || this.declared().has(name);
-  }
-
-  private declaredNames: Set<string> | null = null;
-  private declared(): Set<string> {
-    if (!this.declaredNames) {
-      const s = new Set<string>();
-      walkStmt(this.fn.body, (st) => { if (st.k === 'decl') s.add(st.name); }, () => {});
-      this.declaredNames = s;
-    }
-    return this.declaredNames;
-  }
-
   /** Where the page `e` comes from. Several origins where the variable is assigned on several paths. */
   pageOrigins(e: Expr, seen = new Set<string>()): Origin[] {
     e = strip(e);
@@ -404,4 +390,19 @@ export function pfnParamRoles(fn: FunctionDef): Map<number, 'pfn' | 'end' | 'cou
     for (const pi of paramOf(bound)) if (!roles.has(pi)) roles.set(pi, 'count');
   });
   return roles;
+}
+
+/**
+ * What each parameter of `fn` is to a walk over one page: the page (or folio), its pgmap, its pfn, an upper
+ * bound or a count of its pfn range (pfnParamRoles), another pointer, or something else.
+ */
+export function paramRoles(fn: FunctionDef): Array<'page' | 'pgmap' | 'pfn' | 'end' | 'count' | 'pointer' | 'other'> {
+  const roles = pfnParamRoles(fn);
+  return fn.params.map((p, i) => {
+    if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
+    if (/struct\s+dev_pagemap\s*\*/.test(p.type)) return 'pgmap';
+    const r = roles.get(i);
+    if (r) return r;
+    return p.type.includes('*') ? 'pointer' : 'other';
+  });
 }

@@ -71,7 +71,7 @@ export class PageEval {
    * 'pgmap', 'pfn', numbers, or undefined for unknown). Only calls handed the page (or its pgmap, or its
    * count's address) are followed; others have no effect on it.
    */
-  async run(fn: FunctionDef, args: Array<'page' | 'pgmap' | 'pfn' | number | undefined>, refcount: number | 'unknown'): Promise<Effects> {
+  async run(fn: FunctionDef, args: Array<'page' | 'pgmap' | 'pfn' | 'end' | number | undefined>, refcount: number | 'unknown'): Promise<Effects> {
     const fx: Effects = { refcount, flags: new Set(this.facts.flags ?? []), steps: [] };
     this.fx = fx;
     this.rootFx = fx;
@@ -79,7 +79,7 @@ export class PageEval {
       const vars = new Map<string, V>();
       fn.params.forEach((p, i) => {
         const a = args[i];
-        vars.set(p.name, a === 'page' ? 'PAGE' : a === 'pgmap' ? 'PGMAP' : a === 'pfn' ? this.pfn : a === undefined ? U : a);
+        vars.set(p.name, a === 'page' ? 'PAGE' : a === 'pgmap' ? 'PGMAP' : a === 'pfn' ? this.pfn : a === 'end' ? this.pfn + 1 : a === undefined ? U : a);
       });
       await this.body([fn.body], { vars, flow: new Flow(fn), depth: 0, busy: new Set(), chain: [fn.name] });
     } catch (e) {

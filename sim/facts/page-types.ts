@@ -7,7 +7,7 @@ import { parseStatements } from '../frontend/parse-c.ts';
 import { ZONE_FALLBACK } from '../model/builtins.ts';
 import { PageEval, type PageFacts } from './page-eval.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
-import { pfnParamRoles } from './flow.ts';
+import { paramRoles } from './flow.ts';
 import type { Where } from './sites.ts';
 
 export interface LifeStep {
@@ -56,22 +56,23 @@ async function memmapInit(tp: TreeProgram): Promise<FunctionDef | null> {
 }
 
 /** The init's arguments, by what each parameter is: the page, its pgmap, the pfn range over the page. */
-function initArgs(fn: FunctionDef): Array<'page' | 'pgmap' | 'pfn' | number | undefined> {
-  const roles = pfnParamRoles(fn);
-  return fn.params.map((p, i) => {
-    if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
-    if (/struct\s+dev_pagemap\s*\*/.test(p.type)) return 'pgmap';
-    const r = roles.get(i);
-    if (r === 'pfn') return 'pfn';
-    if (r === 'end') return 0x1001;
-    if (r === 'count') return 1;
-    return undefined;
-  });
+function initArgs(fn: FunctionDef): Array<'page' | 'pgmap' | 'pfn' | 'end' | number | undefined> {
+  return paramRoles(fn).map((r) => (r === 'count' ? 1 : r === 'pointer' || r === 'other' ? undefined : r));
 }
 
-function deviceFacts(tp: TreeProgram, constant: string): PageFacts {
-  const zd = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
-  return { zone: zd, zoneDevice: zd, pgmapType: tp.program.enumValue(constant), flags: new Set(), online: false };
+/**
+ * What a check sees of a page of type `t` (its zone, pgmap type, flags, section), as far as its facts go: a
+ * ZONE_DEVICE page has the flags its init leaves; an ordinary page's flags vary (null).
+ */
+export function pageFactsOf(tp: TreeProgram, t: Pick<PageType, 'zone' | 'pgmapType' | 'online' | 'init'>): PageFacts {
+  const zoneDevice = tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE;
+  const device = t.zone === 'ZONE_DEVICE';
+  return {
+    zone: device ? zoneDevice : tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL, zoneDevice,
+    pgmapType: t.pgmapType ? tp.program.enumValue(t.pgmapType) : undefined,
+    flags: device ? new Set(t.init?.flags ?? []) : null,
+    online: t.online,
+  };
 }
 
 export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Promise<PageType[]> {
@@ -84,21 +85,18 @@ export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Pro
     };
     if (!init) t.initUnknown = 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)';
     else {
-      const ev = new PageEval(tp.program, deviceFacts(tp, constant));
+      const ev = new PageEval(tp.program, pageFactsOf(tp, { ...t, init: undefined }));
       // The struct page is zeroed memory before its init runs.
       const fx = await ev.run(init, initArgs(init), 0);
       if (fx.refcount === 'unknown') t.initUnknown = `${init.name}() at ${init.file}:${init.line}: the count it leaves is unknown (${fx.why})`;
       else t.init = { refcount: fx.refcount, flags: [...fx.flags].sort(), by: { func: init.name, file: init.file, line: init.line }, steps: fx.steps };
     }
     const sc = scenarios.find((s) => [s.pages[0].pgmap?.type ?? []].flat().includes(constant));
-    await addFree(tp, t, sc, { ...deviceFacts(tp, constant), flags: new Set(t.init?.flags ?? []) });
+    await addFree(tp, t, sc, pageFactsOf(tp, t));
     out.push(t);
   }
   const normal: PageType = { name: 'normal', zone: 'ZONE_NORMAL', online: true, mappedByPresentPte: true, inPageCache: true };
-  await addFree(tp, normal, scenarios.find((s) => !s.pages[0].pgmap && s.pages[0].zone !== 'ZONE_DEVICE' && !/migrate/.test(s.release)), {
-    zone: tp.program.enumValue('ZONE_NORMAL') ?? ZONE_FALLBACK.ZONE_NORMAL, zoneDevice: tp.program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
-    flags: null, online: true,
-  });
+  await addFree(tp, normal, scenarios.find((s) => !s.pages[0].pgmap && s.pages[0].zone !== 'ZONE_DEVICE' && !/migrate/.test(s.release)), pageFactsOf(tp, normal));
   out.push(normal);
   return out;
 }

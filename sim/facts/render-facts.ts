@@ -33,11 +33,20 @@ export function renderFacts(f: TreeFacts): string {
 export function renderChain(c: ChainFact, types: string[]): string[] {
   const lines: string[] = [];
   lines.push(`${c.class}: page from ${c.source} (${c.sourceAt})${c.producer ? ` via ${c.producer}()` : ''}${c.path.length > 1 ? `, ${c.path.map((p) => p.replace(/ \(.*$/, '')).join(' > ')}` : ''}`);
-  const guards = c.guards.filter((g) => Object.values(g.holds).some((v) => v !== 'unknown') || /Page|folio_test|zone|pgmap|online|PageLRU/.test(g.text));
+  const guards = c.guards.filter(isPageCheck);
   if (guards.length) lines.push(`  checks: ${guards.map((g) => `${g.text} (${g.at})`).join('; ')}`);
   const meets = types.map((t) => `${t}: ${c.meets[t].can === true ? 'CAN MEET' : c.meets[t].can === false ? 'no' : '?'}${c.meets[t].can === false ? ` (${c.meets[t].why})` : ''}`);
   lines.push(`  ${meets.join('; ')}`);
   return lines;
+}
+
+/**
+ * Whether a check is about the page: it has a definite answer on some page type's facts (PageLRU() on a
+ * ZONE_DEVICE page, a zone or pgmap test), where checks of anything else (the caller's flags, a sysctl) have
+ * none on any.
+ */
+export function isPageCheck(g: { holds: Record<string, boolean | 'unknown'> }): boolean {
+  return Object.values(g.holds).some((v) => v !== 'unknown');
 }
 
 /** The answer to the seed's question for one page type: the sites that can meet it, guarded or not. */

@@ -6,7 +6,7 @@
 import type { Expr, FunctionDef, Loc } from '../frontend/ast.ts';
 import type { CProgram } from '../frontend/program.ts';
 import { exprText } from '../frontend/macro-expand.ts';
-import { calleeName, callsIn, conditionsBefore, Flow, pfnParamRoles, usedAsValue, type Origin, type PathCond } from './flow.ts';
+import { calleeName, callsIn, conditionsBefore, Flow, paramRoles, usedAsValue, type Origin, type PathCond } from './flow.ts';
 
 /** The speculative-get API of every era: each takes a reference only if the count is not zero (or frozen). */
 export const SPECULATIVE_GETS = [
@@ -273,16 +273,9 @@ export class SiteFinder {
  * against, a zeroed object for other pointers, 0 for the rest.
  */
 export function walkerArgs(fn: FunctionDef): string[] {
-  const roles = pfnParamRoles(fn);
-  return fn.params.map((p, i) => ({ p, i })).filter(({ p }) => p.type !== 'void' && p.name).map(({ p, i }) => {
-    if (/struct\s+(page|folio)\s*\*/.test(p.type)) return 'page';
-    const r = roles.get(i);
-    if (r === 'pfn') return 'pfn';
-    if (r === 'end') return 'pfn + 1';
-    if (r === 'count') return '1';
-    if (p.type.includes('*')) return '__kbot_newobj()';
-    return '0';
-  });
+  const glue = { page: 'page', pfn: 'pfn', end: 'pfn + 1', count: '1', pgmap: '__kbot_newobj()', pointer: '__kbot_newobj()', other: '0' };
+  const roles = paramRoles(fn);
+  return fn.params.flatMap((p, i) => (p.type !== 'void' && p.name ? [glue[roles[i]]] : []));
 }
 
 /** The page a speculative get is given: its first argument, or the page behind `&page->_refcount`. */
