@@ -8,8 +8,8 @@ import { parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
 import { ZONE_FALLBACK } from './model/builtins.ts';
 import type { Value } from './interp/bytecode.ts';
-import { Machine, type ActorSpec, type SimState, type StepLabel, type World } from './interp/machine.ts';
-import { explore } from './explore/explore.ts';
+import { Machine, type ActorSpec, type LazyCode, type SimState, type StepLabel, type World } from './interp/machine.ts';
+import { exploreLazily } from './explore/explore.ts';
 import type { Scenario, ScenarioPage } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
 import { walkerArgs } from './facts/sites.ts';
@@ -102,6 +102,8 @@ export interface TreeProgram {
   compiler: Compiler;
   /** The free refcount each scenario's release path gives on this tree. */
   probes: Map<string, Promise<Probe>>;
+  /** Names steps called that the tree does not define (the compiler is lazy: see World.lazy). */
+  opaque: Set<string>;
 }
 
 /** Functions the tree registers through `field` (".page_free = X", "pgmap->page_free = X"). */
@@ -111,7 +113,7 @@ function registeredCallbacks(tp: TreeProgram, field: string): Promise<string[]> 
     p = (async () => {
       const out: string[] = [];
       for (const init of await tp.program.findInitializers(field)) {
-        if (!out.includes(init.value) && (await tp.program.resolveFunction(init.value))) out.push(init.value);
+        if (!out.includes(init.value) && (await tp.program.resolveFunction(init.value, init.file))) out.push(init.value);
       }
       return out;
     })();
@@ -130,14 +132,65 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const program = await CProgram.load(src, opts.kconfig, { files });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
-  return { program, refField, callbacks: new Map(), compiler: new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, opts.maxCallDepth ?? Infinity), probes: new Map() };
+  // Lazy: a tree function compiles when a step first calls it, so a run reads only the code its actors run.
+  const compiler = new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, opts.maxCallDepth ?? Infinity, true);
+  return { program, refField, callbacks: new Map(), compiler, probes: new Map(), opaque: new Set() };
 }
 
 interface Built {
-  world: World;
+  world: World & { lazy: LazyCode };
   init: SimState;
   notes: string[];
-  reached: Map<string, { file: string; line: number }>;
+  /** The functions the run starts from (actors' entries, free callbacks), for what it reached. */
+  roots: string[];
+}
+
+/** How many times the functions steps call are compiled in one run before it stops (each time, a call deeper). */
+const MAX_COMPILE_ROUNDS = 200;
+
+/**
+ * Compiles the functions the last steps called that were not compiled yet (World.lazy.needs). Says whether
+ * the steps taken so far stay valid: not when the new code writes a field, or changes a page flag, that
+ * earlier steps read as local because nothing compiled then wrote it.
+ */
+async function supply(tp: TreeProgram, w: Built['world']): Promise<'resume' | 'restart'> {
+  const needs = [...w.lazy.needs];
+  w.lazy.needs.clear();
+  await Promise.all(needs.map(async ([name, from]) => {
+    if (!(await tp.compiler.compileNeeded(name, from))) w.lazy.opaque.add(name);
+  }));
+  let restart = false;
+  for (const f of w.lazy.localReads) if (w.writtenFields.has(f)) restart = true;
+  if (!w.flagsMutable && flagsMutableIn(tp.compiler)) {
+    w.flagsMutable = true;
+    if (w.lazy.hiddenFlagTests) restart = true;
+  }
+  if (restart) {
+    w.lazy.localReads.clear();
+    w.lazy.hiddenFlagTests = false;
+  }
+  return restart ? 'restart' : 'resume';
+}
+
+/** Whether any compiled code sets or clears page flags (else flag tests are not shared steps). */
+function flagsMutableIn(compiler: Compiler): boolean {
+  for (const fn of compiler.functions.values()) {
+    for (const ins of fn.code) {
+      if (ins.op === 'builtin' && /^(?:__)?(Set|Clear|TestClear|TestSet)Page|^(?:__)?folio_(set|clear|test_set|test_clear)_/.test(String(ins.a))) return true;
+    }
+  }
+  return false;
+}
+
+/** The machine's initial state, once every function the actors' first local steps call is compiled. */
+async function settledMachine(tp: TreeProgram, b: Built): Promise<Machine> {
+  const m = new Machine(b.world, b.init);
+  for (let round = 0; round < MAX_COMPILE_ROUNDS; round++) {
+    m.initial();
+    if (!m.initialStuck) return m;
+    await supply(tp, b.world);
+  }
+  return m;
 }
 
 const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
@@ -204,7 +257,6 @@ async function build(
     }
     if (group.length > 1) symmetry.push(group);
   }
-  for (const cb of freeCallbacks) if (cb !== STAND_IN_FREE) await compiler.compileRoot(cb);
 
   // The heap: globals (o0), each page (p_<name>), its pgmap, ops and driver data.
   const objs: Record<string, Record<string, Value>> = { o0: {} };
@@ -244,13 +296,9 @@ async function build(
   const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
   for (const a of actors) a.args = locals;
 
-  let flagsMutable = false;
-  for (const fn of compiler.functions.values()) {
-    for (const ins of fn.code) {
-      if (ins.op === 'builtin' && /^(?:__)?(Set|Clear|TestClear|TestSet)Page|^(?:__)?folio_(set|clear|test_set|test_clear)_/.test(String(ins.a))) flagsMutable = true;
-    }
-  }
-  const world: World = {
+  const flagsMutable = flagsMutableIn(compiler);
+  const lazy: LazyCode = { needs: new Map(), opaque: tp.opaque, maxCallDepth: opts.maxCallDepth ?? Infinity, notFollowed: new Set(), localReads: new Set() };
+  const world: Built['world'] = {
     functions: compiler.functions,
     writtenFields: compiler.writtenFields,
     pages,
@@ -260,11 +308,16 @@ async function build(
     flagsMutable,
     zoneDevice: program.enumValue('ZONE_DEVICE') ?? ZONE_FALLBACK.ZONE_DEVICE,
     maxAssumptions: opts.maxAssumptions,
+    lazy,
+    // Globals the tree initializes read as their initializers (the others are unknown), as code compiles.
+    globalInits: compiler.globalInits,
   };
-  // Globals the tree initializes read as their initializers (the others are unknown).
-  for (const [name, v] of compiler.globalInits) if (!(name in objs.o0)) objs.o0[name] = v;
-  notes.push(...compiler.notes.map((n) => n.text));
-  return { world, init: { objs, actors: [], life, freeList: [] }, notes, reached: reachedFrom(compiler, [...actors.map((a) => a.entry), ...freeCallbacks]) };
+  return { world, init: { objs, actors: [], life, freeList: [] }, notes, roots: [...actors.map((a) => a.entry), ...freeCallbacks] };
+}
+
+/** A run's notes: the scenario's, then what compiling the code it ran noted, and the calls not followed. */
+function runNotes(tp: TreeProgram, b: Built): string[] {
+  return [...new Set([...b.notes, ...tp.compiler.notes.map((n) => n.text), ...b.world.lazy.notFollowed])];
 }
 
 /** The tree functions this run's actors can reach (the compiler is shared by every run on the tree). */
@@ -309,10 +362,30 @@ interface Release {
   steps: Array<{ actor: number; outcome?: number; label: StepLabel }>;
   /** Paths of the release that went another way than this one, one line each (where unknowns decide). */
   others: string[];
+  /** A step called code not compiled yet (see releaseRun). */
+  stuck?: boolean;
+}
+
+/** releaseFreesAt, compiling what its steps call as they call it. */
+async function releaseRun(tp: TreeProgram, b: Built, f: number): Promise<{ m: Machine; r: Release }> {
+  for (let round = 0; ; round++) {
+    const m = new Machine(b.world, b.init);
+    const r = releaseFreesAt(m, f);
+    if (!r.stuck) return { m, r };
+    if (round >= MAX_COMPILE_ROUNDS) return { m, r: { ok: false, why: `the release path needed code ${MAX_COMPILE_ROUNDS} times over`, unmodelled: `the release path needed code ${MAX_COMPILE_ROUNDS} times over`, steps: [], others: [] } };
+    await supply(tp, b.world);
+  }
 }
 
 /** Paths of the release explored before giving up (a release that branches on many unknowns). */
 const RELEASE_PATHS = 64;
+/**
+ * Decisions about unknowns one path of the release alone may make: the release runs alone, so its paths are
+ * cheap, and a real tree's put path decides many things the model does not know (memcg, vmstat) before it
+ * frees. Steps of all its paths together are bounded by RELEASE_STEPS.
+ */
+const RELEASE_ASSUMPTIONS = 64;
+const RELEASE_STEPS = 50000;
 
 /**
  * The release, alone, down every path its branches on unknowns allow (depth first, default outcomes first).
@@ -322,10 +395,11 @@ const RELEASE_PATHS = 64;
  */
 function releaseFreesAt(m: Machine, f: number): Release {
   const s0 = m.initial();
+  if (m.initialStuck) return { ok: false, why: 'stuck', stuck: true, steps: [], others: [] };
   const ends: Release[] = [];
   type Node = { s: SimState; steps: Release['steps']; take?: { actor: number; outcome: number } };
   const todo: Node[] = [{ s: s0, steps: [] }];
-  let budget = 10000;
+  let budget = RELEASE_STEPS;
   while (todo.length && ends.length < RELEASE_PATHS && budget > 0) {
     const node = todo.pop()!;
     let { s, steps } = node;
@@ -345,8 +419,11 @@ function releaseFreesAt(m: Machine, f: number): Release {
         actor = en[0];
       }
       const r = m.step(s, actor, outcome);
-      // The other outcomes of a step that decided something unknown: explored after this path.
+      if (r.stuck) return { ok: false, why: 'stuck', stuck: true, steps: [], others: [] };
       if (outcome === 0) for (let k = (r.outcomes ?? 1) - 1; k >= 1; k--) todo.push({ s, steps, take: { actor, outcome: k } });
+      if (r.pruned) break;
+      // (Above: the other outcomes of a step that decided something unknown, explored after this path; a path
+      // the code says is impossible ends with no result.)
       steps = [...steps, outcome ? { actor, outcome, label: r.label } : { actor, label: r.label }];
       if (r.violations.length) end = violated(r, steps);
       s = r.state;
@@ -387,10 +464,9 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
   const sc = inst.scenario;
   const owner = sc.actors.find((a) => a.holds.length > 0);
   const glue = [{ role: owner?.role ?? 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [sc.pages[0].name], copies: 1 }];
-  const b = await build(tp, sc, glue, opts, freeRefcount);
+  const b = await build(tp, sc, glue, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, freeRefcount);
   if ('notApplicable' in b) return null;
-  const m = new Machine(b.world, b.init);
-  const r = releaseFreesAt(m, freeRefcount);
+  const { m, r } = await releaseRun(tp, b, freeRefcount);
   if (r.unmodelled) return null;
   return { frees: r.ok, why: r.why, trace: renderTrace(m, r.steps, glue, sc.name) };
 }
@@ -428,10 +504,10 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
   const tried: string[] = [];
   let lastNotes: string[] = [];
   for (const f of sc.freeRefcounts) {
-    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], opts, f);
+    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, f);
     if ('notApplicable' in b) return { kind: 'not-applicable', reason: b.notApplicable, notes: [] };
-    const notes = b.notes;
-    const r = releaseFreesAt(new Machine(b.world, b.init), f);
+    const { r } = await releaseRun(tp, b, f);
+    const notes = runNotes(tp, b);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
     if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [], others: r.others };
     tried.push(`at ${f}: ${r.why}`);
@@ -494,6 +570,7 @@ export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFac
 const emptyStats = (): RunStats => ({ states: 0, transitions: 0, ms: 0, complete: true });
 
 export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts: SimOptions): Promise<ScenarioRun> {
+  const t0 = performance.now();
   const sc = inst.scenario;
   const base: ScenarioRun = {
     name: inst.name, scenario: sc.name, walker: inst.walker, status: 'ok', stats: emptyStats(), violations: [], notes: [], reached: {},
@@ -530,14 +607,15 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   // The release's other paths, where it branches on something the model does not know.
   for (const o of pr.others) b.notes.push(`release path, another way: ${o}`);
-  const m = new Machine(b.world, b.init);
-  const res = explore(m, { maxStates: opts.maxStates, maxMs: opts.maxMs, onProgress: opts.onProgress });
+  const m = await settledMachine(tp, b);
+  const res = await exploreLazily(m, { maxStates: opts.maxStates, maxMs: Math.max(1, opts.maxMs - (performance.now() - t0)), onProgress: opts.onProgress }, () => supply(tp, b.world), MAX_COMPILE_ROUNDS);
   // What stopped an actor before its first shared step (the explorer never sees those steps).
   for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
   const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason };
-  const reached = Object.fromEntries(b.reached);
+  const reached = Object.fromEntries(reachedFrom(tp.compiler, b.roots));
+  const notes = runNotes(tp, b);
   if (res.error) {
-    return { ...base, status: 'unmodelled', reason: `simulator error: ${res.error}`, freeRefcount, stats, notes: b.notes, reached: Object.fromEntries(b.reached) };
+    return { ...base, status: 'unmodelled', reason: `simulator error: ${res.error}`, freeRefcount, stats, notes, reached };
   }
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
   const violations = res.violations
@@ -553,7 +631,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     ? { walkerReachedGet: walkers.reachedGet, ...(!walkers.reachedGet && walkers.stoppedBy[0] ? { walkerStoppedBy: walkers.stoppedBy[0] } : {}) }
     : {};
   return {
-    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes: b.notes, reached, ...walkerFields,
+    ...base, status, reason: unmodelled?.message ?? res.incompleteReason, freeRefcount, stats, violations, notes, reached, ...walkerFields,
   };
 }
 

@@ -62,6 +62,47 @@ interface Found<L> {
 }
 
 export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions = {}): ExploreResult<L> {
+  const x = exploration(sys, opts);
+  x.run();
+  if (x.stuck()) x.fail('a step needs code the system has not loaded (use exploreLazily)');
+  return x.finish();
+}
+
+/**
+ * What the system does between rounds of a lazy exploration: loads what stuck steps needed, and says whether
+ * the steps already taken stay valid ('resume': the stuck steps are taken again) or the exploration must start
+ * over ('restart': the new code changed how earlier steps go), or 'stop' with a reason.
+ */
+export type Supply = () => Promise<'resume' | 'restart' | { stop: string }>;
+
+/**
+ * explore() for a system that loads its code as the exploration reaches it: a step that needs what is not
+ * loaded is stuck; when no other state is left to expand, `supply` loads it and the stuck steps are taken again
+ * from the states they were stuck in (their siblings' sleep sets stay sound: the stuck step is explored from
+ * the same state before the exploration ends). The budgets cover the whole exploration, loading included.
+ */
+export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions, supply: Supply, maxRounds = 1000): Promise<ExploreResult<L>> {
+  let x = exploration(sys, opts);
+  const t0 = performance.now();
+  for (let round = 0; ; round++) {
+    x.run();
+    if (!x.stuck() || x.stopped()) break;
+    if (round >= maxRounds) {
+      x.fail(`code was loaded ${maxRounds} times and steps still need more`);
+      break;
+    }
+    const r = await supply();
+    if (typeof r === 'object') {
+      x.fail(r.stop);
+      break;
+    }
+    if (r === 'restart') x = exploration(sys, { ...opts, maxMs: Math.max(1, (opts.maxMs ?? Infinity) - (performance.now() - t0)) });
+    else x.resume();
+  }
+  return x.finish();
+}
+
+function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const t0 = performance.now();
   const por = opts.por !== false;
   const allCategories = opts.allCategories !== false;
@@ -85,6 +126,8 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
   const redo: number[] = [];
 
   const found = new Map<string, Found<L>>();
+  // Steps that could not be taken yet (state index, actor), for the next round of a lazy exploration.
+  let stuckSteps: number[] = [];
   let transitions = 0;
   let maxDepth = 0;
   let stop: string | undefined;
@@ -140,8 +183,13 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
     let n = 1;
     for (let k = 0; k < n; k++) {
       const r = sys.step(s, actor, k);
+      if (r.stuck) {
+        stuckSteps.push(from, actor);
+        return [];
+      }
       if (k === 0) n = Math.max(1, r.outcomes ?? 1);
       transitions++;
+      if (r.pruned) continue;
       for (const v of r.violations) record(v.category, v.message, from, actor, r.label, k);
       out.push({ state: r.state, key: sys.key(r.state) });
     }
@@ -262,60 +310,95 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
 
   let head = 0;
   let work = 0;
-  try {
-    add(initial, sys.key(initial), -1, -1, 0, 0);
-    while (!stop && (redo.length > 0 || head < index.size)) {
-      if (redo.length > 0) {
-        const inheritable = redo.pop()!;
-        const actors = redo.pop()!;
-        reexpand(redo.pop()!, actors, inheritable);
-      } else {
-        const i = head++;
-        const s = pending[i] as S;
-        pending[i] = undefined;
-        expand(i, s);
+  let started = false;
+
+  function run(): void {
+    try {
+      if (!started) {
+        started = true;
+        add(initial, sys.key(initial), -1, -1, 0, 0);
       }
-      if ((++work & 31) === 0) {
-        const now = performance.now();
-        if (now - t0 >= maxMs) stop = `time budget ${maxMs} ms reached`;
-        if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = now;
-          opts.onProgress({ states: index.size, transitions, ms: now - t0 });
+      while (!stop && (redo.length > 0 || head < index.size)) {
+        if (redo.length > 0) {
+          const inheritable = redo.pop()!;
+          const actors = redo.pop()!;
+          reexpand(redo.pop()!, actors, inheritable);
+        } else {
+          const i = head++;
+          const s = pending[i] as S;
+          pending[i] = undefined;
+          expand(i, s);
+        }
+        if ((++work & 31) === 0) {
+          const now = performance.now();
+          if (now - t0 >= maxMs) stop = `time budget ${maxMs} ms reached`;
+          if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = now;
+            opts.onProgress({ states: index.size, transitions, ms: now - t0 });
+          }
         }
       }
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      stop = `model error: ${error}`;
     }
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-    stop = `model error: ${error}`;
   }
 
-  const violations: Array<Counterexample<L>> = [];
-  for (const f of found.values()) {
-    const steps: Counterexample<L>['steps'] = [];
-    const step = (actor: number, outcome: number, label: L) => steps.push(outcome ? { actor, outcome, label } : { actor, label });
-    try {
-      let s = initial;
-      for (const [a, o] of pathTo(f.at)) {
-        const r = sys.step(s, a, o);
-        step(a, o, r.label);
-        s = r.state;
+  /** Take the stuck steps again, from the states they were stuck in (nothing inherited: sound, less reduced). */
+  function resume(): void {
+    const st = stuckSteps;
+    stuckSteps = [];
+    const seen = new Set<string>();
+    for (let k = 0; k < st.length; k += 2) {
+      const i = st[k]!;
+      const a = st[k + 1]!;
+      if (seen.has(`${i}:${a}`)) continue;
+      seen.add(`${i}:${a}`);
+      redo.push(i, bit(a), 0);
+    }
+  }
+
+  function finish(): ExploreResult<L> {
+    const violations: Array<Counterexample<L>> = [];
+    for (const f of found.values()) {
+      const steps: Counterexample<L>['steps'] = [];
+      const step = (actor: number, outcome: number, label: L) => steps.push(outcome ? { actor, outcome, label } : { actor, label });
+      try {
+        let s = initial;
+        for (const [a, o] of pathTo(f.at)) {
+          const r = sys.step(s, a, o);
+          step(a, o, r.label);
+          s = r.state;
+        }
+      } catch {
+        // The path was stepped once already; a system that now throws is reported through `error` above.
       }
-    } catch {
-      // The path was stepped once already; a system that now throws is reported through `error` above.
+      if (f.actor >= 0) step(f.actor, f.outcome, f.label as L);
+      violations.push({ category: f.category, message: f.message, steps });
     }
-    if (f.actor >= 0) step(f.actor, f.outcome, f.label as L);
-    violations.push({ category: f.category, message: f.message, steps });
+
+    const result: ExploreResult<L> = {
+      complete: stop === undefined,
+      states: index.size,
+      transitions,
+      ms: performance.now() - t0,
+      violations,
+      depth: maxDepth,
+    };
+    if (stop !== undefined) result.incompleteReason = stop;
+    if (error !== undefined) result.error = error;
+    return result;
   }
 
-  const result: ExploreResult<L> = {
-    complete: stop === undefined,
-    states: index.size,
-    transitions,
-    ms: performance.now() - t0,
-    violations,
-    depth: maxDepth,
+  return {
+    run,
+    resume,
+    finish,
+    stuck: (): boolean => stuckSteps.length > 0,
+    stopped: (): boolean => stop !== undefined,
+    fail(why: string): void {
+      stop ??= why;
+      error ??= why;
+    },
   };
-  if (stop !== undefined) result.incompleteReason = stop;
-  if (error !== undefined) result.error = error;
-  return result;
 }

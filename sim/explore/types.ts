@@ -19,6 +19,13 @@ export interface StepResult<S, L> {
    * for k in 0..outcomes-1 gives each, and step(s, a) is outcome 0. Every outcome must report the same count.
    */
   outcomes?: number;
+  /**
+   * The step could not be taken yet: it needs code the system has not loaded (a function compiled on first
+   * call). No successor; exploreLazily has the system load what it needs and takes the step again.
+   */
+  stuck?: boolean;
+  /** This outcome of the step is impossible (the system found its path contradicts what the code asserts): no successor. */
+  pruned?: boolean;
 }
 
 export interface TransitionSystem<S, L> {

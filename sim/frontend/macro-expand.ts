@@ -1,5 +1,6 @@
 // Function-like macro expansion on the AST: the macro body is parsed once, then parameter identifiers are
-// replaced by the argument expressions at each use. Token-level tricks (# and ##) are not modelled.
+// replaced by the argument expressions at each use. Token pasting (##) and stringification (#) are done on the
+// body's text first (pasteArguments), for arguments that are single tokens.
 
 import type { Expr, Loc, MacroDef, Stmt } from './ast.ts';
 import { tokenize } from './if-expr.ts';
@@ -16,6 +17,43 @@ export function unexpandableWhy(def: MacroDef): string | null {
     }
   }
   return null;
+}
+
+/**
+ * The macro's body with its `##` and `#` done for these arguments: `ss ## _enabled_key` with ss =
+ * memory_cgrp_subsys is `memory_cgrp_subsys_enabled_key`. Null when the body has neither, or an argument
+ * pasted is not a single token (an identifier or a number), which cpp would paste into no C at all.
+ */
+export function pasteArguments(def: MacroDef, args: Expr[]): MacroDef | null {
+  const body = stripVaComma(def.body);
+  const params = def.params ?? [];
+  const toks = tokenize(body);
+  const hasPaste = toks.some((t) => t.t === 'op' && t.v === '##');
+  const hasStr = toks.some((t, i) => t.t === 'op' && t.v === '#' && toks[i + 1]?.t === 'id' && params.includes(toks[i + 1].v));
+  if (!hasPaste && !hasStr) return null;
+  let bad = false;
+  const token = (name: string): string => {
+    const i = params.indexOf(name);
+    if (i < 0) return name;
+    const a = args[i];
+    if (!a) return '';
+    if (a.k === 'id') return a.name;
+    if (a.k === 'num') return String(a.v);
+    bad = true;
+    return name;
+  };
+  let text = body
+    // Operands of ## that are parameters become their argument's token, then the ## joins the two.
+    .replace(/\b([A-Za-z_]\w*)(?=\s*##)/g, (_m, w: string) => token(w))
+    .replace(/(##\s*)([A-Za-z_]\w*)\b/g, (_m, op: string, w: string) => op + token(w))
+    .replace(/\s*##\s*/g, '');
+  // #param: the argument's text as a string literal.
+  text = text.replace(/(^|[^#])#\s*([A-Za-z_]\w*)\b/g, (m, pre: string, w: string) => {
+    const i = params.indexOf(w);
+    return i < 0 ? m : `${pre}${JSON.stringify(args[i] ? exprText(args[i]) : '')}`;
+  });
+  if (bad) return null;
+  return { ...def, body: text };
 }
 
 /** GNU `, ## __VA_ARGS__` only drops a comma before empty varargs; on the AST the splice does that anyway. */

@@ -32,7 +32,14 @@ interface Cond {
 }
 
 /** Like preprocess, but reads and updates `macros` in place (the way a chain of #includes shares one table). */
-export function preprocessInto(text: string, file: string, kconfig: Kconfig, macros: Map<string, MacroDef>): PreprocessResult {
+export function preprocessInto(
+  text: string,
+  file: string,
+  kconfig: Kconfig,
+  macros: Map<string, MacroDef>,
+  /** Called at each #include in an active region, where it is (the includer may read the header's macros into `macros` then). */
+  onInclude?: (spec: string, quoted: boolean) => void,
+): PreprocessResult {
   const lines = text.split('\n');
   const out: string[] = new Array(lines.length);
   const notes: FrontendNote[] = [];
@@ -143,8 +150,14 @@ export function preprocessInto(text: string, file: string, kconfig: Kconfig, mac
         if (old >= 0) defined.splice(old, 1);
         return;
       }
+      case 'include': {
+        if (!active() || !onInclude) return;
+        const inc = /^(?:<([^>]+)>|"([^"]+)")/.exec(arg);
+        if (inc) onInclude(inc[1] ?? inc[2], inc[2] !== undefined);
+        return;
+      }
       default:
-        return; // #include, #error, #warning, #pragma, #line: nothing to model
+        return; // #error, #warning, #pragma, #line: nothing to model
     }
   }
 

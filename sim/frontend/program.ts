@@ -5,7 +5,8 @@ import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, MacroDef, Stmt } fr
 import { evalIfExpr } from './if-expr.ts';
 import { getCParser, parseCWith, parseExpressionWith, parseStatementsWith, type GlobalDef } from './parse-c.ts';
 import { preprocessInto } from './preprocess.ts';
-import { exprText, inlineStringify, looksLikeStatements, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
+import { typeArgumentsAsNames } from './type-name-arguments.ts';
+import { exprText, inlineStringify, looksLikeStatements, pasteArguments, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
 import { expandMacroGeneratedFunctions } from './generated-functions.ts';
 import { seedPredefined } from './predefined-macros.ts';
 import { Kbuild } from './kbuild.ts';
@@ -15,7 +16,12 @@ export interface CSource {
   grep(pattern: string, paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
   /** Whole-word search for many names at once (TreeView.grepWords); used instead of grep where present. */
   grepWords?(words: string[], paths?: string[]): Promise<Array<{ path: string; line: number; text: string }>>;
+  /** Every file of the tree; #include lookups use it where present (else they read each candidate). */
+  listFiles?(prefix?: string): Promise<string[]>;
 }
+
+/** How deep #includes are followed (a chain of headers including headers); past it, an include is skipped with a note. */
+const MAX_INCLUDE_DEPTH = 64;
 
 export interface LoadOptions {
   files: string[];
@@ -41,7 +47,9 @@ export interface CallSite {
 }
 
 // fs/ holds walkers too (fs/proc/page.c's kpageflags, fs/dax.c).
-const DEFAULT_SEARCH = ['include/linux', 'mm', 'kernel', 'lib', 'fs', 'drivers'];
+// drivers/base is the driver core, which mm calls by name (memory hotplug's memory blocks); the rest of drivers/
+// is searched only on behalf of a driver (resolveFunction).
+const DEFAULT_SEARCH = ['include/linux', 'mm', 'kernel', 'lib', 'fs', 'drivers/base', 'drivers'];
 
 /** Macros whose meaning is fixed, used only when the tree's own definition was not loaded (compiler.h). */
 const FALLBACK_MACROS: MacroDef[] = [
@@ -68,9 +76,22 @@ export class CProgram {
   private readonly perFile = new Map<string, Promise<FileIndex | null>>();
   private readonly resolving = new Map<string, Promise<FunctionDef | null>>();
   private readonly bodies = new Map<MacroDef, ParsedBody>();
+  /** Macro bodies after ## and # for one call's arguments, by macro and text: each parses once. */
+  private readonly pastedDefs = new Map<string, MacroDef>();
   private readonly searchPaths: string[];
   /** Which .c files the build compiles under the kconfig (the tree's makefiles). */
   readonly kbuild: Kbuild;
+  /** The architecture the kconfig selects (a directory of arch/), for <asm/...> includes and arch code. */
+  private arch: string | null = null;
+  private fileSet: Set<string> | null = null;
+  /** Header texts read ahead of preprocessing (null: missing), by path. */
+  private readonly headerTexts = new Map<string, string | null>();
+  /** Headers whose macros are in the shared table. */
+  private readonly macroLoaded = new Set<string>();
+  /** The macros each header read through an #include defined (its include guard among them). */
+  private readonly headerDefines = new Map<string, string[]>();
+  private readonly includeResolved = new Map<string, string | null>();
+  private includeDepth = 0;
   private pendingGreps: Array<{ pattern: string; word: string; paths: string[]; resolve: (hits: Array<{ path: string; line: number; text: string }>) => void }> = [];
 
   private constructor(
@@ -78,13 +99,14 @@ export class CProgram {
     private readonly kconfig: Kconfig,
     searchPaths: string[] | undefined,
   ) {
-    this.searchPaths = searchPaths ?? DEFAULT_SEARCH;
+    this.searchPaths = [...(searchPaths ?? DEFAULT_SEARCH)];
     this.kbuild = new Kbuild((p) => src.readFile(p), kconfig);
     seedPredefined(this.macros, kconfig);
   }
 
   static async load(src: CSource, kconfig: Kconfig, opts: LoadOptions): Promise<CProgram> {
     const p = new CProgram(src, kconfig, opts.searchPaths);
+    await p.findArch();
     // In order: earlier files define macros for later ones, as #includes would.
     for (const f of opts.files) await p.loadFile(f, true);
     return p;
@@ -126,16 +148,134 @@ export class CProgram {
     return this.globals.get(name);
   }
 
-  async resolveFunction(name: string): Promise<FunctionDef | null> {
+  /**
+   * The definition of a function, loaded from its file. Asked on behalf of code in `from`, drivers/ is searched
+   * only when `from` is in drivers/ itself: the core kernel calls into a driver through pointers (whose targets
+   * are looked up by name, with no `from`), not by name. A core function calling a name defined nowhere else
+   * would otherwise cost a search of most of the tree.
+   */
+  async resolveFunction(name: string, from?: string): Promise<FunctionDef | null> {
     const have = this.functions.get(name);
     if (have) return have;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return null;
-    let p = this.resolving.get(name);
+    const coreOnly = from !== undefined && !from.startsWith('drivers/');
+    const key = coreOnly ? `core:${name}` : name;
+    let p = this.resolving.get(key) ?? (coreOnly ? this.resolving.get(name) : undefined);
     if (!p) {
-      p = this.findDefinition(name);
-      this.resolving.set(name, p); // also memoizes misses
+      p = this.findDefinition(name, !coreOnly);
+      this.resolving.set(key, p); // also memoizes misses
     }
     return p;
+  }
+
+  /** Where #include <asm/...> goes: the arch/ directory whose CONFIG_<ARCH> the kconfig sets. */
+  private async findArch(): Promise<void> {
+    try {
+      const files = await this.src.listFiles?.();
+      if (files) this.fileSet = new Set(files);
+    } catch {
+      this.fileSet = null;
+    }
+    if (!this.fileSet) return;
+    const dirs = new Set<string>();
+    for (const f of this.fileSet) if (f.startsWith('arch/')) dirs.add(f.split('/')[1]);
+    const on = (v: unknown) => v === true || v === 'y' || v === 'm';
+    this.arch = [...dirs].sort().find((d) => on(this.kconfig[`CONFIG_${d.toUpperCase()}`])) ?? null;
+    if (this.arch) {
+      const i = this.searchPaths.findIndex((p) => /^drivers\/?$/.test(p));
+      // The arch code the kernel proper is built from (not its boot loader stubs, arch/*/boot).
+      const archDirs = ['include', 'mm', 'kernel', 'lib'].map((d) => `arch/${this.arch}/${d}`).filter((d) => !this.searchPaths.includes(d));
+      this.searchPaths.splice(i < 0 ? this.searchPaths.length : i, 0, ...archDirs);
+    } else if (dirs.size) {
+      this.notes.push({ kind: 'info', text: `the kconfig selects none of the tree's architectures (arch/${[...dirs].sort().slice(0, 3).join(', arch/')} ...): <asm/...> headers come from include/asm-generic` });
+    }
+  }
+
+  /** The header an #include names, as the kernel's build would find it (its -I order), or null. */
+  private async resolveInclude(spec: string, quoted: boolean, from: string): Promise<string | null> {
+    const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '';
+    const key = `${quoted ? dir : ''}|${spec}`;
+    if (this.includeResolved.has(key)) return this.includeResolved.get(key)!;
+    const a = this.arch ? `arch/${this.arch}/include` : null;
+    const dirs = [...(quoted ? [dir] : []), ...(a ? [a, `${a}/generated`] : []), 'include', ...(a ? [`${a}/uapi`, `${a}/generated/uapi`] : []), 'include/uapi'];
+    const cands = dirs.map((d) => normalizePath(d ? `${d}/${spec}` : spec)).filter((x): x is string => x !== null);
+    // An <asm/x.h> the architecture does not have is Kbuild's generated wrapper of asm-generic's.
+    if (spec.startsWith('asm/')) cands.push(`include/asm-generic/${spec.slice(4)}`);
+    let found: string | null = null;
+    for (const c of cands) {
+      if (this.fileSet ? this.fileSet.has(c) : (await this.readHeader(c)) !== null) {
+        found = c;
+        break;
+      }
+    }
+    this.includeResolved.set(key, found);
+    return found;
+  }
+
+  private async readHeader(path: string): Promise<string | null> {
+    if (this.headerTexts.has(path)) return this.headerTexts.get(path)!;
+    let t: string | null = null;
+    try {
+      t = await this.src.readFile(path);
+    } catch {
+      t = null;
+    }
+    this.headerTexts.set(path, t);
+    return t;
+  }
+
+  /**
+   * Reads ahead every header `text` may include, transitively (all #include lines, whatever their #if: which
+   * are active is known only while preprocessing, which then runs without waiting).
+   */
+  private async prefetchIncludes(text: string, from: string): Promise<void> {
+    const todo: Array<{ text: string; from: string }> = [{ text, from }];
+    while (todo.length) {
+      const batch = todo.splice(0);
+      const found: Array<Promise<void>> = [];
+      for (const { text: t, from: f } of batch) {
+        for (const m of t.matchAll(/^[ \t]*#[ \t]*include[ \t]*(?:<([^>\n]+)>|"([^"\n]+)")/gm)) {
+          found.push((async () => {
+            const path = await this.resolveInclude(m[1] ?? m[2], m[2] !== undefined, f);
+            if (!path || this.headerTexts.has(path)) return;
+            const h = await this.readHeader(path);
+            if (h !== null) todo.push({ text: h, from: path });
+          })());
+        }
+      }
+      await Promise.all(found);
+    }
+  }
+
+  /**
+   * The #include hook of a file's preprocessing: the header's macros go into the shared table the first time
+   * it is included (its own #includes first, in order), as cpp would read them, and into `table` when the file
+   * is preprocessed in a table of its own.
+   */
+  private includeHook(from: string, table: Map<string, MacroDef>): (spec: string, quoted: boolean) => void {
+    return (spec, quoted) => {
+      const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '';
+      const path = this.includeResolved.get(`${quoted ? dir : ''}|${spec}`);
+      if (!path || this.macroLoaded.has(path)) return;
+      const text = this.headerTexts.get(path);
+      if (!text) return;
+      this.macroLoaded.add(path);
+      if (this.includeDepth >= MAX_INCLUDE_DEPTH) {
+        this.notes.push({ kind: 'info', text: `#include ${spec} in ${from} not read: includes nested over ${MAX_INCLUDE_DEPTH} deep` });
+        return;
+      }
+      this.includeDepth++;
+      try {
+        const r = preprocessInto(text, path, this.kconfig, this.macros, this.includeHook(path, this.macros));
+        this.headerDefines.set(path, r.macros.map((m) => m.name));
+        if (table !== this.macros) {
+          for (const m of r.macros) table.set(m.name, m);
+          for (const u of r.undefs) table.delete(u);
+        }
+      } finally {
+        this.includeDepth--;
+      }
+    };
   }
 
   /**
@@ -168,10 +308,10 @@ export class CProgram {
     return this.defIndex;
   }
 
-  private async findDefinition(name: string): Promise<FunctionDef | null> {
+  private async findDefinition(name: string, withDrivers: boolean): Promise<FunctionDef | null> {
     // The core directories first, from the index; the rest (drivers/) only for what they do not define.
     const core = this.searchPaths.filter((p) => !/^drivers\/?$/.test(p));
-    const rest = this.searchPaths.filter((p) => !core.includes(p));
+    const rest = withDrivers ? this.searchPaths.filter((p) => !core.includes(p)) : [];
     const typedRe = new RegExp(`^[a-z].*[ *]${name}\\(`);
     const bareRe = new RegExp(`^${name}\\(`);
     const fromIndex = (await this.definitionIndex(core)).get(name) ?? [];
@@ -273,9 +413,15 @@ export class CProgram {
       return null;
     }
     const parser = await getCParser();
-    // Files loaded on demand see the macros known so far but do not redefine them for everyone else.
+    await this.prefetchIncludes(text, path);
+    // Files loaded on demand see the macros known so far but do not redefine them for everyone else; the
+    // headers they include are everyone's.
     const table = shareMacros ? this.macros : new Map(this.macros);
-    const pp = preprocessInto(text, path, this.kconfig, table);
+    // A header already read for its macros is read again for its functions: without what it defined itself
+    // (its include guard would hide all of it).
+    for (const m of this.headerDefines.get(path) ?? []) table.delete(m);
+    this.macroLoaded.add(path);
+    const pp = preprocessInto(text, path, this.kconfig, table, this.includeHook(path, table));
     if (!shareMacros) for (const m of pp.macros) if (!this.macros.has(m.name)) this.macros.set(m.name, m);
     this.notes.push(...pp.notes);
     const opts = { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n) };
@@ -301,19 +447,30 @@ export class CProgram {
       const callee = await this.expandObjectMacro(name, loc);
       return callee ? { k: 'call', callee, args, loc } : null;
     }
-    const body = await this.parsedBody(def);
+    const pasted = pasteArguments(def, args);
+    let use = def;
+    if (pasted) {
+      const key = `${def.name}\0${def.file}:${def.line}\0${pasted.body}`;
+      use = this.pastedDefs.get(key) ?? pasted;
+      this.pastedDefs.set(key, use);
+    }
+    const body = await this.parsedBody(use);
     if (body.kind === 'unexpandable') return { k: 'unmodelled', text: `${name}(${args.map(exprText).join(', ')})`, why: body.why, loc };
     const fixed = def.params.length;
     if (args.length < fixed || (!def.variadic && args.length > fixed && !(fixed === 0 && args.length === 0))) {
       return { k: 'unmodelled', text: `${name}(...)`, why: `${name} takes ${fixed}${def.variadic ? '+' : ''} arguments, got ${args.length}`, loc };
     }
-    return substitute(body.e, def, args, loc);
+    return substitute(body.e, use, args, loc);
   }
 
   /** Expands an object-like macro used as an expression; null when `name` is not one. */
   async expandObjectMacro(name: string, loc: Loc): Promise<Expr | null> {
-    const def = this.macro(name);
-    if (!def || def.params !== null) return null;
+    const macro = this.macro(name);
+    if (!macro || macro.params !== null) return null;
+    const pasted = pasteArguments(macro, []);
+    const key = pasted ? `${macro.name}\0${macro.file}:${macro.line}\0${pasted.body}` : '';
+    const def = pasted ? (this.pastedDefs.get(key) ?? pasted) : macro;
+    if (pasted) this.pastedDefs.set(key, def);
     const body = await this.parsedBody(def);
     if (body.kind === 'unexpandable') return { k: 'unmodelled', text: name, why: body.why, loc };
     return substitute(body.e, def, [], loc);
@@ -326,7 +483,7 @@ export class CProgram {
     let r: ParsedBody;
     const why = unexpandableWhy(def);
     const loc: Loc = { file: def.file, line: def.line };
-    const text = inlineStringify(stripVaComma(def.body));
+    const text = typeArgumentsAsNames(inlineStringify(stripVaComma(def.body)));
     if (why) r = { kind: 'unexpandable', why };
     else if (text.trim() === '') r = { kind: 'unexpandable', why: `${def.name} has an empty body` };
     else {
@@ -425,6 +582,19 @@ export class CProgram {
     }
     return out;
   }
+}
+
+/** `a/./b/../c` as `a/c`; null for a path that climbs out of the tree. */
+function normalizePath(p: string): string | null {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (!out.length) return null;
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join('/');
 }
 
 function stripRef(e: Expr): Expr {

@@ -10,6 +10,40 @@ const CALL = new RegExp(`\\b(?:${TYPED_HELPERS.join('|')})\\s*\\(`, 'g');
 const MULTI_WORD_TYPE = /^\s*(?:(?:const|volatile|signed|unsigned|long|short|int|char|struct|union|enum|[A-Za-z_]\w*)\s+)+(?:[A-Za-z_]\w*)?\s*\**\s*$|^\s*[A-Za-z_]\w*\s*\*+\s*$/;
 
 export function typeArgumentsAsNames(text: string): string {
+  return typeofAsNames(typeArgumentsOfHelpersAsNames(text));
+}
+
+const TYPEOF = /\b(?:typeof|__typeof__|__typeof|typeof_unqual|__typeof_unqual__)\s*\(/g;
+
+/**
+ * GNU `typeof(expr)` as a type (set_mask_bits()'s `typeof(*(ptr)) old__;`) does not parse in the C grammar:
+ * it becomes one identifier of the same length, a type name as good as any to a model that reads values.
+ */
+function typeofAsNames(text: string): string {
+  if (!text.includes('typeof')) return text;
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(TYPEOF)) {
+    const start = m.index!;
+    if (start < last) continue;
+    let depth = 0;
+    let end = -1;
+    for (let i = start + m[0].length - 1; i < text.length; i++) {
+      const c = text[i];
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) {
+        end = i + 1;
+        break;
+      } else if (c === '\n' || c === ';' || c === '{') break;
+    }
+    if (end < 0) continue;
+    out += text.slice(last, start) + '__kbot_typeof'.padEnd(end - start, '_').slice(0, Math.max(end - start, 1));
+    last = end;
+  }
+  return out + text.slice(last);
+}
+
+function typeArgumentsOfHelpersAsNames(text: string): string {
   let out = '';
   let last = 0;
   for (const m of text.matchAll(CALL)) {

@@ -48,6 +48,11 @@ export interface Instr {
    * time, for when the pointer the code holds is unknown. Where each was registered is kept for traces.
    */
   targets?: Array<{ fn: string; file: string; line: number }>;
+  /**
+   * On the jz of a BUG_ON()-style assertion, its text: an assertion whose condition the model does not know is
+   * taken to hold (the kernel's own invariant), never to fire.
+   */
+  assert?: string;
 }
 
 export interface CompiledFunction {

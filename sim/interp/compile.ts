@@ -15,7 +15,7 @@ import { exprText as cText } from '../frontend/macro-expand.ts';
 
 /** What the compiler needs from the front end (CProgram implements it). */
 export interface ProgramSource {
-  resolveFunction(name: string): Promise<FunctionDef | null>;
+  resolveFunction(name: string, from?: string): Promise<FunctionDef | null>;
   /** Already loaded, no lookup. */
   getFunction(name: string): FunctionDef | undefined;
   macro(name: string): { params: string[] | null } | undefined;
@@ -45,6 +45,21 @@ const WARN_FORMS = new Set([
 ]);
 const IDENTITY_FORMS = new Set(['likely', 'unlikely', 'READ_ONCE', '__READ_ONCE', 'data_race', 'smp_load_acquire_value']);
 const NOTHING_FORMS = new Set(['BUILD_BUG_ON', 'BUILD_BUG_ON_MSG', 'BUILD_BUG_ON_INVALID', 'typecheck', 'lockdep_assert_held']);
+const OTHER_FORMS = new Set([
+  '__builtin_expect', 'WRITE_ONCE', '__WRITE_ONCE', 'smp_load_acquire', 'smp_store_release', 'BUG', 'IS_ENABLED', 'IS_BUILTIN',
+  'IS_REACHABLE', 'IS_MODULE', 'container_of', 'container_of_const', 'wait_var_event', 'wait_var_event_killable',
+  '___wait_var_event', 'wait_event', 'wait_event_killable', 'offsetof', 'ARRAY_SIZE',
+]);
+
+const PERCPU_OP = /^(?:__)?(?:this|raw)_cpu_(read|read_stable|write|add|sub|inc|dec|or|and|add_return|sub_return|inc_return|dec_return)$/;
+const PERCPU_ASSIGN: Record<string, string> = { add: '+=', inc: '+=', sub: '-=', dec: '-=', or: '|=', and: '&=' };
+/** Per-CPU pointers and variables: the pointer or variable itself. */
+const PERCPU_PTR = new Set(['this_cpu_ptr', 'raw_cpu_ptr', 'per_cpu_ptr', 'per_cpu', 'get_cpu_var', 'get_cpu_ptr', '__this_cpu_ptr']);
+
+/** A name the compiler gives meaning to itself (specialForm): never a tree function to look up. */
+function isSpecialForm(name: string): boolean {
+  return PERCPU_OP.test(name) || PERCPU_PTR.has(name) || IDENTITY_FORMS.has(name) || BUG_FORMS.has(name) || WARN_FORMS.has(name) || NOTHING_FORMS.has(name) || OTHER_FORMS.has(name);
+}
 
 export class Compiler {
   readonly functions = new Map<string, CompiledFunction>();
@@ -59,7 +74,33 @@ export class Compiler {
   private pending: Array<Promise<void>> = [];
   private noted = new Set<string>();
 
-  constructor(private src: ProgramSource, private kconfig: Kconfig, private maxDepth = 40, private maxTargets = 4, readonly maxCallDepth = Infinity) {}
+  /**
+   * lazy: a function's callees are not compiled with it; the machine asks for each when a step first calls it
+   * (compileNeeded), so only the code the actors run is read, parsed and compiled.
+   */
+  constructor(
+    private src: ProgramSource,
+    private kconfig: Kconfig,
+    private maxDepth = 40,
+    private maxTargets = 4,
+    readonly maxCallDepth = Infinity,
+    readonly lazy = false,
+  ) {}
+
+  /**
+   * A function a step called (lazy mode), on behalf of code at `from`: compiled, or false with a note when the
+   * tree does not define it (the call then returns an unknown value).
+   */
+  async compileNeeded(name: string, from: { fn: string; file: string; line: number }): Promise<boolean> {
+    if (this.functions.has(name)) return true;
+    const def = await this.src.resolveFunction(name, from.file || undefined);
+    if (!def) {
+      const loc = { file: from.file, line: from.line };
+      this.note(`unmodelled call: ${name}() from ${from.fn} at ${from.file}:${from.line} (not found in the tree; taken as having no effect and returning an unknown value)`, loc);
+      return false;
+    }
+    return this.ensure(name, 0);
+  }
 
   note(text: string, loc?: Loc) {
     const k = text + (loc ? `@${loc.file}:${loc.line}` : '');
@@ -147,7 +188,7 @@ export class Compiler {
         }
         for (const init of inits) {
           if (!/^[A-Za-z_]\w*$/.test(init.value) || out.some((t) => t.fn === init.value)) continue;
-          if (!(await this.src.resolveFunction(init.value))) continue;
+          if (!(await this.src.resolveFunction(init.value, init.file))) continue;
           out.push({ fn: init.value, file: init.file, line: init.line });
         }
         if (out.length > this.maxTargets) {
@@ -159,7 +200,7 @@ export class Compiler {
       this.fieldTargets.set(field, p);
     }
     return p.then((targets) => {
-      for (const t of targets) this.defer(this.ensure(t.fn, depth + 1).then(() => undefined));
+      if (!this.lazy) for (const t of targets) this.defer(this.ensure(t.fn, depth + 1).then(() => undefined));
       return targets;
     });
   }
@@ -201,11 +242,16 @@ class FunctionCompiler {
 
   async compile(): Promise<CompiledFunction> {
     // Look up every callee at once (one tree search for all of them), before compiling statement by statement.
+    // Lazily (Compiler.lazy), callees are looked up when called; the functions stored in the fields called
+    // through are looked up now, all at once.
     const callees = new Set<string>();
+    const fields = new Set<string>();
     walkStmt(this.def.body, () => {}, (e) => {
       if (e.k === 'call' && e.callee.k === 'id' && !isModelName(e.callee.name)) callees.add(e.callee.name);
+      if (e.k === 'call' && e.callee.k === 'member') fields.add(e.callee.field);
     });
-    await Promise.all([...callees].map((n) => (this.c.source.macro(n) ? null : this.c.source.resolveFunction(n))));
+    if (this.c.lazy) await Promise.all([...fields].map((f) => this.c.targetsOf(f, this.depth)));
+    else await Promise.all([...callees].map((n) => (this.c.source.macro(n) || isSpecialForm(n) ? null : this.c.source.resolveFunction(n, this.def.file))));
     const params = this.def.params.filter((p) => p.name && p.type !== 'void');
     for (const p of params) this.declare(p.name, p.type);
     await this.stmt(this.def.body);
@@ -216,7 +262,7 @@ class FunctionCompiler {
       if (t === undefined) this.code[g.at] = { op: 'unmodelled', a: `goto ${g.label}: label not found`, loc: this.code[g.at].loc };
       else this.code[g.at].a = t;
     }
-    for (const name of this.calls) this.c.defer(this.c.ensure(name, this.depth + 1).then(() => undefined));
+    if (!this.c.lazy) for (const name of this.calls) this.c.defer(this.c.ensure(name, this.depth + 1).then(() => undefined));
     return {
       name: this.def.name, file: this.def.file, line: this.def.line, params: params.map((p) => p.name),
       paramTypes: params.map((p) => p.type), nlocals: this.localNames.length, localNames: this.localNames,
@@ -506,10 +552,18 @@ class FunctionCompiler {
         }
         return;
       case 'unmodelled':
-        this.unmodelled(e.why || e.text, e.loc);
-        this.emit({ op: 'const', a: 0, loc: e.loc });
+        this.opaque(e.why || e.text, e.text, e.loc);
         return;
     }
+  }
+
+  /**
+   * An expression the front end cannot read (a macro tower of inline asm or _Generic): an unknown value, as a
+   * call the tree lacks is, with a note. Its side effects, if it had any, are not modelled; the note says so.
+   */
+  private opaque(why: string, text: string, loc: Loc) {
+    this.c.note(`unmodelled: ${this.def.name} at ${loc.file}:${loc.line} (${why}; taken as an unknown value with no effect)`, loc);
+    this.emit({ op: 'builtin', a: '__kbot_opaque', b: 0, loc, text: text.replace(/\s+/g, ' ').slice(0, 80) });
   }
 
   private async ident(name: string, loc: Loc) {
@@ -579,7 +633,7 @@ class FunctionCompiler {
         return;
       }
       // &global or &function
-      if (isModelName(arg.name) || (await this.c.source.resolveFunction(arg.name))) {
+      if (isModelName(arg.name) || (await this.c.source.resolveFunction(arg.name, this.def.file))) {
         this.calls.push(arg.name);
         this.emit({ op: 'const', a: `fn:${arg.name}`, loc });
         return;
@@ -713,8 +767,7 @@ class FunctionCompiler {
               this.macroDepth--;
               return;
             }
-            this.unmodelled(`macro ${name} could not be expanded`, loc);
-            this.emit({ op: 'const', a: 0, loc });
+            this.opaque(`macro ${name} could not be expanded`, `${name}(...)`, loc);
             return;
           }
         }
@@ -724,7 +777,12 @@ class FunctionCompiler {
           this.emit({ op: 'builtin', a: name, b: e.args.length, loc, text });
           return;
         }
-        if (await this.c.source.resolveFunction(name)) {
+        if (this.c.lazy && !this.glue) {
+          // Looked up and compiled when a step first calls it (the machine's World.lazy).
+          this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
+          return;
+        }
+        if (await this.c.source.resolveFunction(name, this.def.file)) {
           // Past the call depth (sim.max_call_depth) a tree function is not followed: it returns an unknown
           // value, taken both ways where tested, and a note names it. A whole tree's call graph is not the model.
           if (!this.glue && this.depth >= this.c.maxCallDepth && !this.c.functions.has(name)) {
@@ -772,13 +830,16 @@ class FunctionCompiler {
       return true;
     }
     if (BUG_FORMS.has(name) || name === 'BUG') {
+      // How many assumptions the path had made before the condition: one the condition itself needed means
+      // the kernel's assertion decides it (see __kbot_bug).
+      this.emit({ op: 'builtin', a: '__kbot_assumptions', b: 0, loc });
       if (name === 'BUG') this.emit({ op: 'const', a: 1, loc });
       else await this.expr(args[0]);
-      const jz = this.emit({ op: 'jz', a: -1, loc });
       const cond = name === 'BUG' ? 'BUG()' : `${name}(${exprText(args[0])})`;
-      this.emit({ op: 'builtin', a: '__kbot_bug', b: 0, loc, text: cond });
-      this.emit({ op: 'pop', loc });
+      const jz = this.emit({ op: 'jz', a: -1, loc, assert: cond });
+      this.emit({ op: 'builtin', a: '__kbot_bug', b: 1, loc, text: cond });
       this.code[jz].a = this.code.length;
+      this.emit({ op: 'pop', loc });
       this.emit({ op: 'const', a: 0, loc });
       return true;
     }
@@ -811,6 +872,22 @@ class FunctionCompiler {
       await this.expr(cond);
       this.emit({ op: 'jz', a: top, loc });
       this.emit({ op: 'const', a: 0, loc });
+      return true;
+    }
+    // Per-CPU data, whose accessors are each architecture's inline asm: the variable itself (the model's
+    // CPUs are its actors, and what one CPU's counters hold decides nothing about a page).
+    const percpu = PERCPU_OP.exec(name);
+    if (percpu && args.length >= 1) {
+      const op = percpu[1];
+      const one: Expr = { k: 'num', v: 1, loc };
+      const x: Expr = op === 'read' || op === 'read_stable' ? args[0]
+        : op === 'write' ? { k: 'assign', op: '=', target: args[0], value: args[1] ?? one, loc }
+        : { k: 'assign', op: PERCPU_ASSIGN[op.replace(/_return$/, '')] ?? '+=', target: args[0], value: /^(inc|dec)/.test(op) ? one : args[1] ?? one, loc };
+      await this.expr(x);
+      return true;
+    }
+    if (PERCPU_PTR.has(name) && args.length >= 1) {
+      await this.expr(args[0]);
       return true;
     }
     // The kernel's arithmetic helpers: their real definitions (minmax.h, align.h) are type-checking macro

@@ -19,16 +19,19 @@
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
 import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
-import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
+import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
 export interface Frame {
   fn: string;
   pc: number;
   locals: Value[];
   stack: Value[];
+  /** How many assumptions the actor had made when it entered this frame. Not in the key. */
+  n0?: number;
 }
 
-export type ActorStatus = 'run' | 'done' | 'bug' | 'unmodelled';
+/** infeasible: the actor reached a BUG() in a function where its path assumed something about an unknown. */
+export type ActorStatus = 'run' | 'done' | 'bug' | 'unmodelled' | 'infeasible';
 
 export interface ActorState {
   frames: Frame[];
@@ -109,6 +112,29 @@ export interface World {
   maxInstrPerStep?: number;
   /** Decisions about unknowns one actor's path may make before taking the default (false); default 16. */
   maxAssumptions?: number;
+  /** Tree functions compiled on first call (see LazyCode); absent: every function the actors reach is compiled. */
+  lazy?: LazyCode;
+  /** Globals the tree initializes, read where the state holds no value of theirs (grows as code compiles). */
+  globalInits?: Map<string, Value>;
+}
+
+/**
+ * The tree's functions are compiled when a step first calls them: a step that calls one not compiled yet is
+ * stuck (no successor) and names it here; the caller compiles it and the step is taken again.
+ */
+export interface LazyCode {
+  /** Functions steps called that are not compiled yet, each with the code calling it. */
+  needs: Map<string, { fn: string; file: string; line: number }>;
+  /** Names the tree does not define: a call returns an unknown value. */
+  opaque: Set<string>;
+  /** How deep tree calls are followed from an actor's entry (sim.max_call_depth); deeper ones return unknowns. */
+  maxCallDepth: number;
+  /** The calls not followed because of maxCallDepth, as notes. */
+  notFollowed: Set<string>;
+  /** Fields read as local steps because no compiled code wrote them (yet). */
+  localReads: Set<string>;
+  /** Whether a flag test was a local step because no compiled code changed flags (yet). */
+  hiddenFlagTests?: boolean;
 }
 
 export const DEFAULT_MAX_ASSUMPTIONS = 16;
@@ -206,6 +232,10 @@ class Exec {
   outcomes = 1;
   /** Which outcome to take at this step's fork. */
   choice = 0;
+  /** The step called a function not compiled yet (World.lazy): it is stuck, and its state is dropped. */
+  needed = false;
+  /** The step found its path impossible (a BUG() behind an assumption): no successor. */
+  pruned = false;
   obs: Observer | null = null;
   private touched = new Set<string>();
   private actor: ActorState;
@@ -238,6 +268,10 @@ class Exec {
     const name = sub ? field : field;
     const o = this.obj(id, false);
     if (name in o) return o[name];
+    if (id === 'o0') {
+      const g = this.w.globalInits?.get(name);
+      if (g !== undefined) return g;
+    }
     // Never written: unknown, and a pointer to a fresh object if the code follows it.
     return `u_${id}.${name}`;
   }
@@ -279,17 +313,28 @@ class Exec {
     return new Stop(msg);
   }
 
+  /**
+   * A read of a field some compiled code writes is a shared step; of one nothing writes, a local one. With code
+   * compiled lazily, which fields were read as local is kept: if later code writes one, the steps taken so
+   * far were cut wrong and the exploration starts over.
+   */
+  private sharedField(field: string): boolean {
+    if (this.w.writtenFields.has(field)) return true;
+    this.w.lazy?.localReads.add(field);
+    return false;
+  }
+
   /** Is this instruction a shared step? */
   isVisible(ins: Instr, f: Frame): boolean {
     switch (ins.op) {
       case 'fload':
-        return this.w.writtenFields.has(ins.a as string);
+        return this.sharedField(ins.a as string);
       case 'fstore':
         return true;
       case 'deref': {
         const p = f.stack[f.stack.length - 1];
         const sp = splitPtr(p);
-        return !!sp && sp[1] !== null && this.w.writtenFields.has(sp[1]);
+        return !!sp && sp[1] !== null && this.sharedField(sp[1]);
       }
       case 'istore': {
         const p = f.stack[f.stack.length - 2];
@@ -301,6 +346,7 @@ class Exec {
         if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === '__kbot_wait_free' || name === 'wake_up_var') return true;
         if (name === '__kbot_bug') return true;
         const fo = flagOp(name);
+        if (fo && fo.op === 'test' && !this.w.flagsMutable && this.w.lazy) this.w.lazy.hiddenFlagTests = true;
         if (fo) return fo.op !== 'test' || this.w.flagsMutable;
         return false;
       }
@@ -365,6 +411,13 @@ class Exec {
     };
     switch (ins.op) {
       case 'jz':
+        // The kernel's own assertion on something the model does not know: it holds (one outcome, named).
+        if (ins.assert) {
+          const v = st[st.length - 1];
+          if (!isUnknown(v) || v in assumed) return null;
+          return { key: v, arity: 1, text: () => `${ins.assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
+        }
+        return truth(st[st.length - 1]);
       case 'jnz':
         return truth(st[st.length - 1]);
       case 'un':
@@ -377,6 +430,10 @@ class Exec {
         const c = comparisonKey(op, l, r);
         if (!c || c.key in assumed) return null;
         if (c.truthOf) return truth(c.truthOf);
+        if (c.eq) {
+          const eq = `${describeUnknown(l)} == ${describeUnknown(r)}`;
+          return { key: c.key, arity: 2, text: (k) => `${eq} is ${k ? 'true' : 'false'}` };
+        }
         const what = `${describeUnknown(l)} ${op} ${describeUnknown(r)}`;
         return { key: c.key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
       }
@@ -425,7 +482,7 @@ class Exec {
         return (op === '==' ? !t : t) ? 1 : 0;
       }
       const d = this.actor.assumed[c.key];
-      if (d !== undefined) return d;
+      if (d !== undefined) return c.eq ? ((op === '==') === (d !== 0) ? 1 : 0) : d;
     }
     if (COMPARISONS.has(op) || typeof l === 'string' && !isUnknown(l) || typeof r === 'string' && !isUnknown(r)) {
       // An unknown against a known pointer (or past the bound): as before, the unknown reads as 0.
@@ -546,9 +603,17 @@ class Exec {
         f.pc++;
         return;
       case 'call': {
+        const name = ins.a as string;
+        const lz = this.w.lazy;
+        if (lz && !this.w.functions.has(name) && !lz.opaque.has(name)) this.need(name, f);
         const args = st.splice(st.length - (ins.b ?? 0));
         f.pc++;
-        this.enter(ins.a as string, args);
+        if (lz && (lz.opaque.has(name) || this.actor.frames.length - 1 >= lz.maxCallDepth)) {
+          if (!lz.opaque.has(name)) lz.notFollowed.add(`not followed: ${name}() from ${f.fn} at ${ins.loc.file}:${ins.loc.line} (call depth ${lz.maxCallDepth}, sim.max_call_depth; taken as returning an unknown value)`);
+          st.push(this.freshUnknown(ins));
+          return;
+        }
+        this.enter(name, args);
         return;
       }
       case 'callptr': {
@@ -567,8 +632,11 @@ class Exec {
         }
         if (typeof fp !== 'string' || !fp.startsWith('fn:')) throw this.fail(`call through ${fp === 0 ? 'a NULL function pointer' : String(fp)}: ${ins.text ?? ''}`);
         const target = fp.slice(3);
+        const lz = this.w.lazy;
+        if (lz && !this.w.functions.has(target) && !isModelName(target) && !lz.opaque.has(target)) this.need(target, f);
         if (this.w.freeCallbacks.has(target)) this.freeEvent(args[0], `${target}()`);
-        if (this.w.functions.has(target)) this.enter(target, args);
+        if (lz?.opaque.has(target)) st.push(this.freshUnknown(ins));
+        else if (this.w.functions.has(target)) this.enter(target, args);
         else st.push(this.builtin(target, args, ins));
         return;
       }
@@ -602,7 +670,15 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [] });
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: Object.keys(this.actor.assumed).length });
+  }
+
+  /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
+  private need(name: string, f: Frame): never {
+    const at = this.w.functions.get(f.fn)?.code[f.pc]?.loc;
+    this.w.lazy!.needs.set(name, { fn: f.fn, file: at?.file ?? '', line: at?.line ?? 0 });
+    this.needed = true;
+    throw new Stop(`needs ${name}`);
   }
 
   private freeEvent(pagePtr: Value, how: string) {
@@ -750,6 +826,19 @@ class Exec {
       }
       case '__kbot_bug': {
         const text = ins.text ?? 'BUG()';
+        // BUG() in a function where this path assumed something about an unknown (list_debug's
+        // CHECK_DATA_CORRUPTION(next == NULL) on a list the model never built): the kernel says the branch is
+        // never taken, so the assumption was wrong and the path is dropped. A BUG_ON() on known values fires.
+        // So does a BUG_ON() whose condition held only by an assumption its own evaluation made
+        // (lruvec_memcg(lruvec) != root_mem_cgroup on a memcg the model never built).
+        const top = this.actor.frames[this.actor.frames.length - 1];
+        const now = Object.keys(this.actor.assumed).length;
+        const before = typeof args[0] === 'number' ? args[0] : now;
+        if ((text === 'BUG()' && now > (top?.n0 ?? 0)) || now > before) {
+          this.actor.status = 'infeasible';
+          this.pruned = true;
+          throw new Stop('infeasible');
+        }
         // A check that the count is not zero (or about to wrap) is an underflow check; others are assertions.
         const aboutRef = /(ref|count)/i.test(text) && /(==|<=)\s*0\b|<\s*[01]\b|zero|underflow|!\s*(page|folio)_(ref_)?count/i.test(text);
         this.violations.push({
@@ -759,6 +848,8 @@ class Exec {
         this.actor.status = 'bug';
         throw new Stop(text);
       }
+      case '__kbot_assumptions':
+        return Object.keys(this.actor.assumed).length;
       case '__kbot_held': {
         const pn = this.pageNameOf(args[0]);
         return pn ? (this.actor.held[pn] ?? 0) : 0;
@@ -879,10 +970,15 @@ class Exec {
  * `if (x)` and `if (x != 0)` agree; against a number or another unknown, the comparison itself. Null when the
  * comparison needs none (no unknown, identical operands, an unknown against a known pointer).
  */
-function comparisonKey(op: string, l: Value, r: Value): { key: string; truthOf?: string } | null {
+function comparisonKey(op: string, l: Value, r: Value): { key: string; truthOf?: string; eq?: boolean } | null {
   if (!COMPARISONS.has(op) || (!isUnknown(l) && !isUnknown(r)) || l === r) return null;
   const known = isUnknown(l) ? r : l;
-  if (typeof known === 'string' && !isUnknown(known)) return null;
+  if (typeof known === 'string' && !isUnknown(known)) {
+    // An unknown pointer against one the model built (list_debug's prev->next != entry): equal or not, one
+    // decision for == and != alike; by default not equal.
+    if (op !== '==' && op !== '!=') return null;
+    return { key: `${isUnknown(l) ? l : r}==${known}`, eq: true };
+  }
   if ((op === '==' || op === '!=') && known === 0) {
     const u = (isUnknown(l) ? l : r) as string;
     return { key: u, truthOf: u };
@@ -919,7 +1015,7 @@ function unop(op: string, v: Value): Value {
 
 function cloneActor(a: ActorState): ActorState {
   return {
-    frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice() })),
+    frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 })),
     status: a.status,
     held: a.held,
     assumed: a.assumed,
@@ -961,6 +1057,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   readonly symmetric: boolean;
   /** Violations of actors' local code before their first shared step, from the last initial(). */
   prefixViolations: Violation[] = [];
+  /** Whether the last initial() called code not compiled yet (World.lazy.needs says what): compile it, ask again. */
+  initialStuck = false;
   private walkerStops = new Map<string, { file: string; line: number; text: string }>();
   private walkerGot = false;
   private readonly observer: Observer = {
@@ -994,6 +1092,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
     const found: Violation[] = [];
+    this.initialStuck = false;
     for (let i = 0; i < s.actors.length; i++) {
       const ex = new Exec(this.world, s, i);
       ex.origObjs = s.objs;
@@ -1001,6 +1100,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       ex.visibleDone = true;
       ex.run(this.world.maxInstrPerStep ?? 20000);
       found.push(...ex.violations);
+      if (ex.needed) this.initialStuck = true;
     }
     this.prefixViolations = found;
     return s;
@@ -1034,6 +1134,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     ex.choice = outcome;
     ex.run(this.world.maxInstrPerStep ?? 20000);
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
+    if (ex.needed) return { state: s, label, violations: [], stuck: true };
+    if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
     return r;
@@ -1102,7 +1204,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         const h = holders.find((x) => x.i !== alloc)!;
         out.push({ category: 'use-after-free', message: `CPU${h.i} still holds a reference on ${p.name} after it was freed` });
       }
-      const unfinished = s.actors.some((a) => a.status === 'unmodelled' || a.status === 'bug');
+      const unfinished = s.actors.some((a) => a.status === 'unmodelled' || a.status === 'bug' || a.status === 'infeasible');
       if (s.life[p.name] === 'allocated' && total === 0 && !unfinished) {
         const o = s.objs[p.obj] ?? {};
         out.push({ category: 'page-leak', message: `nobody holds ${p.name} and it was never freed (refcount ${o._refcount ?? o._count ?? 0})` });

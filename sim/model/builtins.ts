@@ -69,6 +69,10 @@ function memo<T>(f: (name: string) => T): (name: string) => T {
 export const atomicOp = memo(atomicOpOf);
 
 function atomicOpOf(name: string): string | null {
+  // The same operations on a plain word (set_mask_bits()' try_cmpxchg(&folio->flags, ...)): their definitions
+  // are each architecture's inline asm.
+  const w = /^(?:arch_|raw_)?(cmpxchg|try_cmpxchg|xchg)(?:64|128|_local|64_local)?(?:_relaxed|_acquire|_release)?$/.exec(name);
+  if (w) return w[1];
   const m = /^(?:arch_|raw_)?atomic(?:_long|64)?_(.+?)(?:_relaxed|_acquire|_release)?$/.exec(name);
   if (!m) return null;
   const op = m[1];
@@ -104,6 +108,11 @@ export const NO_EFFECT = new Set([
   'dec_node_page_state', 'mod_node_page_state', 'set_page_private', '__ClearPageWaiters', 'page_cpupid_reset_last',
   'kmemleak_ignore', 'flush_dcache_page', 'lru_add_drain', 'lru_add_drain_all', 'shake_page', 'cond_resched_rcu',
   'synchronize_rcu', 'mmu_notifier_invalidate_range', 'VM_WARN_ON_ONCE_PAGE', 'debug_check_no_locks_freed',
+  // The kernel's log and its debugging output in every era's spelling: what they print changes no page.
+  '_printk', 'vprintk', 'printk_deferred', '_printk_deferred', 'printk_ratelimited', 'pr_emerg', 'pr_alert', 'pr_crit',
+  'pr_notice', 'pr_cont', 'pr_err_once', 'pr_info_once', 'pr_warn_ratelimited', 'pr_err_ratelimited',
+  'pr_info_ratelimited', 'pr_debug_ratelimited', '__dynamic_pr_debug', '__warn_printk', '__dump_page', 'dump_page_owner',
+  'show_mem', 'dump_mm', 'dump_vma', 'dev_err', 'dev_warn', 'dev_info', 'dev_dbg', 'dev_notice', 'dev_printk',
 ]);
 
 /** The page allocator's entry points that free a page: a call ends the page's life. */
