@@ -6,7 +6,7 @@ import { CProgram } from '../frontend/program.ts';
 import { parseStatements } from '../frontend/parse-c.ts';
 import { Compiler } from './compile.ts';
 import { describeUnknown, Machine, type World } from './machine.ts';
-import { explore } from '../explore/explore.ts';
+import { explore, exploreLazily } from '../explore/explore.ts';
 
 const HEADER = `
 struct page { unsigned long flags; atomic_t _refcount; struct dev_pagemap *pgmap; };
@@ -308,4 +308,86 @@ test('a lock a helper the tree lacks returns is one lock: what one CPU unlocks, 
     }
   }
   assert.deepEqual([...new Set(finals)], ['done,done']);
+});
+
+/** Every path of the glue alone, outcomes of each fork included; a pruned outcome ends nowhere. */
+function pathsWithViolations(m: Machine) {
+  const ends: Array<{ g: Record<string, unknown>; violations: string[]; assumptions: string[] }> = [];
+  const todo = [{ s: m.initial(), violations: [] as string[], assumptions: [] as string[] }];
+  while (todo.length) {
+    const { s, violations, assumptions } = todo.pop()!;
+    const en = m.enabled(s);
+    if (!en.length) {
+      ends.push({ g: s.objs.o0, violations, assumptions });
+      continue;
+    }
+    const n = m.step(s, en[0]).outcomes ?? 1;
+    for (let k = 0; k < n; k++) {
+      const r = m.step(s, en[0], k);
+      if (r.pruned) continue;
+      todo.push({ s: r.state, violations: [...violations, ...r.violations.map((v) => v.category)], assumptions: [...assumptions, ...(r.label.assumption ? [r.label.assumption] : [])] });
+    }
+  }
+  return ends;
+}
+
+test("the kernel's assertions decide what the model does not know: BUG() behind an assumed branch drops that path, BUG_ON() of an unknown holds", async () => {
+  // list_debug's shape: a check on a pointer the model never built, then BUG().
+  const dropped = pathsWithViolations(await machineFor('if (list_is_corrupt(page)) BUG(); a = 1;', ''));
+  assert.deepEqual(dropped.map((e) => [e.g.a, e.violations.length, e.assumptions.join()]), [[1, 0, 'assuming list_is_corrupt(page) is false at <test>:1']]);
+  const holds = pathsWithViolations(await machineFor('BUG_ON(memcg_of(page)); a = 2;', ''));
+  assert.equal(holds.length, 1);
+  assert.deepEqual(holds[0].violations, []);
+  assert.match(holds[0].assumptions.join(), /BUG_ON\(memcg_of\(page\)\) does not fire/);
+  // A comparison inside the condition is decided both ways; the way that fires is dropped.
+  const compared = pathsWithViolations(await machineFor('BUG_ON(memcg_of(page) != 0); a = 3;', ''));
+  assert.deepEqual(compared.map((e) => [e.g.a, e.violations.length, e.assumptions.join()]), [[3, 0, 'assuming memcg_of(page) is false at <test>:1']]);
+  // On values the model knows, the assertion fires, whatever the path assumed before it.
+  const fires = pathsWithViolations(await machineFor('if (mystery(page)) b = 1; BUG_ON(page_ref_count(page) == 1);', ''));
+  assert.deepEqual(fires.map((e) => e.violations), [['assertion'], ['assertion']], 'the BUG_ON fires on both paths');
+});
+
+test('lazily compiled: a tree function is compiled when a step first calls it, one on a path never taken never is', async () => {
+  const tree = new MemTreeView({
+    'include/linux/t.h': HEADER,
+    'mm/used.c': 'void used_helper(struct page *page)\n{\n\tatomic_inc(&page->_refcount);\n\tnot_in_tree(page);\n}\n',
+    'mm/never.c': 'void never_taken(struct page *page)\n{\n\tpage->flags = 2;\n}\n',
+  });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const c = new Compiler(program, {}, 40, 4, Infinity, true);
+  const loc = { file: '<test>', line: 1 };
+  await c.compileGlue('__glue', ['page'], await parseStatements('if (page_ref_count(page) == 5) never_taken(page); used_helper(page); absent_helper(page);', loc), loc);
+  assert.ok(!c.functions.has('used_helper') && !c.functions.has('never_taken'));
+  const world: World = {
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: [0, 1].map(() => ({ role: 'cpu', entry: '__glue', args: ['p'], allocator: false, holds: {} })),
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+    lazy: { needs: new Map(), opaque: new Set(), maxCallDepth: Infinity, notFollowed: new Set(), localReads: new Set() },
+  };
+  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  let rounds = 0;
+  const res = await exploreLazily(m, {}, async () => {
+    rounds++;
+    for (const [name, from] of world.lazy!.needs) if (!(await c.compileNeeded(name, from))) world.lazy!.opaque.add(name);
+    world.lazy!.needs.clear();
+    return 'resume';
+  });
+  assert.equal(res.complete, true, res.incompleteReason);
+  assert.ok(rounds >= 1);
+  assert.ok(c.functions.has('used_helper'));
+  assert.ok(!c.functions.has('never_taken'), 'never called on any path');
+  // A tree function's call of a name the tree does not define: an unknown, with a note where it was called.
+  assert.ok(world.lazy!.opaque.has('not_in_tree'));
+  assert.ok(c.notes.some((n) => n.text.startsWith('unmodelled call: not_in_tree() from used_helper at mm/used.c:4 (not found in the tree')), c.notes.map((n) => n.text).join('\n'));
+  assert.ok(c.notes.some((n) => /^unmodelled call: absent_helper\(\) from __glue at <test>:1 \(not found in the tree/.test(n.text)), c.notes.map((n) => n.text).join('\n'));
+  // Both CPUs' increments happened on every path: the final count is 3.
+  const finals = new Set<number>();
+  const stack = [m.initial()];
+  while (stack.length) {
+    const s = stack.pop()!;
+    const en = m.enabled(s);
+    if (!en.length) finals.add(Number(s.objs.p._refcount));
+    for (const a of en) stack.push(m.step(s, a).state);
+  }
+  assert.deepEqual([...finals], [3]);
 });

@@ -148,6 +148,8 @@ export interface WalkerObservation {
 }
 
 const REF_FIELDS = new Set(['_refcount', '_count']);
+/** The page facts that look a pfn up: on an unknown pfn, they decide whether it is the scenario's page's. */
+const PFN_LOOKUPS = new Set(['pfn_to_page', 'pfn_to_online_page', 'pfn_valid', 'pfn_present', 'get_dev_pagemap']);
 
 /**
  * Unknown values: "u_<call text>#<n>" from a call the tree does not define (the n-th unknown of its actor),
@@ -261,7 +263,21 @@ class Exec {
     return undefined;
   }
 
+  /**
+   * The address of a local used as a struct (a nodemask_t, a typedef'd struct the front end cannot tell from
+   * a scalar): the local holds an object of the actor's own, made on first use.
+   */
+  private viaLocal(ptr: Value): Value {
+    if (typeof ptr !== 'string' || !ptr.startsWith('L')) return ptr;
+    const cur = this.load(ptr);
+    if (typeof cur === 'string' && splitPtr(cur) && !cur.startsWith('L')) return cur;
+    const id = `a${this.idx}_${ptr.replace(':', '_')}`;
+    this.store(ptr, id);
+    return id;
+  }
+
   readField(ptr: Value, field: string): Value {
+    ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`read of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     const [id, sub] = sp;
@@ -277,6 +293,7 @@ class Exec {
   }
 
   writeField(ptr: Value, field: string, v: Value) {
+    ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`write of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     this.obj(sp[0], true)[field] = v;
@@ -290,7 +307,7 @@ class Exec {
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`dereference of ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     // An address returned by a call the tree lacks (zone_lru_lock() ...): a word of its own.
-    if (sp[1] === null && isUnknown(ptr)) return this.readField(sp[0], '__value');
+    if (sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.readField(sp[0], '__value');
     if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
     return this.readField(sp[0], sp[1]);
   }
@@ -302,7 +319,9 @@ class Exec {
       return;
     }
     const sp = splitPtr(ptr);
-    if (sp && sp[1] === null && isUnknown(ptr)) return this.writeField(sp[0], '__value', v);
+    // Through a pointer the model made up (an unknown, or the object a walker's buffer argument points to):
+    // a word of its own.
+    if (sp && sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.writeField(sp[0], '__value', v);
     if (!sp || sp[1] === null) throw this.fail(`store through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     this.writeField(sp[0], sp[1], v);
   }
@@ -427,7 +446,7 @@ class Exec {
         const l = st[st.length - 2];
         const r = st[st.length - 1];
         if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r);
-        const c = comparisonKey(op, l, r);
+        const c = comparisonKey(op, l, r, !this.w.functions.get(f.fn)?.glue);
         if (!c || c.key in assumed) return null;
         if (c.truthOf) return truth(c.truthOf);
         if (c.eq) {
@@ -436,6 +455,15 @@ class Exec {
         }
         const what = `${describeUnknown(l)} ${op} ${describeUnknown(r)}`;
         return { key: c.key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+      }
+      case 'builtin': {
+        // A pfn the model does not know (get_ksm_page()'s stable_node->kpfn): the scenario's page's, or another.
+        if (!PFN_LOOKUPS.has(ins.a as string)) return null;
+        const pfn = st[st.length - (ins.b ?? 0)];
+        if (!isUnknown(pfn) || `pfn:${pfn}` in assumed || !this.w.pages.length) return null;
+        const what = describeUnknown(pfn);
+        const page = this.w.pages[0].name;
+        return { key: `pfn:${pfn}`, arity: 2, text: (k) => `${what} is ${k ? '' : 'not '}${page}'s pfn` };
       }
       case 'callptr': {
         const fp = st[st.length - 1 - (ins.b ?? 0)];
@@ -475,7 +503,8 @@ class Exec {
     if (!isUnknown(l) && !isUnknown(r)) return binop(op, l, r);
     if (op === '&&') return this.truth(l) && this.truth(r) ? 1 : 0;
     if (op === '||') return this.truth(l) || this.truth(r) ? 1 : 0;
-    const c = comparisonKey(op, l, r);
+    const top = this.actor.frames[this.actor.frames.length - 1];
+    const c = comparisonKey(op, l, r, !!top && !this.w.functions.get(top.fn)?.glue);
     if (c) {
       if (c.truthOf) {
         const t = this.truth(c.truthOf);
@@ -548,7 +577,7 @@ class Exec {
         return;
       }
       case 'faddr': {
-        const p = st.pop()!;
+        const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
         if (!sp) throw this.fail(`address of ->${ins.a} through ${p === 0 ? 'a NULL pointer' : String(p)}`);
         st.push(`${sp[0]}/${ins.a}`);
@@ -739,6 +768,11 @@ class Exec {
     }
     const fo = flagOp(name);
     if (fo) return this.flag(fo, args[0]);
+    if (PFN_LOOKUPS.has(name) && isUnknown(args[0])) {
+      // As decided on this path (forkAt): the scenario's page's pfn, or some other page's.
+      if (this.actor.assumed[`pfn:${args[0]}`]) args = [this.s.objs[this.w.pages[0].obj]?.__pfn ?? 0, ...args.slice(1)];
+      else return name === 'pfn_valid' || name === 'pfn_present' ? 1 : this.freshUnknown(ins);
+    }
     switch (name) {
       case 'pfn_to_page':
       case 'pfn_to_online_page': {
@@ -970,13 +1004,14 @@ class Exec {
  * `if (x)` and `if (x != 0)` agree; against a number or another unknown, the comparison itself. Null when the
  * comparison needs none (no unknown, identical operands, an unknown against a known pointer).
  */
-function comparisonKey(op: string, l: Value, r: Value): { key: string; truthOf?: string; eq?: boolean } | null {
+function comparisonKey(op: string, l: Value, r: Value, pointers = true): { key: string; truthOf?: string; eq?: boolean } | null {
   if (!COMPARISONS.has(op) || (!isUnknown(l) && !isUnknown(r)) || l === r) return null;
   const known = isUnknown(l) ? r : l;
   if (typeof known === 'string' && !isUnknown(known)) {
     // An unknown pointer against one the model built (list_debug's prev->next != entry): equal or not, one
-    // decision for == and != alike; by default not equal.
-    if (op !== '==' && op !== '!=') return null;
+    // decision for == and != alike; by default not equal. Only in the tree's code: a scenario's glue compares
+    // what a driver hands out with the scenario's page, which an unknown is not (equality does not alias).
+    if ((op !== '==' && op !== '!=') || !pointers) return null;
     return { key: `${isUnknown(l) ? l : r}==${known}`, eq: true };
   }
   if ((op === '==' || op === '!=') && known === 0) {
