@@ -407,7 +407,12 @@ class FunctionCompiler {
       case 'empty':
         return;
       case 'unmodelled':
-        return this.unmodelled(s.why || s.text, s.loc);
+        // A statement the front end cannot read (a macro with an empty argument, an asm block): what the
+        // function does from there on is unknown, so it returns an unknown value there, with a note.
+        this.c.note(`unmodelled: ${this.def.name} at ${s.loc.file}:${s.loc.line} (${s.why || s.text}; ${this.def.name}() is taken as returning an unknown value from there)`, s.loc);
+        this.emit({ op: 'builtin', a: '__kbot_opaque', b: 0, loc: s.loc, text: `${this.def.name}()` });
+        this.emit({ op: 'ret', loc: s.loc });
+        return;
     }
   }
 
