@@ -13,7 +13,7 @@ export const DEFAULT_RERUN_HINT = "Reply with 'kbot: rerun' to run the review ag
 
 export const DEFAULT_SIM = {
   max_states: 200_000,
-  max_seconds: 60,
+  max_seconds: 20,
   walkers: 1,
   max_call_depth: 12,
   max_indirect_targets: 4,

@@ -64,7 +64,7 @@ test('partial nested sections are completed from the defaults', () => {
   const c = parseConfig({ identity: { email: 'bot@example.org' }, sim: { walkers: 2, kconfig: { CONFIG_NR_CPUS: 4, CONFIG_SMP: true } } });
   assert.deepEqual(c.identity, { name: 'kbot', email: 'bot@example.org' });
   assert.equal(c.sim.walkers, 2);
-  assert.equal(c.sim.max_seconds, 60);
+  assert.equal(c.sim.max_seconds, 20);
   assert.deepEqual(c.sim.kconfig, { CONFIG_NR_CPUS: 4, CONFIG_SMP: 'y' });
 });
 

@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { assumptionsOf, instances, loadTreeProgram, releaseFrom, runInstance, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
+import { assumptionsOf, instances, loadTreeProgram, releaseFrom, runInstance, scenarioPageType, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -55,14 +55,20 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     treeFacts(input.before, tb, input.scenarios, opts, input.cache),
     treeFacts(input.after, ta, input.scenarios, opts, input.cache),
   ]);
-  // Instances come from the tree after the series (its walkers); the same ones run on the tree before.
-  const insts = chosenInstances(ta, input.scenarios, fa, input.only);
+  // Instances come from the tree after the series (its walkers); the same ones run on the tree before. Those
+  // that concern what the series changed run first, with a larger share of the budget.
+  const concerned = concerns(ta, fb, fa, input.touched ?? []);
+  const insts = chosenInstances(ta, input.scenarios, fa, input.only)
+    .map((inst, i) => ({ inst, i, w: concerned(inst) ? CONCERNED_WEIGHT : 1 }))
+    .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
   for (let i = 0; i < insts.length; i++) {
-    const inst = insts[i];
-    // Each instance left gets an equal share of what is left of the budget: none is starved by those before.
-    const share = () => Math.max(1, budget.left() / (insts.length - i));
+    const { inst, w } = insts[i];
+    // Each instance left gets its share of what is left of the budget (by weight): none is starved by those
+    // before, and none is left unrun.
+    const weights = insts.slice(i).reduce((n, x) => n + x.w, 0);
+    const share = () => Math.max(1, (budget.left() * w) / weights);
     const opts1 = { ...opts, maxMs: share() };
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
@@ -82,6 +88,27 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     judgements.push(judge(before, after));
   }
   return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa } };
+}
+
+/** How many times the share of the others an instance that concerns the series' change gets. */
+const CONCERNED_WEIGHT = 4;
+
+/**
+ * Whether an instance concerns what the series changed: its page type lives differently after the series
+ * (the count it is initialised or freed at), or its walker's speculative reference is in a file the series
+ * touches.
+ */
+function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string[]): (inst: ScenarioInstance) => boolean {
+  const life = (f: TreeFacts, type: string) => {
+    const t = f.pageTypes.find((x) => x.name === type);
+    return JSON.stringify([t?.init?.refcount, t?.free?.refcount, t?.free?.event]);
+  };
+  return (inst) => {
+    const type = scenarioPageType(ta, inst.scenario);
+    if (type && life(fb, type) !== life(fa, type)) return true;
+    const file = /\(([^:()]+):\d+\)$/.exec(inst.site ?? '')?.[1];
+    return !!file && touched.includes(file);
+  };
 }
 
 /** The same, on one tree only (`kbot sim`): no differential. */

@@ -66,7 +66,7 @@ function headBase(fx: FixtureTree): BaseChoice {
   return { commit: git(fx.repo, 'rev-parse', 'HEAD').trim(), source: 'head', why: 'test' };
 }
 
-test('a clean series applies in a throwaway worktree; the tracked tree is untouched', async (t) => {
+test('a clean series applies into an index of its own, no checkout; the tracked tree is untouched', async (t) => {
   const fx = makeFixtureTree();
   t.after(fx.cleanup);
   const { patches } = makeSeries(fx);
@@ -91,11 +91,11 @@ test('a clean series applies in a throwaway worktree; the tracked tree is untouc
     'Fixture Author|kbot|mm: add page_refs()\nFixture Author|kbot|mm/swap: free pages directly in put_page()\n',
   );
 
-  // A commit message line starting with "From " survives the trip through an mbox.
+  // A commit message line starting with "From " survives the trip through the mail.
   assert.match(git(fx.repo, 'log', '-1', '--format=%B', result.head!), /^From now on pages skip the LRU\.$/m);
 
   assert.deepEqual(snapshot(fx, workDir), before);
-  assert.deepEqual(readdirSync(workDir), [], 'the worktree is removed');
+  assert.deepEqual(readdirSync(workDir), [], 'the scratch index is removed');
 });
 
 test('two applies of the same series run side by side and agree', async (t) => {

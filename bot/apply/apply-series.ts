@@ -1,16 +1,17 @@
-// Apply a series with git am in a detached worktree of its own, so the tracked tree's checkout, index, HEAD
-// and branches are never touched and two applies can run side by side. The commits git am makes stay in the
-// shared object store after the worktree is gone: callers read them by sha (GitTreeView(repo, head)).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+// Apply a series the way git am does (git mailinfo, git apply, a commit per patch), into an index of its own:
+// no checkout of the tree, which on a whole kernel tree costs more than everything else in a review, and the
+// tracked tree's checkout, index, HEAD, branches and config are never touched; two applies can run side by
+// side. The commits stay in the tracked tree's object store: callers read them by sha (GitTreeView(repo, head)).
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ApplyResult, BaseChoice, Message, Series } from '../types.ts';
 import { gitComplaint, resolveCommit, runGit, type GitRun } from '../tree/run-git.ts';
-import { buildMbox, mailText } from './build-mbox.ts';
+import { buildMail, mailText } from './build-mbox.ts';
 import { patchHazard } from './check-patch-safety.ts';
 import { findHunk } from './find-hunk.ts';
 
 export interface ApplySeriesInput {
-  /** The tracked tree (its .git is where the worktree and the new commits are recorded). */
+  /** The tracked tree (its object store is where the new commits are recorded). */
   repo: string;
   /** Scratch space; each apply makes (and removes) its own unique directory in it. */
   workDir: string;
@@ -54,36 +55,60 @@ export async function applySeries(input: ApplySeriesInput): Promise<ApplyResult>
 
   await mkdir(input.workDir, { recursive: true });
   const dir = await mkdtemp(join(resolve(input.workDir), 'apply-'));
-  // The worktree's name in .git/worktrees is its directory's name: unique, and it says who made it.
-  const tree = join(dir, `kbot-${basename(dir)}`);
-  let added = false;
+  // The index the series is applied to: the base's tree, then each patch in order.
+  const env = { ...COMMITTER, GIT_INDEX_FILE: join(dir, 'index') };
   try {
-    const add = await runGit([...SAFE_CONFIG, 'worktree', 'add', '--detach', '--quiet', tree, baseSha], { cwd: repo });
-    if (add.code !== 0) return { status: 'failed', base, detail: `could not make a worktree at ${base.commit}: ${gitComplaint(add)}` };
-    added = true;
-    // One git am for the whole series, in order; git names the patch it stopped at ("Patch failed at 0002").
-    const ordered = patches as Array<{ index: number; message: Message }>;
-    const mbox = join(dir, 'series.mbox');
-    await writeFile(mbox, ordered.map(({ message }) => buildMbox(message)).join('\n'));
-    const am = await runGit(
-      [...SAFE_CONFIG, 'am', '--patch-format=mboxrd', '--whitespace=nowarn', '--no-3way', '--no-scissors', '--no-keep-cr', '--committer-date-is-author-date', mbox],
-      { cwd: tree, env: COMMITTER },
-    );
-    if (am.code !== 0) {
-      await runGit([...SAFE_CONFIG, 'am', '--abort'], { cwd: tree, env: COMMITTER });
-      const at = Number(/^Patch failed at (\d+)/m.exec(`${am.stdout}\n${am.stderr}`)?.[1] ?? 1);
-      const { index, message } = ordered[Math.min(Math.max(at, 1), ordered.length) - 1];
-      return { status: 'failed', base, patchIndex: index, patch: message.messageId, ...describeFailure(am, message) };
+    const read = await runGit([...SAFE_CONFIG, 'read-tree', baseSha], { cwd: repo, env });
+    if (read.code !== 0) return { status: 'failed', base, detail: `could not read the tree of ${base.commit}: ${gitComplaint(read)}` };
+    let head = baseSha;
+    for (const { index, message } of patches as Array<{ index: number; message: Message }>) {
+      const r = await applyOne(repo, dir, env, head, index, message);
+      if ('failed' in r) return { status: 'failed', base, patchIndex: index, patch: message.messageId, ...describeFailure(r.failed, message) };
+      head = r.commit;
     }
-    const head = await resolveCommit(tree, 'HEAD');
-    if (!head) return { status: 'failed', base, detail: 'git am succeeded but the worktree has no HEAD' };
     return { status: 'applied', base, head };
   } finally {
-    const removed = added ? (await runGit(['worktree', 'remove', '--force', '--force', tree], { cwd: repo })).code === 0 : true;
     await rm(dir, { recursive: true, force: true });
-    // If the removal failed, the directory is gone now anyway; prune forgets it.
-    if (!removed) await runGit(['worktree', 'prune'], { cwd: repo });
   }
+}
+
+/**
+ * One patch, as git am takes it: git mailinfo splits the mail into author, message and patch; git apply
+ * applies the patch to the index; the index's tree is committed on `parent` with the mail's author and date.
+ */
+async function applyOne(repo: string, dir: string, env: Record<string, string>, parent: string, index: number, message: Message): Promise<{ commit: string } | { failed: GitRun }> {
+  const msg = join(dir, `${index}.msg`);
+  const patch = join(dir, `${index}.patch`);
+  const mailinfo = await runGit([...SAFE_CONFIG, 'mailinfo', '-u', '--no-scissors', msg, patch], { cwd: repo, env, input: buildMail(message) });
+  const failedAt = (run: GitRun, subject: string): { failed: GitRun } => ({
+    failed: { ...run, stderr: `${run.stderr.trimEnd()}\nPatch failed at ${String(index).padStart(4, '0')} ${subject}\n` },
+  });
+  if (mailinfo.code !== 0) return failedAt(mailinfo, message.subject);
+  const info = new Map<string, string>();
+  for (const line of mailinfo.stdout.split('\n')) {
+    const m = /^(Author|Email|Subject|Date): ?(.*)$/.exec(line);
+    if (m) info.set(m[1], m[2]);
+  }
+  const subject = info.get('Subject') ?? message.subject;
+  if ((await readFile(patch, 'utf8')).trim() === '') {
+    return failedAt({ code: 1, stdout: '', stderr: 'Patch is empty.' }, subject);
+  }
+  const apply = await runGit([...SAFE_CONFIG, 'apply', '--cached', '--whitespace=nowarn', patch], { cwd: repo, env });
+  if (apply.code !== 0) return failedAt(apply, subject);
+  const tree = await runGit(['write-tree'], { cwd: repo, env });
+  if (tree.code !== 0) return failedAt(tree, subject);
+  const body = (await readFile(msg, 'utf8')).trim();
+  const date = info.get('Date') ?? '';
+  const author = {
+    GIT_AUTHOR_NAME: info.get('Author') || info.get('Email') || 'unknown',
+    GIT_AUTHOR_EMAIL: info.get('Email') ?? '',
+    ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}),
+  };
+  const commit = await runGit([...SAFE_CONFIG, 'commit-tree', tree.stdout.trim(), '-p', parent, '-F', '-'], {
+    cwd: repo, env: { ...env, ...author }, input: body ? `${subject}\n\n${body}\n` : `${subject}\n`,
+  });
+  if (commit.code !== 0) return failedAt(commit, subject);
+  return { commit: commit.stdout.trim() };
 }
 
 /** The file, hunk and git's own words for a failed git am. */

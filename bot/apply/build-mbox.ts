@@ -12,8 +12,16 @@ export function mailText(message: Message): string {
 }
 
 export function buildMbox(message: Message): string {
+  return buildMail(message, true);
+}
+
+/**
+ * The message as one mail: headers git mailinfo reads (author, date, subject) and the body with the patch.
+ * For an mbox (mboxrd), body lines starting with "From " are quoted with ">".
+ */
+export function buildMail(message: Message, mboxrd = false): string {
   const head = [
-    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+    ...(mboxrd ? ['From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001'] : []),
     `From: ${formatAddress(message.from.name, message.from.address)}`,
     `Date: ${authorDate(message)}`,
     `Subject: ${encodeWord(oneLine(message.subject))}`,
@@ -21,7 +29,7 @@ export function buildMbox(message: Message): string {
     'Content-Type: text/plain; charset=UTF-8',
     'Content-Transfer-Encoding: 8bit',
   ];
-  let body = mailText(message).replace(/^(>*From )/gm, '>$1');
+  let body = mboxrd ? mailText(message).replace(/^(>*From )/gm, '>$1') : mailText(message);
   if (!body.endsWith('\n')) body += '\n';
   return `${head.join('\n')}\n\n${body}`;
 }
