@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { assumptionsOf, instances, loadTreeProgram, releaseFrom, runInstance, scenarioPageType, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
+import { assumptionsOf, instances, loadTreeProgram, probeScenario, releaseFrom, runInstance, scenarioPageType, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -63,6 +63,9 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
+  // Each scenario's release alone, once per tree, before the budget is shared: the first instance of a
+  // scenario would otherwise spend its share learning what all of them use.
+  for (const sc of new Set(insts.map((x) => x.inst.scenario))) await probeScenario(ta, sc);
   for (let i = 0; i < insts.length; i++) {
     const { inst, w } = insts[i];
     // Each instance left gets its share of what is left of the budget (by weight): none is starved by those

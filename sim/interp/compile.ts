@@ -72,6 +72,8 @@ export class Compiler {
   readonly globalInits = new Map<string, Value>();
   private fieldTargets = new Map<string, Promise<Array<{ fn: string; file: string; line: number }>>>();
   private pending: Array<Promise<void>> = [];
+  /** Functions being compiled (their placeholder has no code yet), for a caller that needs one finished. */
+  private compiling = new Map<string, Promise<void>>();
   private noted = new Set<string>();
 
   /**
@@ -92,6 +94,11 @@ export class Compiler {
    * tree does not define it (the call then returns an unknown value).
    */
   async compileNeeded(name: string, from: { fn: string; file: string; line: number }): Promise<boolean> {
+    const inFlight = this.compiling.get(name);
+    if (inFlight) {
+      await inFlight;
+      return true;
+    }
     if (this.functions.has(name)) return true;
     const def = await this.src.resolveFunction(name, from.file || undefined);
     if (!def) {
@@ -154,8 +161,11 @@ export class Compiler {
       placeholder.code = [{ op: 'unmodelled', a: `call depth over ${this.maxDepth} at ${name}`, loc: { file: def.file, line: def.line } }];
       return true;
     }
-    const fn = await new FunctionCompiler(this, def, false, depth).compile();
-    Object.assign(placeholder, fn);
+    const done = new FunctionCompiler(this, def, false, depth).compile().then((fn) => {
+      Object.assign(placeholder, fn);
+    });
+    this.compiling.set(name, done);
+    await done.finally(() => this.compiling.delete(name));
     return true;
   }
 

@@ -634,7 +634,8 @@ class Exec {
       case 'call': {
         const name = ins.a as string;
         const lz = this.w.lazy;
-        if (lz && !this.w.functions.has(name) && !lz.opaque.has(name)) this.need(name, f);
+        // Not compiled yet, or being compiled for another run on the tree (its placeholder has no code).
+        if (lz && !(this.w.functions.get(name)?.code.length) && !lz.opaque.has(name)) this.need(name, f);
         const args = st.splice(st.length - (ins.b ?? 0));
         f.pc++;
         if (lz && (lz.opaque.has(name) || this.actor.frames.length - 1 >= lz.maxCallDepth)) {
@@ -662,7 +663,7 @@ class Exec {
         if (typeof fp !== 'string' || !fp.startsWith('fn:')) throw this.fail(`call through ${fp === 0 ? 'a NULL function pointer' : String(fp)}: ${ins.text ?? ''}`);
         const target = fp.slice(3);
         const lz = this.w.lazy;
-        if (lz && !this.w.functions.has(target) && !isModelName(target) && !lz.opaque.has(target)) this.need(target, f);
+        if (lz && !(this.w.functions.get(target)?.code.length) && !isModelName(target) && !lz.opaque.has(target)) this.need(target, f);
         if (this.w.freeCallbacks.has(target)) this.freeEvent(args[0], `${target}()`);
         if (lz?.opaque.has(target)) st.push(this.freshUnknown(ins));
         else if (this.w.functions.has(target)) this.enter(target, args);
