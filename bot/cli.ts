@@ -9,8 +9,8 @@ import { kconfigFor, simOptions } from './sim-options.ts';
 
 const USAGE = `usage:
   kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
-              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N] [--fetch]
-  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--kconfig FILE] [--json]
+              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N] [--kconfig FILE] [--fetch]
+  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--kconfig FILE] [--config <file>] [--json]
   kbot facts --tree <git checkout> [--rev <rev>] [--kconfig FILE] [--json]
   kbot demo [--json] [--keep]
 `;
@@ -46,11 +46,13 @@ async function review(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
-      config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' },
+      config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' }, kconfig: { type: 'string' },
     },
   });
   if (positionals.length !== 1 || !values.tree) throw new UsageError(`review needs one input and --tree\n${USAGE}`);
   const config = readConfig(values.config, process.env);
+  // The tree's #if blocks are read under the .config named (--kconfig, sim.kconfig_file), as in kbot sim.
+  const kc = await kconfigFor(config, values.kconfig);
   const [{ reviewInput }, { renderText }, { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
     import('./review.ts'), import('./report/render-text.ts'), import('./report/render-json.ts'), import('./send/write-outbox.ts'),
     import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
@@ -67,7 +69,7 @@ async function review(args: string[]): Promise<number> {
     tree: resolve(values.tree),
     cliBase: values.base,
     config,
-    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, values.walkers) })],
+    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, values.walkers, undefined, kc.kconfig) })],
   });
   if (values.outbox) {
     const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));

@@ -3,7 +3,7 @@ import { assumptionsOf, instances, loadTreeProgram, probeScenario, releaseFrom, 
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
-import { treeFacts, type TreeFacts } from './facts/facts.ts';
+import { factsAfterSeries, treeFacts, type TreeFacts } from './facts/facts.ts';
 import type { FactsCache } from '../analyzers/types.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
@@ -51,10 +51,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   }
   const opts: SimOptions = { ...input.options, files: input.touched };
   const [tb, ta] = await Promise.all([input.beforeProgram ?? loadTreeProgram(input.before, opts), loadTreeProgram(input.after, opts)]);
-  const [fb, fa] = await Promise.all([
-    treeFacts(input.before, tb, input.scenarios, opts, input.cache),
-    treeFacts(input.after, ta, input.scenarios, opts, input.cache),
-  ]);
+  // The tree after the series is read from the base's facts where the series leaves the sites alone.
+  const fb = await treeFacts(input.before, tb, input.scenarios, opts, input.cache);
+  const fa = (await factsAfterSeries(fb, input.after, ta, input.scenarios, input.touched ?? [])) ??
+    (await treeFacts(input.after, ta, input.scenarios, opts, input.cache));
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before. Those
   // that concern what the series changed run first, with a larger share of the budget.
   const concerned = concerns(ta, fb, fa, input.touched ?? []);

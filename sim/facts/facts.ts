@@ -6,7 +6,7 @@ import { CORE_FILES, loadTreeProgram, type SimOptions, type SourceProvider, type
 import type { Scenario } from '../scenarios/scenario.ts';
 import { PageEval } from './page-eval.ts';
 import { pageFactsOf, readPageTypes, type PageType } from './page-types.ts';
-import { DEFAULT_FACTS_OPTIONS, SiteFinder, type Chain, type FactsOptions, type FactsSource, type GuardAt, type Site, type SiteClass, type Where } from './sites.ts';
+import { DEFAULT_FACTS_OPTIONS, SiteFinder, SPECULATIVE_GETS, type Chain, type FactsOptions, type FactsSource, type GuardAt, type Site, type SiteClass, type Where } from './sites.ts';
 import type { FactsCache } from '../../analyzers/types.ts';
 import { wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 
@@ -145,7 +145,7 @@ function chainFact(c: Chain, types: PageType[], truths: Map<GuardAt, Record<stri
 }
 
 /** Can this chain bring a page of type `t` to its get? Its class first, then its producer, then its checks. */
-function reach(c: Chain, t: PageType, guards: GuardFact[]): { can: boolean | 'unknown'; why: string } {
+function reach(c: Pick<Chain, 'class' | 'source' | 'producer' | 'why'>, t: PageType, guards: GuardFact[]): { can: boolean | 'unknown'; why: string } {
   switch (c.class) {
     case 'pfn-walker':
       if (c.producer === 'pfn_to_online_page' && !t.online) return { can: false, why: `pfn_to_online_page() finds no ${t.name} page (not in an online section)` };
@@ -164,6 +164,51 @@ function reach(c: Chain, t: PageType, guards: GuardFact[]): { can: boolean | 'un
   const stop = guards.find((g) => g.holds[t.name] === false);
   if (stop) return { can: false, why: `${stop.text} is false for a ${t.name} page (${stop.at})` };
   return { can: true, why: guards.some((g) => g.holds[t.name] === 'unknown') ? 'its checks do not rule it out' : 'no check rules it out' };
+}
+
+/**
+ * The facts of the tree after a series, from the facts of its base, where that is sound: the series changes
+ * no header (a header can change what any file means), no file a site, its chains or the API's wrappers are in,
+ * and adds no use of the API; and every page type is the same page to the checks (zone, pgmap type, flags at
+ * init, online). The page types' lives are read again (that is what such a series changes); the sites are the
+ * base's, and what each chain can meet follows the new page types. Null when it is not sound: read them all.
+ */
+export async function factsAfterSeries(base: TreeFacts, src: SourceProvider, tp: TreeProgram, scenarios: Scenario[], touched: string[]): Promise<TreeFacts | null> {
+  const t0 = performance.now();
+  if (!touched.length || touched.some((f) => !f.endsWith('.c'))) return null;
+  const fileOf = (where: string) => where.replace(/:\d+$/, '').replace(/^.*\((.*)$/, '$1');
+  const files = new Set<string>(base.api.filter((a) => a.at).map((a) => fileOf(a.at!)));
+  for (const s of base.sites) {
+    files.add(fileOf(s.at));
+    for (const c of s.chains) {
+      for (const w of [c.sourceAt, c.entry.at, ...c.path.map((p) => p.replace(/\)$/, '')), ...c.guards.map((g) => g.at)]) files.add(fileOf(w));
+    }
+  }
+  if (touched.some((f) => files.has(f))) return null;
+  const api = wordsMatcher([...base.api.map((a) => a.name), ...SPECULATIVE_GETS]);
+  for (const f of touched) {
+    const text = await src.readFile(f);
+    if (text && api && api.test(text)) return null;
+  }
+  const pageTypes = await readPageTypes(tp, scenarios);
+  const same = (t: PageType) => {
+    const b = base.pageTypes.find((x) => x.name === t.name);
+    const key = (x: PageType) => JSON.stringify([x.zone, x.pgmapType, x.online, x.init?.flags ?? null, x.initUnknown ? 'unknown' : '']);
+    return b && key(b) === key(t);
+  };
+  if (pageTypes.length !== base.pageTypes.length || !pageTypes.every(same)) return null;
+  const sites = base.sites.map((s) => ({
+    ...s,
+    chains: s.chains.map((c) => ({ ...c, meets: Object.fromEntries(pageTypes.map((t) => [t.name, reach(c, t, c.guards)])) })),
+  }));
+  return {
+    ...base,
+    commit: (src as { commit?: string }).commit,
+    pageTypes,
+    sites,
+    stats: { ms: Math.round(performance.now() - t0), searches: 0, filesParsed: 0 },
+    notes: [...base.notes.filter((n) => !/read from the cache/.test(n)), `sites as in the base (the series touches none of their files); page types read again`],
+  };
 }
 
 /** The walkers a simulation runs for one page type: pfn walkers that can meet it, one per entry function. */
