@@ -198,6 +198,27 @@ const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 /** The free callback of the stand-in driver, for trees that register none. */
 const STAND_IN_FREE = '__kbot_stand_in_page_free';
 
+/**
+ * The call a series actor makes: the scenario's page for the function's first page or folio parameter, a
+ * page of its own (not the scenario's) for any other, and an unknown value for every other parameter: with no
+ * caller to say what they are, each is taken every way the code tests it. Null when the tree has no such
+ * function.
+ */
+async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promise<string | null> {
+  const def = await tp.program.resolveFunction(fn);
+  if (!def) return null;
+  let pageUsed = false;
+  const args = def.params.filter((p) => p.type !== 'void' && p.name).map((p) => {
+    if (/struct\s+(page|folio)\s*\*/.test(p.type)) {
+      if (pageUsed) return '__kbot_newobj()';
+      pageUsed = true;
+      return pageName;
+    }
+    return '__kbot_opaque()';
+  });
+  return `${fn}(${args.join(', ')});`;
+}
+
 /** The call a walker actor makes: the entry function with the arguments the facts read from its data flow. */
 async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: string[]): Promise<string> {
   let a = args;
@@ -532,6 +553,8 @@ export interface ScenarioInstance {
   args?: string[];
   /** The speculative reference site it reaches, "func (file:line)". */
   site?: string;
+  /** For a scenario with a series actor: the function of the series it calls. */
+  series?: string;
   name: string;
 }
 
@@ -547,9 +570,15 @@ export function scenarioPageType(tp: TreeProgram, sc: Scenario): string | undefi
  * Expands scenarios into instances: one per pfn walker of the tree that the facts say can meet the scenario's
  * page type (entered where its pfn comes from, with the arguments its data flow asks for), and the generic one.
  */
-export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts): ScenarioInstance[] {
+export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, seriesFns: string[] = []): ScenarioInstance[] {
   const out: ScenarioInstance[] = [];
   for (const sc of scenarios) {
+    // A scenario with the series' own code as an actor: one instance per function of the series (none
+    // without a series).
+    if (sc.actors.some((a) => a.series)) {
+      for (const fn of seriesFns) out.push({ scenario: sc, series: fn, name: `${sc.name}[${fn}]` });
+      continue;
+    }
     const wa = sc.actors.find((a) => a.walkers);
     if (!wa || !wa.walkers) {
       out.push({ scenario: sc, name: sc.name });
@@ -594,6 +623,12 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
       } else glue = a.walkers.fallback ?? '';
       // Whatever the walker kept, it drops through the tree's own put path.
       glue += ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
+    }
+    if (a.series) {
+      if (!inst.series) return { ...base, status: 'not-applicable', reason: 'no function of a series to call' };
+      const call = await seriesCall(tp, inst.series, pageName);
+      if (!call) return { ...base, status: 'not-applicable', reason: `the tree has no ${inst.series}()` };
+      glue = `${call} ${a.series.after ?? a.holds.map((p) => `put_page(${p});`).join(' ')}`;
     }
     if (a.allocates) {
       const alloc = await findAllocator(tp, sc);

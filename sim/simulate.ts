@@ -58,7 +58,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before. Those
   // that concern what the series changed run first, with a larger share of the budget.
   const concerned = concerns(ta, fb, fa, input.touched ?? []);
-  const insts = chosenInstances(ta, input.scenarios, fa, input.only)
+  const seriesFns = await seriesFunctions(tb, ta, input.before, input.after, input.touched ?? []);
+  const insts = chosenInstances(ta, input.scenarios, fa, input.only, seriesFns)
     .map((inst, i) => ({ inst, i, w: concerned(inst) ? CONCERNED_WEIGHT : 1 }))
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
@@ -93,6 +94,36 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa } };
 }
 
+/**
+ * The functions the series adds (in the files it touches; the tree before had no such function) that take a
+ * page or folio, whose code names the page refcount or page life API, and that nothing in the tree calls yet
+ * (a new helper for callers to come): the series' own code, run as actors. The others run where their
+ * callers run.
+ */
+async function seriesFunctions(tb: TreeProgram, ta: TreeProgram, before: SourceProvider, after: SourceProvider, touched: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of touched.filter((f) => /\.[ch]$/.test(f))) {
+    const [textA, textB] = await Promise.all([after.readFile(file), before.readFile(file)]);
+    if (!textA) continue;
+    const linesA = textA.split('\n');
+    const body = (lines: string[], f: { line: number; endLine: number }) => lines.slice(f.line - 1, f.endLine).join('\n');
+    const old = textB ? await tb.program.functionsIn(file) : [];
+    for (const f of await ta.program.functionsIn(file)) {
+      const text = body(linesA, f);
+      // Functions the tree had before are run by the tree's own callers and walkers already (the owner's
+      // put, the driver's free); a new one has no caller in the tree yet.
+      if (old.some((x) => x.name === f.name) || (await tb.program.resolveFunction(f.name))) continue;
+      // It is handed the page: a function with no page or folio parameter does not work on one it is given.
+      const takesPage = f.params.some((p) => /struct\s+(page|folio)\s*\*/.test(p.type));
+      if (takesPage && REFCOUNT_VOCABULARY.test(text) && !out.includes(f.name)) out.push(f.name);
+    }
+  }
+  // One the series (or the tree) already calls is entered through its callers, by the actors that run them;
+  // one nothing calls yet is entered by an actor of its own.
+  const callers = await Promise.all(out.map((fn) => ta.program.callersOf(fn)));
+  return out.filter((fn, i) => callers[i].every((c) => c.caller === fn));
+}
+
 /** How many times the share of the others an instance that concerns the series' change gets. */
 const CONCERNED_WEIGHT = 4;
 
@@ -107,6 +138,7 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
     return JSON.stringify([t?.init?.refcount, t?.free?.refcount, t?.free?.event]);
   };
   return (inst) => {
+    if (inst.series) return true;
     const type = scenarioPageType(ta, inst.scenario);
     if (type && life(fb, type) !== life(fa, type)) return true;
     const file = /\(([^:()]+):\d+\)$/.exec(inst.site ?? '')?.[1];
@@ -157,12 +189,13 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
  * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" — which needs no
  * search for the tree's other walkers.
  */
-function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, only?: string): ScenarioInstance[] {
+function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, only?: string, seriesFns: string[] = []): ScenarioInstance[] {
   const one = only ? /^(.+)\[(.+)\]$/.exec(only) : null;
   if (one) {
     const sc = scenarios.find((x) => x.name === one[1]);
+    if (sc?.actors.some((a) => a.series)) return [{ scenario: sc, name: only!, series: one[2] }];
     return sc ? [{ scenario: sc, name: only!, walker: one[2] === 'generic' ? undefined : one[2] }] : [];
   }
-  const all = instances(tp, scenarios, facts);
+  const all = instances(tp, scenarios, facts, seriesFns);
   return only ? all.filter((i) => i.scenario.name === only) : all;
 }

@@ -960,7 +960,17 @@ class Exec {
     const spec = ATOMICS[op];
     const ptr = args[spec.ptr];
     this.noteGet(op, ptr);
-    const old = toNum(this.load(ptr));
+    const cur = this.load(ptr);
+    // A count the model does not know (an object no actor built): what the op returns is unknown too, and what
+    // it writes is unknown (never a count made up from 0).
+    if (isUnknown(cur)) {
+      if (op === 'read') return cur;
+      const r = this.freshUnknown(ins);
+      if (op !== 'set') this.store(ptr, r);
+      else this.store(ptr, args[1] ?? 0);
+      return r;
+    }
+    const old = toNum(cur);
     const r = spec.apply(old, args.map(toNum));
     if (r.writes) this.atomicWrite(ptr, old, r.next, ins);
     if (this.label) this.label.op = `${ins.text ?? op} = ${r.ret}`;

@@ -30,6 +30,13 @@ const ActorSchema = z.object({
       fallback: z.string().optional(),
     })
     .optional(),
+  /**
+   * Stand for the functions the series adds or changes whose code touches a page's refcount or life: one
+   * instance per such function. The actor calls it as a caller holding its pages (`holds`) would, with the
+   * scenario's page for its first page or folio parameter and unknowns for the rest, then drops the
+   * references it held (`after`, glue C; default: put_page() of each held page).
+   */
+  series: z.object({ after: z.string().optional() }).optional(),
   /** The allocator may take references on a free page: that is how a page is handed out. */
   allocator: z.boolean().default(false),
   /**
