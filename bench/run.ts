@@ -306,6 +306,9 @@ async function main(): Promise<number> {
     const real = await realTreesSection(values['real-trees'].split(',').filter(Boolean), work, say);
 
     say();
+    const realReview = await realReviewSection(values['real-trees'].split(',').filter(Boolean).includes('6.1'), work, review, say);
+
+    say();
     const rss = seed.map((r) => r.kbot.peakRssKb).filter((x): x is number => x !== undefined);
     const rssSource = env.gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage in the child';
     say(`3. Memory: peak RSS of the kbot sim runs (${rssSource}): ${rss.length ? `${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB over N = ${walkers.join(', ')}` : 'not measured'}`);
@@ -313,7 +316,7 @@ async function main(): Promise<number> {
     env.loadavg.push(loadavg()[0]!);
     say(`\nbench took ${(totalMs / 1000).toFixed(1)} s; load average at the end: ${env.loadavg[1]!.toFixed(2)}`);
 
-    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, real, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
+    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, real, realReview, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
     const outDir = join(root, 'bench', 'out');
     await mkdir(outDir, { recursive: true });
     await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -372,6 +375,61 @@ async function realTreesSection(versions: string[], work: string, say: (s?: stri
     ));
     for (const r of rows) say(`   ${r.tree}: phases of the cold run (ms, overlapping): ${JSON.stringify(r.stats)}`);
   }
+  return rows;
+}
+
+const REAL_REVIEW_TARGET_MS = 30_000;
+
+/**
+ * `kbot review` of series written against the whole Debian 6.1 tree (test/support/series-on-tree.ts, as the
+ * real-tree tests write them): the device-private-free-at-1 series and a comment-only one, cold (an empty work
+ * dir: the base's facts are read) and warm (the facts cached), median of 3, beside the same command on the
+ * example tree (section 2), with the stages the review's notes give (tree facts, simulation).
+ */
+async function realReviewSection(run: boolean, work: string, example: ReviewRow[], say: (s?: string) => void): Promise<unknown[]> {
+  say(`5. kbot review on the whole linux-6.1 tree (series written by test/support/series-on-tree.ts), spawn to exit, median of 3; target ${REAL_REVIEW_TARGET_MS / 1000} s`);
+  const tree = join(process.env.KBOT_TREES ?? '/var/cache/kbot/trees', 'linux-6.1');
+  const kconfig = '/usr/src/linux-config-6.1/config.amd64_none_amd64.xz';
+  if (!run || !existsSync(join(tree, '.git')) || !existsSync(kconfig)) {
+    say('   linux-6.1: not there (scripts/real-trees.sh 6.1) or not asked for; skipped');
+    return [];
+  }
+  const { seriesOnTree } = await import('../test/support/series-on-tree.ts');
+  const { REAL_SERIES_61: REAL_SERIES } = await import('../test/support/real-series-61.ts');
+  const rows: Array<{ series: string; coldMs: number; warmMs: number; factsMs: number; simMs: number; findings: string[] }> = [];
+  for (const [name, patches] of Object.entries(REAL_SERIES)) {
+    const mbox = join(work, `${name}.mbox`);
+    await writeFile(mbox, await seriesOnTree(tree, patches));
+    const cold: number[] = [];
+    const warm: number[] = [];
+    let factsMs = 0;
+    let simMs = 0;
+    let findings: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const dir = join(work, `real-review-${name}-${i}`);
+      await mkdir(dir, { recursive: true });
+      const config = join(dir, 'kbot.yaml');
+      await writeFile(config, `work_dir: ${join(dir, 'kbot')}\nsim:\n  kconfig_file: ${kconfig}\n`);
+      const env = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', TMPDIR: dir };
+      for (const into of [cold, warm]) {
+        const r = await measureProcess(process.execPath, [KBOT, 'review', mbox, '--tree', tree, '--config', config, '--json'], { cwd: root, env });
+        if (r.code !== 0) throw new Error(`kbot review ${name} on ${tree}: ${r.stderr}`);
+        into.push(r.ms);
+        const j = JSON.parse(r.stdout) as { series: Array<{ notes: string[]; findings: Array<{ category: string }> }> };
+        const notes = j.series[0]?.notes ?? [];
+        factsMs = Number(/\(facts: (\d+) ms\)/.exec(notes.join('\n'))?.[1] ?? 0);
+        simMs = Number(/scenario run\(s\) before and after the series, .* \((\d+) ms\)/.exec(notes.join('\n'))?.[1] ?? 0);
+        findings = [...new Set((j.series[0]?.findings ?? []).map((f) => f.category))];
+      }
+    }
+    rows.push({ series: name, coldMs: median(cold), warmMs: median(warm), factsMs, simMs, findings });
+  }
+  const ex = example[0];
+  say(formatTable(
+    ['series', 'cold ms', 'warm ms', 'vs 30 s', 'warm vs example tree', 'after-facts ms', 'simulation ms', 'findings'],
+    rows.map((r) => [r.series, ms(r.coldMs), ms(r.warmMs), ratio(r.warmMs, REAL_REVIEW_TARGET_MS), ex ? ratio(r.warmMs, ex.medianMs) : '-', ms(r.factsMs), ms(r.simMs), r.findings.join(', ') || 'none']),
+  ));
+  say('   The simulation is bounded by sim.max_seconds (20 s by default): it includes the tree facts; the rest is reading mail, applying (no checkout) and replying.');
   return rows;
 }
 

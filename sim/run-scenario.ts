@@ -3,7 +3,7 @@
 // explore every interleaving of the actors.
 import type { Kconfig, Loc } from './frontend/ast.ts';
 import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
-import { CProgram } from './frontend/program.ts';
+import { CProgram, walkStmt } from './frontend/program.ts';
 import { parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
 import { ZONE_FALLBACK } from './model/builtins.ts';
@@ -207,17 +207,24 @@ const STAND_IN_FREE = '__kbot_stand_in_page_free';
 async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promise<string | null> {
   const def = await tp.program.resolveFunction(fn);
   if (!def) return null;
-  let pageUsed = false;
-  const args = def.params.filter((p) => p.type !== 'void' && p.name).map((p) => {
-    if (/struct\s+(page|folio)\s*\*/.test(p.type)) {
-      if (pageUsed) return '__kbot_newobj()';
-      pageUsed = true;
-      return pageName;
+  const params = def.params.filter((p) => p.type !== 'void' && p.name);
+  const pages = params.filter((p) => /struct\s+(page|folio)\s*\*/.test(p.type)).map((p) => p.name);
+  // The page the caller holds is the one whose count the function works on: the first page parameter the
+  // body hands to the refcount API (migration helpers take dst before src); else the first one.
+  const counted = new Set<string>();
+  walkStmt(def.body, () => {}, (e) => {
+    if (e.k === 'call' && e.callee.k === 'id' && REFCOUNT_CALL.test(e.callee.name)) {
+      const a = e.args[0];
+      if (a?.k === 'id') counted.add(a.name);
     }
-    return '__kbot_opaque()';
   });
+  const held = pages.find((p) => counted.has(p)) ?? pages[0];
+  const args = params.map((p) => (p.name === held ? pageName : pages.includes(p.name) ? '__kbot_newobj()' : '__kbot_opaque()'));
   return `${fn}(${args.join(', ')});`;
 }
+
+/** Calls of the page refcount API (page_ref_freeze(), folio_put(), get_page() ...), by name. */
+const REFCOUNT_CALL = /^(page_ref_\w+|folio_ref_\w+|get_page\w*|put_page\w*|folio_get|folio_put\w*|folio_try_get\w*|page_count|folio_ref_count|set_page_count|init_page_count|try_get_page)$/;
 
 /** The call a walker actor makes: the entry function with the arguments the facts read from its data flow. */
 async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: string[]): Promise<string> {

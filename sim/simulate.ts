@@ -58,12 +58,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before. Those
   // that concern what the series changed run first, with a larger share of the budget.
   const concerned = concerns(ta, fb, fa, input.touched ?? []);
-  const seriesFns = await seriesFunctions(tb, ta, input.before, input.after, input.touched ?? []);
-  const insts = chosenInstances(ta, input.scenarios, fa, input.only, seriesFns)
+  const code = await seriesCode(tb, ta, input.before, input.after, input.touched ?? []);
+  const insts = chosenInstances(ta, input.scenarios, fa, input.only, code.actors)
     .map((inst, i) => ({ inst, i, w: concerned(inst) ? CONCERNED_WEIGHT : 1 }))
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
+  const touchedHeader = (input.touched ?? []).some((f) => !f.endsWith('.c'));
   // Each scenario's release alone, once per tree, before the budget is shared: the first instance of a
   // scenario would otherwise spend its share learning what all of them use.
   for (const sc of new Set(insts.map((x) => x.inst.scenario))) await probeScenario(ta, sc);
@@ -77,8 +78,13 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
     const after = await safeRun(ta, inst, opts1);
+    // A run that reached none of the functions the series changes (and the series changes no header, which
+    // could change what any code means) is the same run on the tree before: what it finds was there before.
+    const same = input.touched !== undefined && !inst.series && !touchedHeader && !Object.keys(after.reached).some((fn) => code.changed.has(fn));
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
-      ? await safeRun(tb, inst, { ...opts, maxMs: share() })
+      ? same
+        ? { ...after, reason: 'the series changes none of the code this run reached' }
+        : await safeRun(tb, inst, { ...opts, maxMs: share() })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
@@ -94,34 +100,46 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa } };
 }
 
-/**
- * The functions the series adds (in the files it touches; the tree before had no such function) that take a
- * page or folio, whose code names the page refcount or page life API, and that nothing in the tree calls yet
- * (a new helper for callers to come): the series' own code, run as actors. The others run where their
- * callers run.
- */
-async function seriesFunctions(tb: TreeProgram, ta: TreeProgram, before: SourceProvider, after: SourceProvider, touched: string[]): Promise<string[]> {
-  const out: string[] = [];
+/** What the series does to the functions of the files it touches, by their text before and after. */
+interface SeriesCode {
+  /** Functions whose text the series changes, adds or removes. */
+  changed: Set<string>;
+  /**
+   * The functions it adds (the tree before had no such function) that take a page or folio, name the page
+   * refcount or page life API, and that nothing in the tree calls yet (a new helper for callers to come): the
+   * series' own code, run as actors. The others run where their callers run.
+   */
+  actors: string[];
+}
+
+async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvider, after: SourceProvider, touched: string[]): Promise<SeriesCode> {
+  const changed = new Set<string>();
+  const added: string[] = [];
   for (const file of touched.filter((f) => /\.[ch]$/.test(f))) {
     const [textA, textB] = await Promise.all([after.readFile(file), before.readFile(file)]);
-    if (!textA) continue;
-    const linesA = textA.split('\n');
+    const linesA = textA?.split('\n') ?? [];
+    const linesB = textB?.split('\n') ?? [];
     const body = (lines: string[], f: { line: number; endLine: number }) => lines.slice(f.line - 1, f.endLine).join('\n');
     const old = textB ? await tb.program.functionsIn(file) : [];
-    for (const f of await ta.program.functionsIn(file)) {
+    const now = textA ? await ta.program.functionsIn(file) : [];
+    for (const f of old) if (!now.some((x) => x.name === f.name)) changed.add(f.name);
+    for (const f of now) {
       const text = body(linesA, f);
+      const was = old.find((x) => x.name === f.name);
+      if (was && body(linesB, was) === text) continue;
+      changed.add(f.name);
       // Functions the tree had before are run by the tree's own callers and walkers already (the owner's
-      // put, the driver's free); a new one has no caller in the tree yet.
-      if (old.some((x) => x.name === f.name) || (await tb.program.resolveFunction(f.name))) continue;
+      // put, the driver's free); a new one may have no caller yet.
+      if (was || (await tb.program.resolveFunction(f.name))) continue;
       // It is handed the page: a function with no page or folio parameter does not work on one it is given.
       const takesPage = f.params.some((p) => /struct\s+(page|folio)\s*\*/.test(p.type));
-      if (takesPage && REFCOUNT_VOCABULARY.test(text) && !out.includes(f.name)) out.push(f.name);
+      if (takesPage && REFCOUNT_VOCABULARY.test(text) && !added.includes(f.name)) added.push(f.name);
     }
   }
   // One the series (or the tree) already calls is entered through its callers, by the actors that run them;
   // one nothing calls yet is entered by an actor of its own.
-  const callers = await Promise.all(out.map((fn) => ta.program.callersOf(fn)));
-  return out.filter((fn, i) => callers[i].every((c) => c.caller === fn));
+  const callers = await Promise.all(added.map((fn) => ta.program.callersOf(fn)));
+  return { changed, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
 }
 
 /** How many times the share of the others an instance that concerns the series' change gets. */

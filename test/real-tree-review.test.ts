@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewJson, type JsonSeries } from './support/run-kbot.ts';
 import { seriesOnTree } from './support/series-on-tree.ts';
+import { commentOnly, devprivFreeAt1, moveHelper } from './support/real-series-61.ts';
 
 const ROOT = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
 const TREE = join(ROOT, 'linux-6.1');
 const KCONFIG = '/usr/src/linux-config-6.1/config.amd64_none_amd64.xz';
-const SOB = 'Signed-off-by: Ines Albrecht <ines.albrecht@example.org>';
 
 let work: string;
 let config: string;
@@ -44,15 +44,7 @@ async function review(name: string, mbox: string): Promise<JsonSeries> {
 
 test('linux 6.1: a comment-only patch to mm/memremap.c has nothing to check, and says so', async (t) => {
   if (!needTree(t)) return;
-  const s = await review('comment', await seriesOnTree(TREE, [{
-    subject: 'mm/memremap: say who takes a freed fsdax page',
-    body: `free_zone_device_page() says why it resets the count but not who relies\non it. Say so.\n\n${SOB}`,
-    edits: [{
-      path: 'mm/memremap.c',
-      find: '\t\t * Reset the page count to 1 to prepare for handing out the page\n\t\t * again.',
-      replace: '\t\t * Reset the page count to 1 to prepare for handing out the page\n\t\t * again: the filesystem takes it from there.',
-    }],
-  }]));
+  const s = await review('comment', await seriesOnTree(TREE, commentOnly));
   assert.equal(s.apply.status, 'applied');
   assert.deepEqual(s.findings, []);
   assert.equal(s.reply, null);
@@ -65,27 +57,7 @@ test('linux 6.1: device private pages made free at refcount 1 again (the 2017 co
   // (__put_devmap_managed_page_refs(), which put_page() calls for ZONE_DEVICE pages, mm/memremap.c), the
   // memmap init leaves device private pages at 1 (__init_zone_device_page(), mm/mm_init.c:212) and the driver's
   // allocation takes a reference on top (zone_device_page_init()).
-  const s = await review('free-at-1', await seriesOnTree(TREE, [{
-    subject: 'mm/memremap: free device private pages at refcount 1',
-    body: `A device private page goes through the whole __folio_put() path before\nit reaches its driver's ->page_free(). Keep free device private pages at\nrefcount 1 instead, and give them back to the driver on the 2 -> 1\ntransition, as put_page() did for HMM pages.\n\n${SOB}`,
-    edits: [
-      {
-        path: 'mm/memremap.c',
-        find: 'bool __put_devmap_managed_page_refs(struct page *page, int refs)\n{\n',
-        replace: 'bool __put_devmap_managed_page_refs(struct page *page, int refs)\n{\n\tif (page->pgmap->type == MEMORY_DEVICE_PRIVATE) {\n\t\t/*\n\t\t * Free device private pages sit at refcount 1 on their\n\t\t * driver\'s free list: give the page back on 2 -> 1.\n\t\t */\n\t\tif (page_ref_sub_return(page, refs) == 1)\n\t\t\tpage->pgmap->ops->page_free(page);\n\t\treturn true;\n\t}\n\n',
-      },
-      {
-        path: 'mm/memremap.c',
-        find: '\tWARN_ON_ONCE(!percpu_ref_tryget_live(&page->pgmap->ref));\n\tset_page_count(page, 1);',
-        replace: '\tWARN_ON_ONCE(!percpu_ref_tryget_live(&page->pgmap->ref));\n\t/* A free device private page is at 1 already (see put_page()). */\n\tif (page->pgmap->type == MEMORY_DEVICE_PRIVATE)\n\t\tpage_ref_inc(page);\n\telse\n\t\tset_page_count(page, 1);',
-      },
-      {
-        path: 'mm/mm_init.c',
-        find: '\tif (pgmap->type == MEMORY_DEVICE_PRIVATE ||\n\t    pgmap->type == MEMORY_DEVICE_COHERENT)\n\t\tset_page_count(page, 0);',
-        replace: '\tif (pgmap->type == MEMORY_DEVICE_COHERENT)\n\t\tset_page_count(page, 0);',
-      },
-    ],
-  }]));
+  const s = await review('free-at-1', await seriesOnTree(TREE, devprivFreeAt1));
   assert.equal(s.apply.status, 'applied', s.apply.detail);
   // The convention change, read from the trees' own init and put, before and after.
   const life = s.findings.find((f) => f.category === 'page-life-change');
@@ -109,4 +81,25 @@ test('linux 6.1: device private pages made free at refcount 1 again (the 2017 co
     assert.ok(trace.some((st) => /^mm\/(ksm|migrate_device|memory_hotplug)\.c$/.test(st.file) && st.line > 0), f.title);
   }
   assert.ok(s.reply, 'a reply to the author');
+});
+
+test('linux 6.1: a new migration helper that returns with the count frozen on an error path: the caller\'s put underflows, the error path in the trace; the fixed helper is clean', async (t) => {
+  if (!needTree(t)) return;
+  const buggy = await review('freeze-buggy', await seriesOnTree(TREE, [moveHelper(false)]));
+  assert.equal(buggy.apply.status, 'applied', buggy.apply.detail);
+  // Only the new helper's findings: the series changes nothing else any scenario runs.
+  assert.deepEqual([...new Set(buggy.findings.map((f) => f.category))].sort(), ['refcount-underflow'], buggy.findings.map((f) => `${f.category}: ${f.title}`).join('\n'));
+  const under = buggy.findings[0];
+  const trace = under.trace ?? [];
+  // The freeze from the caller's only reference (1 -> 0), the error path taken on folio_mapped() (its
+  // mapcount, mm/util.c), then the caller's put on the frozen count: put_page_testzero()'s VM_BUG_ON_PAGE.
+  const freeze = trace.findIndex((st) => /folio_ref_freeze > page_ref_freeze: atomic_cmpxchg/.test(st.op) && st.refcount.page === 0);
+  const mapped = trace.findIndex((st) => st.func === 'folio_mapped' && /assuming/.test(st.op));
+  const put = trace.findIndex((st, i) => i > mapped && /^put_page > .*VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\)/.test(st.op) && st.refcount.page === 0);
+  assert.ok(freeze >= 0 && mapped > freeze && put > mapped, trace.map((st) => `${st.func} ${st.file}:${st.line} ${st.op} ${JSON.stringify(st.refcount)}`).join('\n'));
+  assert.match(under.detail ?? '', /Before the series: not applicable \(the tree has no folio_move_private_frozen\(\)\)/);
+  const fixed = await review('freeze-fixed', await seriesOnTree(TREE, [moveHelper(true)]));
+  assert.equal(fixed.apply.status, 'applied');
+  assert.deepEqual(fixed.findings.map((f) => `${f.category}: ${f.title}`), []);
+  assert.ok(fixed.notes.some((n) => /series-call\+walker-get-put\[folio_move_private_frozen\]|scenario run/.test(n)), fixed.notes.join('\n'));
 });
