@@ -84,7 +84,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
       ? same
         ? { ...after, reason: 'the series changes none of the code this run reached' }
-        : await safeRun(tb, inst, { ...opts, maxMs: share() })
+        : await safeRun(tb, beforeInstance(inst, code.renames), { ...opts, maxMs: share() })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
@@ -104,6 +104,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
 interface SeriesCode {
   /** Functions whose text the series changes, adds or removes. */
   changed: Set<string>;
+  /** Functions it only renames, new name → old name: the same code, so a run entering one is matched by it. */
+  renames: Map<string, string>;
   /**
    * The functions it adds (the tree before had no such function) that take a page or folio, name the page
    * refcount or page life API, and that nothing in the tree calls yet (a new helper for callers to come): the
@@ -115,6 +117,7 @@ interface SeriesCode {
 async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvider, after: SourceProvider, touched: string[]): Promise<SeriesCode> {
   const changed = new Set<string>();
   const added: string[] = [];
+  const renames = new Map<string, string>();
   for (const file of touched.filter((f) => /\.[ch]$/.test(f))) {
     const [textA, textB] = await Promise.all([after.readFile(file), before.readFile(file)]);
     const linesA = textA?.split('\n') ?? [];
@@ -122,12 +125,20 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
     const body = (lines: string[], f: { line: number; endLine: number }) => lines.slice(f.line - 1, f.endLine).join('\n');
     const old = textB ? await tb.program.functionsIn(file) : [];
     const now = textA ? await ta.program.functionsIn(file) : [];
-    for (const f of old) if (!now.some((x) => x.name === f.name)) changed.add(f.name);
+    const removed = old.filter((f) => !now.some((x) => x.name === f.name));
+    for (const f of removed) changed.add(f.name);
     for (const f of now) {
       const text = body(linesA, f);
       const was = old.find((x) => x.name === f.name);
       if (was && body(linesB, was) === text) continue;
       changed.add(f.name);
+      // A function whose code is one the series removed, under another name: a rename, matched by what it
+      // does, so its runs compare with the old name's.
+      const same = removed.find((r) => body(linesB, r).replace(new RegExp(`\\b${r.name}\\b`, 'g'), f.name) === text);
+      if (!was && same) {
+        renames.set(f.name, same.name);
+        continue;
+      }
       // Functions the tree had before are run by the tree's own callers and walkers already (the owner's
       // put, the driver's free); a new one may have no caller yet.
       if (was || (await tb.program.resolveFunction(f.name))) continue;
@@ -139,7 +150,13 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
   // One the series (or the tree) already calls is entered through its callers, by the actors that run them;
   // one nothing calls yet is entered by an actor of its own.
   const callers = await Promise.all(added.map((fn) => ta.program.callersOf(fn)));
-  return { changed, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
+  return { changed, renames, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
+}
+
+/** The instance as the tree before the series runs it: a walker the series renamed, under its old name. */
+function beforeInstance(inst: ScenarioInstance, renames: Map<string, string>): ScenarioInstance {
+  const old = inst.walker && renames.get(inst.walker);
+  return old ? { ...inst, walker: old } : inst;
 }
 
 /** How many times the share of the others an instance that concerns the series' change gets. */
