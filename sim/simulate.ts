@@ -56,11 +56,11 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const fa = (await factsAfterSeries(fb, input.after, ta, input.scenarios, input.touched ?? [])) ??
     (await treeFacts(input.after, ta, input.scenarios, opts, input.cache));
   // Instances come from the tree after the series (its walkers); the same ones run on the tree before. Those
-  // that concern what the series changed run first, with a larger share of the budget.
+  // that concern what the series changed run first, with a larger share of the budget (concerns()).
   const concerned = concerns(ta, fb, fa, input.touched ?? []);
   const code = await seriesCode(tb, ta, input.before, input.after, input.touched ?? []);
   const insts = chosenInstances(ta, input.scenarios, fa, input.only, code.actors)
-    .map((inst, i) => ({ inst, i, w: concerned(inst) ? CONCERNED_WEIGHT : 1 }))
+    .map((inst, i) => ({ inst, i, w: concerned(inst) }))
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
@@ -159,25 +159,26 @@ function beforeInstance(inst: ScenarioInstance, renames: Map<string, string>): S
   return old ? { ...inst, walker: old } : inst;
 }
 
-/** How many times the share of the others an instance that concerns the series' change gets. */
-const CONCERNED_WEIGHT = 4;
-
 /**
- * Whether an instance concerns what the series changed: its page type lives differently after the series
- * (the count it is initialised or freed at), or its walker's speculative reference is in a file the series
- * touches.
+ * How much an instance concerns what the series changed, as its weight in the budget (the others: 1): the
+ * series' own code, or a walker that can meet a page type only after the series (a check it took away, a page
+ * type it made), 8; a page type whose life the series changes (the count it is initialised or freed at), 4;
+ * a walker whose speculative reference is in a file the series touches, 2.
  */
-function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string[]): (inst: ScenarioInstance) => boolean {
+function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string[]): (inst: ScenarioInstance) => number {
   const life = (f: TreeFacts, type: string) => {
     const t = f.pageTypes.find((x) => x.name === type);
     return JSON.stringify([t?.init?.refcount, t?.free?.refcount, t?.free?.event]);
   };
+  const meets = (f: TreeFacts, entry: string, type: string) =>
+    f.sites.some((s) => s.chains.some((c) => c.entry.func === entry && c.class === 'pfn-walker' && c.meets[type]?.can === true));
   return (inst) => {
-    if (inst.series) return true;
+    if (inst.series) return 8;
     const type = scenarioPageType(ta, inst.scenario);
-    if (type && life(fb, type) !== life(fa, type)) return true;
+    if (type && inst.walker && meets(fa, inst.walker, type) && !meets(fb, inst.walker, type)) return 8;
+    if (type && life(fb, type) !== life(fa, type)) return 4;
     const file = /\(([^:()]+):\d+\)$/.exec(inst.site ?? '')?.[1];
-    return !!file && touched.includes(file);
+    return file && touched.includes(file) ? 2 : 1;
   };
 }
 
