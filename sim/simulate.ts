@@ -84,7 +84,9 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
       ? same
         ? { ...after, reason: 'the series changes none of the code this run reached' }
-        : await safeRun(tb, beforeInstance(inst, code.renames), { ...opts, maxMs: share() })
+        // As long as the run after the series had, at least: a violation is new only against a base run that
+        // had as much time to find it.
+        : await safeRun(tb, beforeInstance(inst, code.renames), { ...opts, maxMs: Math.max(share(), after.stats.ms) })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);

@@ -965,9 +965,10 @@ class Exec {
     // it writes is unknown (never a count made up from 0).
     if (isUnknown(cur)) {
       if (op === 'read') return cur;
+      // What it returns and the count it leaves are two unknowns: deciding one (dec_and_test is true) says
+      // nothing the model could check about the other.
       const r = this.freshUnknown(ins);
-      if (op !== 'set') this.store(ptr, r);
-      else this.store(ptr, args[1] ?? 0);
+      this.store(ptr, op === 'set' ? (args[1] ?? 0) : this.freshUnknown(ins));
       return r;
     }
     const old = toNum(cur);
