@@ -78,9 +78,11 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
     const after = await safeRun(ta, inst, opts1);
-    // A run that reached none of the functions the series changes (and the series changes no header, which
-    // could change what any code means) is the same run on the tree before: what it finds was there before.
-    const same = input.touched !== undefined && !inst.series && !touchedHeader && !Object.keys(after.reached).some((fn) => code.changed.has(fn));
+    // A run that reached none of the functions the series changes (and the series changes no header and
+    // nothing at file scope, which could change what any code means) is the same run on the tree before:
+    // what it finds was there before.
+    const same = input.touched !== undefined && !inst.series && !touchedHeader && !code.fileScope &&
+      !Object.keys(after.reached).some((fn) => code.changed.has(fn));
     const before: ScenarioRun = after.status === 'violations' || after.neverFrees
       ? same
         ? { ...after, reason: 'the series changes none of the code this run reached' }
@@ -108,6 +110,8 @@ interface SeriesCode {
   changed: Set<string>;
   /** Functions it only renames, new name → old name: the same code, so a run entering one is matched by it. */
   renames: Map<string, string>;
+  /** Whether it changes anything outside the functions of a file (a global, a macro, a declaration). */
+  fileScope: boolean;
   /**
    * The functions it adds (the tree before had no such function) that take a page or folio, name the page
    * refcount or page life API, and that nothing in the tree calls yet (a new helper for callers to come): the
@@ -120,6 +124,7 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
   const changed = new Set<string>();
   const added: string[] = [];
   const renames = new Map<string, string>();
+  let fileScope = false;
   for (const file of touched.filter((f) => /\.[ch]$/.test(f))) {
     const [textA, textB] = await Promise.all([after.readFile(file), before.readFile(file)]);
     const linesA = textA?.split('\n') ?? [];
@@ -127,6 +132,12 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
     const body = (lines: string[], f: { line: number; endLine: number }) => lines.slice(f.line - 1, f.endLine).join('\n');
     const old = textB ? await tb.program.functionsIn(file) : [];
     const now = textA ? await ta.program.functionsIn(file) : [];
+    // The file with its functions' bodies taken out: what is left is its file scope (comments, blank lines
+    // and EXPORT_SYMBOL()s, which change no code, left out too).
+    const outside = (lines: string[], fns: Array<{ line: number; endLine: number }>) =>
+      lines.filter((l, i) => !fns.some((f) => i + 1 >= f.line && i + 1 <= f.endLine) &&
+        !/^\s*(\/\*.*|\*.*|\/\/.*|EXPORT_SYMBOL\w*\(\w+\);)?\s*$/.test(l)).join('\n');
+    if (outside(linesA, now) !== outside(linesB, old)) fileScope = true;
     const removed = old.filter((f) => !now.some((x) => x.name === f.name));
     for (const f of removed) changed.add(f.name);
     for (const f of now) {
@@ -152,7 +163,7 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
   // One the series (or the tree) already calls is entered through its callers, by the actors that run them;
   // one nothing calls yet is entered by an actor of its own.
   const callers = await Promise.all(added.map((fn) => ta.program.callersOf(fn)));
-  return { changed, renames, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
+  return { changed, renames, fileScope, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
 }
 
 /** The instance as the tree before the series runs it: a walker the series renamed, under its old name. */
