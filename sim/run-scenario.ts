@@ -504,17 +504,24 @@ type Probe =
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
- * The driver's allocation function: beside a free callback the tree registers, one that returns a page or a
- * folio and says alloc in its name (dmirror_devmem_alloc_page(), hmm_dummy_alloc_page() ...).
+ * The driver's allocation function, found by its data, not its name: in the file of the free callback the
+ * scenario's pgmap gets (build() gives it the first the tree registers, by name), the function that returns a
+ * page or folio and reads what that callback wrote when it took the page back (its free list: the fields of
+ * the driver's state the release path wrote, learned by the probe). dmirror_devmem_alloc_page() reads
+ * mdevice->free_pages, which dmirror_devmem_free() wrote.
  */
-async function findAllocator(tp: TreeProgram, sc: Scenario): Promise<string | null> {
-  const cbs = (await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))).flat();
-  for (const cb of cbs) {
-    const def = await tp.program.resolveFunction(cb);
-    if (!def) continue;
-    const fns = await tp.program.functionsIn(def.file);
-    const alloc = fns.find((f) => f.name !== cb && /alloc/.test(f.name) && /struct\s+(page|folio)\s*\*/.test(f.returnType));
-    if (alloc) return alloc.name;
+async function findAllocator(tp: TreeProgram, sc: Scenario, freeListFields: string[]): Promise<string | null> {
+  if (!freeListFields.length) return null;
+  const cbs = [...new Set((await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))).flat())].sort();
+  const def = cbs.length ? await tp.program.resolveFunction(cbs[0]) : null;
+  if (!def) return null;
+  for (const f of await tp.program.functionsIn(def.file)) {
+    if (f.name === def.name || !/struct\s+(page|folio)\s*\*/.test(f.returnType)) continue;
+    let reads = false;
+    walkStmt(f.body, () => {}, (e) => {
+      if (e.k === 'member' && freeListFields.includes(e.field)) reads = true;
+    });
+    if (reads) return f.name;
   }
   return null;
 }
@@ -638,7 +645,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
       glue = `${call} ${a.series.after ?? a.holds.map((p) => `put_page(${p});`).join(' ')}`;
     }
     if (a.allocates) {
-      const alloc = await findAllocator(tp, sc);
+      const alloc = await findAllocator(tp, sc, pr.driverFields);
       if (alloc) glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc, pageName)} == ${pageName}) __kbot_alloc(${pageName});`;
     }
     const copies = a.count === 'walkers' ? opts.walkers : a.count;
