@@ -150,16 +150,7 @@ test('a non-atomic read-modify-write of shared state is two steps, so two CPUs c
     freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
   };
   const m = new Machine(world, { objs: { o0: {}, p: { flags: 0, _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
-  // Collect every final value of page->flags.
-  const finals = new Set<number>();
-  const stack = [m.initial()];
-  while (stack.length) {
-    const s = stack.pop()!;
-    const en = m.enabled(s);
-    if (!en.length) finals.add(Number(s.objs.p.flags));
-    for (const a of en) stack.push(m.step(s, a).state);
-  }
-  assert.deepEqual([...finals].sort(), [1, 2]);
+  assert.deepEqual(finalValues(m, 'flags').sort(), [1, 2]);
   const res = explore(m, { por: false });
   // 2 actors x (before read, between, done): the 9 interleaving points less the ones no order reaches.
   assert.equal(res.complete, true);
@@ -310,6 +301,19 @@ test('a lock a helper the tree lacks returns is one lock: what one CPU unlocks, 
   assert.deepEqual([...new Set(finals)], ['done,done']);
 });
 
+/** Every value page field `field` ends with, over every interleaving of the actors (no reduction). */
+function finalValues(m: Machine, field: string): number[] {
+  const finals = new Set<number>();
+  const stack = [m.initial()];
+  while (stack.length) {
+    const s = stack.pop()!;
+    const en = m.enabled(s);
+    if (!en.length) finals.add(Number(s.objs.p[field]));
+    for (const a of en) stack.push(m.step(s, a).state);
+  }
+  return [...finals];
+}
+
 /** Every path of the glue alone, outcomes of each fork included; a pruned outcome ends nowhere. */
 function pathsWithViolations(m: Machine) {
   const ends: Array<{ g: Record<string, unknown>; violations: string[]; assumptions: string[] }> = [];
@@ -381,13 +385,5 @@ test('lazily compiled: a tree function is compiled when a step first calls it, o
   assert.ok(c.notes.some((n) => n.text.startsWith('unmodelled call: not_in_tree() from used_helper at mm/used.c:4 (not found in the tree')), c.notes.map((n) => n.text).join('\n'));
   assert.ok(c.notes.some((n) => /^unmodelled call: absent_helper\(\) from __glue at <test>:1 \(not found in the tree/.test(n.text)), c.notes.map((n) => n.text).join('\n'));
   // Both CPUs' increments happened on every path: the final count is 3.
-  const finals = new Set<number>();
-  const stack = [m.initial()];
-  while (stack.length) {
-    const s = stack.pop()!;
-    const en = m.enabled(s);
-    if (!en.length) finals.add(Number(s.objs.p._refcount));
-    for (const a of en) stack.push(m.step(s, a).state);
-  }
-  assert.deepEqual([...finals], [3]);
+  assert.deepEqual(finalValues(m, '_refcount'), [3]);
 });
