@@ -133,7 +133,8 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
   // Lazy: a tree function compiles when a step first calls it, so a run reads only the code its actors run.
-  const compiler = new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, opts.maxCallDepth ?? Infinity, true);
+  // The call depth (sim.max_call_depth) is then the machine's to bound, at run time (World.lazy).
+  const compiler = new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, Infinity, true);
   return { program, refField, callbacks: new Map(), compiler, probes: new Map(), opaque: new Set() };
 }
 
@@ -199,10 +200,10 @@ const GLUE_LOC = (file: string): Loc => ({ file, line: 1 });
 const STAND_IN_FREE = '__kbot_stand_in_page_free';
 
 /**
- * The call a series actor makes: the scenario's page for the function's first page or folio parameter, a
- * page of its own (not the scenario's) for any other, and an unknown value for every other parameter: with no
- * caller to say what they are, each is taken every way the code tests it. Null when the tree has no such
- * function.
+ * The call a series actor makes: the scenario's page for the page or folio parameter whose count the function
+ * works on, a page of its own (not the scenario's) for any other, and an unknown value for every other
+ * parameter: with no caller to say what they are, each is taken every way the code tests it. Null when the
+ * tree has no such function.
  */
 async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promise<string | null> {
   const def = await tp.program.resolveFunction(fn);

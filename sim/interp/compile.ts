@@ -78,7 +78,8 @@ export class Compiler {
 
   /**
    * lazy: a function's callees are not compiled with it; the machine asks for each when a step first calls it
-   * (compileNeeded), so only the code the actors run is read, parsed and compiled.
+   * (compileNeeded), so only the code the actors run is read, parsed and compiled, and the machine bounds the
+   * call depth. maxCallDepth bounds it at compile time, where the whole closure is compiled (not lazy).
    */
   constructor(
     private src: ProgramSource,
