@@ -15,6 +15,7 @@ import type { TraceStep } from '../analyzers/types.ts';
 import { walkerArgs } from './facts/sites.ts';
 import { typeName } from './facts/page-types.ts';
 import { walkersFor, type TreeFacts } from './facts/facts.ts';
+import type { DriverFact } from './facts/drivers.ts';
 
 export interface SourceProvider {
   readFile(path: string): Promise<string | null>;
@@ -96,30 +97,12 @@ export interface ScenarioRun {
 export interface TreeProgram {
   program: CProgram;
   refField: string;
-  /** Free callbacks the tree registers, by callback field; looked up once per tree. */
-  callbacks: Map<string, Promise<string[]>>;
   /** One compiler per tree: the tree's functions compile once for every scenario and probe. */
   compiler: Compiler;
-  /** The free refcount each scenario's release path gives on this tree. */
+  /** The free refcount each scenario's release path gives on this tree, per scenario and driver. */
   probes: Map<string, Promise<Probe>>;
   /** Names steps called that the tree does not define (the compiler is lazy: see World.lazy). */
   opaque: Set<string>;
-}
-
-/** Functions the tree registers through `field` (".page_free = X", "pgmap->page_free = X"). */
-function registeredCallbacks(tp: TreeProgram, field: string): Promise<string[]> {
-  let p = tp.callbacks.get(field);
-  if (!p) {
-    p = (async () => {
-      const out: string[] = [];
-      for (const init of await tp.program.findInitializers(field)) {
-        if (!out.includes(init.value) && (await tp.program.resolveFunction(init.value, init.file))) out.push(init.value);
-      }
-      return out;
-    })();
-    tp.callbacks.set(field, p);
-  }
-  return p;
 }
 
 /** Reads a tree's core refcount files once; scenarios on the same tree share it. */
@@ -135,7 +118,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   // Lazy: a tree function compiles when a step first calls it, so a run reads only the code its actors run.
   // The call depth (sim.max_call_depth) is then the machine's to bound, at run time (World.lazy).
   const compiler = new Compiler(program, opts.kconfig, 40, opts.maxIndirectTargets ?? 4, Infinity, true);
-  return { program, refField, callbacks: new Map(), compiler, probes: new Map(), opaque: new Set() };
+  return { program, refField, compiler, probes: new Map(), opaque: new Set() };
 }
 
 interface Built {
@@ -240,6 +223,7 @@ async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: 
 async function build(
   tp: TreeProgram,
   sc: Scenario,
+  pageDriver: DriverFact | undefined,
   actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }>,
   opts: SimOptions,
   freeRefcount: number,
@@ -255,16 +239,19 @@ async function build(
     if (p.pgmap && pgmapType(p) === undefined) return { notApplicable: `the tree has no ${[p.pgmap.type].flat().join(' or ')}` };
   }
   const compiler = tp.compiler;
-  const freeCallbacks = new Set<string>();
-  for (const cbs of await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))) for (const cb of cbs) freeCallbacks.add(cb);
+  // The page's free callbacks are those of the driver whose pgmap it is (one instance per driver).
+  const callbacks: Record<string, string> = {};
+  for (const field of sc.callbackFields) if (pageDriver?.callbacks[field]) callbacks[field] = pageDriver.callbacks[field];
+  const freeCallbacks = new Set<string>(Object.values(callbacks));
   const notes: string[] = [];
+  if (pageDriver) notes.push(`the page is ${pageDriver.name}'s (${pageDriver.at.file}:${pageDriver.at.line})${pageDriver.typesUnknown ? `, taken to be of this type: ${pageDriver.typesUnknown}` : ''}`);
   if (sc.requires.callbacks.length && freeCallbacks.size === 0) {
     // No driver in the tree gives its pages a free callback: a stand-in driver takes each freed page back, so
     // the core's side of the contract is still checked.
     const loc = GLUE_LOC(`<scenario ${sc.name}: driver>`);
     if (!compiler.functions.has(STAND_IN_FREE)) await compiler.compileGlue(STAND_IN_FREE, ['page', 'data'], [], loc);
     freeCallbacks.add(STAND_IN_FREE);
-    notes.push(`no driver in the tree registers a ${sc.requires.callbacks.join(' or ')} callback: a stand-in driver takes freed pages back`);
+    notes.push(`no driver in the tree sets up such pages with a ${sc.requires.callbacks.join(' or ')} callback: a stand-in driver takes freed pages back`);
   }
   // Glue sees the pages by name, the first page's pfn, and the driver's own state (learned by the probe).
   const params = [...sc.pages.map((p) => p.name), 'pfn', 'driver'];
@@ -291,7 +278,6 @@ async function build(
   const objs: Record<string, Record<string, Value>> = { o0: {} };
   const pages = sc.pages.map((p) => ({ name: p.name, obj: `p_${p.name}` }));
   const life: Record<string, 'allocated' | 'free'> = {};
-  const cbList = [...freeCallbacks].sort();
   for (const p of sc.pages) {
     const holders = actorsGlue.reduce((n, a) => n + a.holds.filter((h) => h === p.name).length * a.copies, 0);
     const o: Record<string, Value> = {
@@ -309,9 +295,10 @@ async function build(
       objs[pg] = { type: program.enumValue(pgmapType(p)!)!, ops, data: drv, owner: drv };
       objs[ops] = {};
       for (const field of sc.callbackFields) {
-        if (cbList.length) {
-          objs[pg][field] = `fn:${cbList[0]}`;
-          objs[ops][field] = `fn:${cbList[0]}`;
+        const cb = callbacks[field] ?? (freeCallbacks.has(STAND_IN_FREE) ? STAND_IN_FREE : undefined);
+        if (cb) {
+          objs[pg][field] = `fn:${cb}`;
+          objs[ops][field] = `fn:${cb}`;
         }
       }
       objs[drv] = {};
@@ -476,7 +463,9 @@ function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number, steps: R
   const d = m.describe(s);
   const name = Object.keys(d.refcount)[0];
   if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps, others: [] };
-  if (d.refcount[name] !== f) return { ok: false, why: `the release frees ${name} at refcount ${d.refcount[name]}, not ${f}`, steps, others: [] };
+  // The count at the free event (the driver's free callback may set another on its free list after it).
+  const at = [...steps].reverse().find((st) => st.label.freedAt !== undefined)?.label.freedAt ?? d.refcount[name];
+  if (at !== f) return { ok: false, why: `the release frees ${name} at refcount ${at}, not ${f}`, steps, others: [] };
   // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
@@ -493,7 +482,7 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
   const sc = inst.scenario;
   const owner = sc.actors.find((a) => a.holds.length > 0);
   const glue = [{ role: owner?.role ?? 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [sc.pages[0].name], copies: 1 }];
-  const b = await build(tp, sc, glue, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, freeRefcount);
+  const b = await build(tp, sc, inst.driver, glue, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, freeRefcount);
   if ('notApplicable' in b) return null;
   const { m, r } = await releaseRun(tp, b, freeRefcount);
   if (r.unmodelled) return null;
@@ -505,16 +494,15 @@ type Probe =
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
- * The driver's allocation function, found by its data, not its name: in the file of the free callback the
- * scenario's pgmap gets (build() gives it the first the tree registers, by name), the function that returns a
- * page or folio and reads what that callback wrote when it took the page back (its free list: the fields of
- * the driver's state the release path wrote, learned by the probe). dmirror_devmem_alloc_page() reads
- * mdevice->free_pages, which dmirror_devmem_free() wrote.
+ * The driver's allocation function, found by its data, not its name: in the file of the page's driver's free
+ * callback, the function that returns a page or folio and reads what that callback wrote when it took the
+ * page back (its free list: the fields of the driver's state the release path wrote, learned by the probe).
+ * dmirror_devmem_alloc_page() reads mdevice->free_pages, which dmirror_devmem_free() wrote.
  */
-async function findAllocator(tp: TreeProgram, sc: Scenario, freeListFields: string[]): Promise<string | null> {
-  if (!freeListFields.length) return null;
-  const cbs = [...new Set((await Promise.all(sc.callbackFields.map((f) => registeredCallbacks(tp, f)))).flat())].sort();
-  const def = cbs.length ? await tp.program.resolveFunction(cbs[0]) : null;
+async function findAllocator(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, freeListFields: string[]): Promise<string | null> {
+  if (!freeListFields.length || !driver) return null;
+  const cb = sc.callbackFields.map((f) => driver.callbacks[f]).find((x) => x);
+  const def = cb ? await tp.program.resolveFunction(cb, driver.at.file) : null;
   if (!def) return null;
   for (const f of await tp.program.functionsIn(def.file)) {
     if (f.name === def.name || !/struct\s+(page|folio)\s*\*/.test(f.returnType)) continue;
@@ -536,11 +524,11 @@ async function allocatorCall(tp: TreeProgram, fn: string, pageName: string): Pro
 }
 
 /** The refcount at which the tree's own release path frees the page: the first of sc.freeRefcounts that works. */
-async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[], opts: SimOptions): Promise<Probe> {
+async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, holds: string[], opts: SimOptions): Promise<Probe> {
   const tried: string[] = [];
   let lastNotes: string[] = [];
   for (const f of sc.freeRefcounts) {
-    const b = await build(tp, sc, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, f);
+    const b = await build(tp, sc, driver, [{ role: 'owner', glue: sc.release, allocator: false, holds, copies: 1 }], { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, f);
     if ('notApplicable' in b) return { kind: 'not-applicable', reason: b.notApplicable, notes: [] };
     const { r } = await releaseRun(tp, b, f);
     const notes = runNotes(tp, b);
@@ -552,11 +540,15 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, holds: string[],
   return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: lastNotes, neverFrees: true };
 }
 
-/** The free refcount a scenario's release path gives on this tree (probed once per tree and scenario). */
-export function probeScenario(tp: TreeProgram, sc: Scenario): Promise<Probe> {
+/**
+ * The free refcount a scenario's release path gives on this tree, for a page of `driver` (probed once per
+ * tree, scenario and driver: the release ends in that driver's callback).
+ */
+export function probeScenario(tp: TreeProgram, sc: Scenario, driver?: DriverFact): Promise<Probe> {
   const owner = sc.actors.find((a) => a.holds.length > 0);
-  let probe = tp.probes.get(sc.name);
-  if (!probe) tp.probes.set(sc.name, (probe = probeFreeRefcount(tp, sc, owner?.holds ?? [sc.pages[0].name], {} as SimOptions)));
+  const key = `${sc.name}@${driver ? `${driver.at.file}:${driver.name}` : ''}`;
+  let probe = tp.probes.get(key);
+  if (!probe) tp.probes.set(key, (probe = probeFreeRefcount(tp, sc, driver, owner?.holds ?? [sc.pages[0].name], {} as SimOptions)));
   return probe;
 }
 
@@ -570,6 +562,8 @@ export interface ScenarioInstance {
   site?: string;
   /** For a scenario with a series actor: the function of the series it calls. */
   series?: string;
+  /** The driver whose pgmap the page is (its free callbacks, its allocation path), from the facts. */
+  driver?: DriverFact;
   name: string;
 }
 
@@ -583,7 +577,9 @@ export function scenarioPageType(tp: TreeProgram, sc: Scenario): string | undefi
 
 /**
  * Expands scenarios into instances: one per pfn walker of the tree that the facts say can meet the scenario's
- * page type (entered where its pfn comes from, with the arguments its data flow asks for), and the generic one.
+ * page type (entered where its pfn comes from, with the arguments its data flow asks for), and the generic one;
+ * each once per driver that sets up pages of that type (its own callbacks and allocation path), named
+ * "scenario[walker]@driver" where the type has more than one.
  */
 export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, seriesFns: string[] = []): ScenarioInstance[] {
   const out: ScenarioInstance[] = [];
@@ -594,21 +590,31 @@ export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFac
       for (const fn of seriesFns) out.push({ scenario: sc, series: fn, name: `${sc.name}[${fn}]` });
       continue;
     }
+    const type = scenarioPageType(tp, sc);
+    const perDriver = (inst: ScenarioInstance) => out.push(...withDrivers(facts, type, inst));
     const wa = sc.actors.find((a) => a.walkers);
     if (!wa || !wa.walkers) {
-      out.push({ scenario: sc, name: sc.name });
+      perDriver({ scenario: sc, name: sc.name });
       continue;
     }
-    const type = scenarioPageType(tp, sc);
     for (const w of type ? walkersFor(facts, type) : []) {
-      out.push({ scenario: sc, walker: w.entry, args: w.args, site: `${w.site} (${w.at})`, name: `${sc.name}[${w.entry}]` });
+      perDriver({ scenario: sc, walker: w.entry, args: w.args, site: `${w.site} (${w.at})`, name: `${sc.name}[${w.entry}]` });
     }
     // Besides the tree's own walkers: any lockless user of the speculative get, with no check before it. The
     // refcount API promises such users that a free page is at refcount 0; this instance tells whether the
     // tree still keeps that promise, whoever the walkers of tomorrow are.
-    if (wa.walkers.fallback) out.push({ scenario: sc, name: `${sc.name}[generic]` });
+    if (wa.walkers.fallback) perDriver({ scenario: sc, name: `${sc.name}[generic]` });
   }
   return out;
+}
+
+/** An instance once per driver of the page type (named "...@driver" where there are several), else as it is. */
+export function withDrivers(facts: TreeFacts, type: string | undefined, inst: ScenarioInstance, only?: string): ScenarioInstance[] {
+  const all = facts.pageTypes.find((t) => t.name === type)?.drivers ?? [];
+  const drivers = all.filter((d) => !only || d.name === only);
+  if (only && !drivers.length) return [];
+  if (all.length <= 1) return [{ ...inst, ...(drivers[0] ? { driver: drivers[0] } : {}) }];
+  return drivers.map((d) => ({ ...inst, driver: d, name: `${inst.name}@${d.name}` }));
 }
 
 const emptyStats = (): RunStats => ({ states: 0, transitions: 0, ms: 0, complete: true });
@@ -622,7 +628,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const pageName = sc.pages[0].name;
 
   // Learn the tree's free refcount from its own release path, alone (once per tree and scenario).
-  const pr = await probeScenario(tp, sc);
+  const pr = await probeScenario(tp, sc, inst.driver);
   if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes, neverFrees: pr.neverFrees };
   const freeRefcount = pr.freeRefcount;
 
@@ -646,14 +652,14 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
       glue = `${call} ${a.series.after ?? a.holds.map((p) => `put_page(${p});`).join(' ')}`;
     }
     if (a.allocates) {
-      const alloc = await findAllocator(tp, sc, pr.driverFields);
+      const alloc = await findAllocator(tp, sc, inst.driver, pr.driverFields);
       if (alloc) glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc, pageName)} == ${pageName}) __kbot_alloc(${pageName});`;
     }
     const copies = a.count === 'walkers' ? opts.walkers : a.count;
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
   }
 
-  const b = await build(tp, sc, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
+  const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   // The release's other paths, where it branches on something the model does not know.
   for (const o of pr.others) b.notes.push(`release path, another way: ${o}`);

@@ -189,7 +189,7 @@ test('a tree with no driver registering page_free: a stand-in driver takes the p
   assert.equal(runs[0].status, 'violations', `${runs[0].status} ${runs[0].reason ?? ''}`);
   const cats = runs[0].violations.map((v) => v.category);
   assert.ok(cats.includes('speculative-get-on-free-page') && cats.includes('double-free'), cats.join());
-  assert.ok(runs[0].notes.some((n) => /no driver in the tree registers a page_free or folio_free callback/.test(n)), runs[0].notes.join('\n'));
+  assert.ok(runs[0].notes.some((n) => /no driver in the tree sets up such pages with a page_free or folio_free callback/.test(n)), runs[0].notes.join('\n'));
 });
 
 test('a walker of the tree\'s own shape: a pfn range loop with start/end parameters is entered over the page', async () => {

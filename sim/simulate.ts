@@ -1,5 +1,5 @@
 // The simulator's entry point: every scenario, on the tree before and after a series, judged.
-import { assumptionsOf, instances, loadTreeProgram, probeScenario, releaseFrom, runInstance, scenarioPageType, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
+import { assumptionsOf, instances, withDrivers, loadTreeProgram, probeScenario, releaseFrom, runInstance, scenarioPageType, type ScenarioInstance, type ScenarioRun, type SimOptions, type SourceProvider, type TreeProgram } from './run-scenario.ts';
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
@@ -67,7 +67,11 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const touchedHeader = (input.touched ?? []).some((f) => !f.endsWith('.c'));
   // Each scenario's release alone, once per tree, before the budget is shared: the first instance of a
   // scenario would otherwise spend its share learning what all of them use.
-  for (const sc of new Set(insts.map((x) => x.inst.scenario))) await probeScenario(ta, sc);
+  const probed = new Set<string>();
+  for (const { inst } of insts) {
+    const key = `${inst.scenario.name}@${inst.driver ? `${inst.driver.at.file}:${inst.driver.name}` : ''}`;
+    if (!probed.has(key)) probed.add(key), await probeScenario(ta, inst.scenario, inst.driver);
+  }
   for (let i = 0; i < insts.length; i++) {
     const { inst, w } = insts[i];
     // Each instance left gets its share of what is left of the budget (by weight): none is starved by those
@@ -88,7 +92,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
         ? { ...after, reason: 'the series changes none of the code this run reached' }
         // As long as the run after the series had, at least: a violation is new only against a base run that
         // had as much time to find it.
-        : await safeRun(tb, beforeInstance(inst, code.renames), { ...opts, maxMs: Math.max(share(), after.stats.ms) })
+        : await safeRun(tb, beforeInstance(inst, code.renames, fb, scenarioPageType(tb, inst.scenario)), { ...opts, maxMs: Math.max(share(), after.stats.ms) })
       : { ...after, status: 'not-run', reason: 'nothing to compare: no violation after the series', violations: [], notes: [] };
     if (after.neverFrees && before.freeRefcount !== undefined) {
       const leak = await releaseFrom(ta, inst, opts, before.freeRefcount);
@@ -166,17 +170,22 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
   return { changed, renames, fileScope, actors: added.filter((fn, i) => callers[i].every((c) => c.caller === fn)) };
 }
 
-/** The instance as the tree before the series runs it: a walker the series renamed, under its old name. */
-function beforeInstance(inst: ScenarioInstance, renames: Map<string, string>): ScenarioInstance {
+/**
+ * The instance as the tree before the series runs it: a walker the series renamed, under its old name; the
+ * page's driver as that tree has it (none where the series adds the driver).
+ */
+function beforeInstance(inst: ScenarioInstance, renames: Map<string, string>, fb: TreeFacts, type: string | undefined): ScenarioInstance {
   const old = inst.walker && renames.get(inst.walker);
-  return old ? { ...inst, walker: old } : inst;
+  const driver = inst.driver && fb.pageTypes.find((t) => t.name === type)?.drivers?.find((d) => d.name === inst.driver!.name && d.at.file === inst.driver!.at.file);
+  return { ...inst, ...(old ? { walker: old } : {}), driver: driver || undefined };
 }
 
 /**
  * How much an instance concerns what the series changed, as its weight in the budget (the others: 1): the
  * series' own code, or a walker that can meet a page type only after the series (a check it took away, a page
- * type it made), 8; a page type whose life the series changes (the count it is initialised or freed at), 4;
- * a walker whose speculative reference is in a file the series touches, 2.
+ * type it made), 8; a page type whose life the series changes (the count it is initialised or freed at), or a
+ * page of a driver whose file the series touches, 4; a walker whose speculative reference is in a file the
+ * series touches, 2.
  */
 function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string[]): (inst: ScenarioInstance) => number {
   const life = (f: TreeFacts, type: string) => {
@@ -190,6 +199,7 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
     const type = scenarioPageType(ta, inst.scenario);
     if (type && inst.walker && meets(fa, inst.walker, type) && !meets(fb, inst.walker, type)) return 8;
     if (type && life(fb, type) !== life(fa, type)) return 4;
+    if (inst.driver && touched.includes(inst.driver.at.file)) return 4;
     const file = /\(([^:()]+):\d+\)$/.exec(inst.site ?? '')?.[1];
     return file && touched.includes(file) ? 2 : 1;
   };
@@ -235,16 +245,18 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
 }
 
 /**
- * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" — which needs no
- * search for the tree's other walkers.
+ * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" (once per driver
+ * of its page type) or "scenario[walker]@driver" — which needs no search for the tree's other walkers.
  */
 function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, only?: string, seriesFns: string[] = []): ScenarioInstance[] {
-  const one = only ? /^(.+)\[(.+)\]$/.exec(only) : null;
+  const one = only ? /^(.+)\[(.+)\](?:@(\w[\w.>-]*))?$/.exec(only) : null;
   if (one) {
     const sc = scenarios.find((x) => x.name === one[1]);
-    if (sc?.actors.some((a) => a.series)) return [{ scenario: sc, name: only!, series: one[2] }];
-    return sc ? [{ scenario: sc, name: only!, walker: one[2] === 'generic' ? undefined : one[2] }] : [];
+    if (!sc) return [];
+    const name = `${one[1]}[${one[2]}]`;
+    if (sc.actors.some((a) => a.series)) return [{ scenario: sc, name, series: one[2] }];
+    return withDrivers(facts, scenarioPageType(tp, sc), { scenario: sc, name, walker: one[2] === 'generic' ? undefined : one[2] }, one[3]);
   }
   const all = instances(tp, scenarios, facts, seriesFns);
-  return only ? all.filter((i) => i.scenario.name === only) : all;
+  return only ? all.filter((i) => i.scenario.name === only || i.name === only) : all;
 }

@@ -9,6 +9,7 @@ import { PageEval, type PageFacts } from './page-eval.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { paramRoles } from './flow.ts';
 import type { Where } from './sites.ts';
+import { driversOfType, readDrivers, type DriverFact } from './drivers.ts';
 
 export interface LifeStep {
   what: string;
@@ -37,6 +38,11 @@ export interface PageType {
    */
   mappedByPresentPte: boolean;
   inPageCache: boolean;
+  /**
+   * The drivers that set up pgmaps of this type, each with the callbacks its pages get (ZONE_DEVICE types):
+   * a page belongs to one of them, and the simulation runs each (driver, pgmap) pair as its own page.
+   */
+  drivers?: DriverFact[];
 }
 
 /** "MEMORY_DEVICE_FS_DAX" → "fsdax"; "MEMORY_DEVICE_PCI_P2PDMA" → "p2pdma". */
@@ -78,10 +84,12 @@ export function pageFactsOf(tp: TreeProgram, t: Pick<PageType, 'zone' | 'pgmapTy
 export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Promise<PageType[]> {
   const out: PageType[] = [];
   const init = await memmapInit(tp);
+  const drivers = await readDrivers(tp.program, [...new Set(scenarios.flatMap((s) => s.callbackFields))].sort());
   for (const { name: constant } of tp.program.enumsStartingWith('MEMORY_DEVICE_')) {
     const t: PageType = {
       name: typeName(constant), pgmapType: constant, zone: 'ZONE_DEVICE', online: false,
       mappedByPresentPte: constant !== 'MEMORY_DEVICE_PRIVATE', inPageCache: false,
+      drivers: driversOfType(drivers, constant),
     };
     if (!init) t.initUnknown = 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)';
     else {

@@ -1,6 +1,7 @@
 // The facts as a maintainer reads them: page types with their life, then the site table. Plain text, each
 // line within 100 columns except file:line lists.
 import type { ChainFact, SiteFact, TreeFacts } from './facts.ts';
+import type { DriverFact } from './drivers.ts';
 
 export function renderFacts(f: TreeFacts): string {
   const out: string[] = [];
@@ -15,6 +16,8 @@ export function renderFacts(f: TreeFacts): string {
       ? `free at ${t.free.refcount}: ${t.free.release} ends in ${t.free.event} at ${t.free.at}`
       : `free: unknown (${t.freeUnknown})`;
     out.push(`  ${t.name}${t.pgmapType ? ` (${t.pgmapType})` : ''}: ${free}; ${init}`);
+    for (const d of t.drivers ?? []) out.push(`    ${renderDriver(d, t.pgmapType)}`);
+    if (t.drivers && !t.drivers.length) out.push('    no driver in the tree sets up such pages with a free callback');
   }
   const types = f.pageTypes.map((t) => t.name);
   out.push('', `Speculative reference sites (${f.sites.length}), each with where its page comes from and the checks before the get:`);
@@ -28,6 +31,16 @@ export function renderFacts(f: TreeFacts): string {
   out.push(`${f.stats.searches} tree searches, ${f.stats.filesParsed} files parsed, ${f.stats.ms} ms`);
   for (const n of f.notes) out.push(`note: ${n}`);
   return `${out.join('\n')}\n`;
+}
+
+/** "driver dmirror_devmem_ops: page_free dmirror_devmem_free (lib/test_hmm.c:1484), wired at ..., type set at ..." */
+export function renderDriver(d: DriverFact, type?: string): string {
+  const cbs = Object.entries(d.callbacks).map(([f, fn]) => `${f} ${fn}()`).join(', ');
+  const typeAt = d.types.find((t) => t.type === type)?.at;
+  return `driver ${d.name}: ${cbs} (${d.at.file}:${d.at.line})` +
+    (d.wiredAt ? `, wired into a pgmap by ${d.wiredAt.func}() at ${d.wiredAt.file}:${d.wiredAt.line}` : '') +
+    (typeAt ? `, type set at ${typeAt.file}:${typeAt.line}` : d.typesUnknown ? `, taken for every type: ${d.typesUnknown}` : '') +
+    (d.built === false ? ' [not built under this kconfig]' : '');
 }
 
 export function renderChain(c: ChainFact, types: string[]): string[] {

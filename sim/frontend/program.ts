@@ -526,34 +526,54 @@ export class CProgram {
     // Only lines that store into the field (`.field = `, `->field = `) make a file worth parsing.
     const files = [...new Set(hits.filter((h) => new RegExp(`(\\.|->)\\s*${field}\\s*=[^=]`).test(h.text)).map((h) => h.path))].sort();
     if (files.length > maxFiles) return { tooMany: files.length };
-    for (const file of files) {
-      const idx = await this.loadFile(file, false);
-      if (!idx) continue;
-      for (const g of idx.globals) {
-        if (g.init) collectInits(g.init, field, g.name, g.type, file, out);
-      }
-      for (const fn of idx.functions) {
-        const types = new Map<string, string>(fn.params.map((p) => [p.name, p.type]));
-        walkStmt(fn.body, (s) => {
-          if (s.k === 'decl') {
-            types.set(s.name, s.type);
-            if (s.init) collectInits(s.init, field, s.name, s.type, file, out);
-          }
-        }, (e) => {
-          if (e.k === 'assign' && e.op === '=' && e.target.k === 'member' && e.target.field === field) {
-            const root = rootName(e.target.obj);
-            out.push({
-              field,
-              value: exprText(stripRef(e.value)),
-              variable: exprText(e.target.obj),
-              ...(root && types.get(root) ? { structType: types.get(root) } : {}),
-              file,
-              line: e.loc.line,
-            });
-          }
-        });
-      }
+    for (const file of files) out.push(...(await this.storesIn(file, field)));
+    return out;
+  }
+
+  /**
+   * Where `field` is stored into in one file: designated or positional initializers of its globals and locals
+   * (".page_free = dmirror_devmem_free"), and assignments ("devmem->pagemap.ops = &dmirror_devmem_ops").
+   */
+  async storesIn(file: string, field: string): Promise<Initializer[]> {
+    const out: Initializer[] = [];
+    const idx = await this.loadFile(file, false);
+    if (!idx) return out;
+    for (const g of idx.globals) {
+      if (g.init) collectInits(g.init, field, g.name, g.type, file, out);
     }
+    for (const fn of idx.functions) {
+      const types = new Map<string, string>(fn.params.map((p) => [p.name, p.type]));
+      walkStmt(fn.body, (s) => {
+        if (s.k === 'decl') {
+          types.set(s.name, s.type);
+          if (s.init) collectInits(s.init, field, s.name, s.type, file, out);
+        }
+      }, (e) => {
+        if (e.k === 'assign' && e.op === '=' && e.target.k === 'member' && e.target.field === field) {
+          const root = rootName(e.target.obj);
+          out.push({
+            field,
+            value: exprText(stripRef(e.value)),
+            variable: exprText(e.target.obj),
+            ...(root && types.get(root) ? { structType: types.get(root) } : {}),
+            file,
+            line: e.loc.line,
+          });
+        }
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Where `value` (a function or a variable, by name) is stored into `field` anywhere in the search paths: the
+   * files that name it, then their stores (the pgmap whose ".ops" is "&dmirror_devmem_ops").
+   */
+  async findStoresOf(field: string, value: string): Promise<Initializer[]> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) return [];
+    const files = [...new Set((await this.grep(`\\b${value}\\b`, value)).map((h) => h.path))].sort();
+    const out: Initializer[] = [];
+    for (const file of files) out.push(...(await this.storesIn(file, field)).filter((s) => s.value === value));
     return out;
   }
 

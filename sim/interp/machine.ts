@@ -89,6 +89,8 @@ export interface StepLabel {
   via: string[];
   /** The assumption this step made about an unknown ("assuming pfn_ok(pfn) is true at mm/x.c:12"). */
   assumption?: string;
+  /** The page's refcount when this step freed it (its free callback called, or the page allocator's free). */
+  freedAt?: number;
 }
 
 export interface Violation {
@@ -725,6 +727,7 @@ class Exec {
     }
     this.s.life = { ...this.s.life, [pn]: 'free' };
     this.s.freeList = [...this.s.freeList, pn];
+    if (this.label) this.label.freedAt = this.refcount(pn);
   }
 
   refcount(pn: string): number {
@@ -994,6 +997,10 @@ class Exec {
     const pn = this.pageName(sp[0]);
     if (!pn) return;
     const delta = next - old;
+    // A free page is its driver's: the driver's own code (its free callback, entered from the release) may set
+    // the count of a page on its free list (a driver that keeps free pages at 1). That is neither an actor's
+    // reference nor a get; what the count then lets others do is.
+    if (this.s.life[pn] === 'free' && this.actor.frames.some((f) => this.w.freeCallbacks.has(f.fn))) return;
     this.actor.held = { ...this.actor.held, [pn]: (this.actor.held[pn] ?? 0) + delta };
     const spec = this.w.actors[this.idx];
     // The allocator's first reference on a free page is the allocation itself (0 -> 1 or, where free pages
