@@ -91,7 +91,7 @@ async function finish(
 
 /** The whole run: every series in the input. One bad message or series never stops the others. */
 export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
-  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base });
+  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base, workDir: opts.config.work_dir });
   const parsed = await parseMessages(src.messages);
   const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
   const { series, notes } = assembleSeries(uniqueMessages(parsed.messages, rejected));
