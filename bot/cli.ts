@@ -1,58 +1,191 @@
-// kbot's command line: review, sim, demo. Exit codes: 0 done (findings or not), 1 bad usage or input, 2 crash.
-import { parseArgs } from 'node:util';
+// kbot's command line: review, sim, facts, demo. Exit status: 0 done; 3 `review --exit-code` found findings at
+// or above the severity given; 1 bad usage, config or input; 2 internal error.
 import { resolve } from 'node:path';
-import { readConfig } from '../config/read-config.ts';
+import { readConfig, type KbotConfig } from '../config/read-config.ts';
+import { oneOf, parseCommand, positiveInt, UsageError, type CommandSpec } from './cli-args.ts';
 import { kconfigFor, simOptions } from './sim-options.ts';
+import { kbotVersion } from './version.ts';
+import { checkCommit, checkTree } from './tree/check-tree.ts';
+import { resolveCommit } from './tree/run-git.ts';
 
 // Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
 // nothing at all.
 
-const USAGE = `usage:
-  kbot review <mbox|eml|Maildir|public-inbox repo|Message-ID|URL> --tree <git checkout>
-              [--base <rev>] [--json] [--outbox <dir>] [--config <file>] [--walkers N] [--kconfig FILE] [--fetch]
-  kbot sim --tree <git checkout> [--rev <rev>] [--scenario NAME | NAME[walker]] [--walkers N] [--max-states N] [--kconfig FILE] [--config <file>] [--json]
-  kbot facts --tree <git checkout> [--rev <rev>] [--kconfig FILE] [--json]
-  kbot demo [--json] [--keep]
+export const EXIT = { ok: 0, usage: 1, internal: 2, findings: 3 } as const;
+
+const SEVERITIES = ['error', 'warning', 'info'] as const;
+
+const COMMON = `  --config FILE   the kbot config (YAML; see config/kbot.example.yaml); also before the command
+  -h, --help      this help
 `;
 
+const REVIEW: CommandSpec = {
+  name: 'review',
+  usage: `usage: kbot review <input> --tree <git repo> [options]
+  <input>         an mbox, one message (.eml), a Maildir, a public-inbox repo, a Message-ID,
+                  an archive URL, or - for an mbox or message on standard input
+  --tree DIR      the kernel git repository to apply the series on (never checked out)
+  --base REV      the base when the series names no base-commit: the tree has
+  --json          print the JSON report (README: the JSON contract)
+  --outbox DIR    also write each reply as a ready-to-send .eml (one file per reply, named
+                  for its Message-ID, so the same review twice writes the same file)
+  --exit-code[=SEVERITY]
+                  exit 3 when a finding of SEVERITY or above is found (error, the default;
+                  warning; info), as git diff --exit-code
+  --walkers N     walkers per scenario (positive integer; default sim.walkers)
+  --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
+  --fetch         git fetch --prune the tree's remotes first
+${COMMON}`,
+  options: {
+    tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
+    config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' }, kconfig: { type: 'string' },
+    'exit-code': { type: 'string', bareValue: 'error' },
+  },
+  positionals: { min: 1, max: 1, what: 'one input (a file, a directory, a Message-ID, a URL or -)' },
+};
+
+const SIM: CommandSpec = {
+  name: 'sim',
+  usage: `usage: kbot sim --tree <git repo> [options]
+  --tree DIR      the kernel git repository
+  --rev REV       the commit to simulate (default HEAD)
+  --scenario NAME run one scenario, or one instance NAME[walker]
+  --walkers N     walkers per scenario (positive integer)
+  --max-states N  the state budget per run (positive integer)
+  --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
+  --json          print JSON
+${COMMON}`,
+  options: {
+    tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
+    'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
+  },
+  positionals: { min: 0, max: 0 },
+};
+
+const FACTS: CommandSpec = {
+  name: 'facts',
+  usage: `usage: kbot facts --tree <git repo> [options]
+  --tree DIR      the kernel git repository
+  --rev REV       the commit to read (default HEAD)
+  --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
+  --json          print JSON
+${COMMON}`,
+  options: { tree: { type: 'string' }, rev: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+};
+
+const DEMO: CommandSpec = {
+  name: 'demo',
+  usage: `usage: kbot demo [options]
+  Builds the example kernel tree in a temp dir and reviews the example series on it.
+  --json          print the JSON reports
+  --keep          keep the tree
+${COMMON}`,
+  options: { json: { type: 'boolean' }, keep: { type: 'boolean' }, config: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+};
+
+const COMMANDS: Record<string, { spec: CommandSpec; run: (v: Values, p: string[], config: ConfigRef) => Promise<number> }> = {
+  review: { spec: REVIEW, run: review },
+  sim: { spec: SIM, run: sim },
+  facts: { spec: FACTS, run: facts },
+  demo: { spec: DEMO, run: demo },
+};
+
+const USAGE = `usage: kbot [--version] [-h | --help] [--config FILE] <command> [<args>]
+
+  review    review patch series: apply them to a tree, simulate, compose the replies
+  sim       run the simulator on one commit of a tree
+  facts     what a tree says about page refcounts: page types and speculative references
+  demo      review the example series on the example tree
+
+'kbot <command> -h' shows a command's options.
+Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity;
+1 bad usage, config or input; 2 internal error.
+`;
+
+type Values = Record<string, string | boolean | undefined>;
+/** The config file named before the command (`kbot --config x.yaml review ...`), if any. */
+type ConfigRef = { file?: string };
 
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
   try {
-    if (cmd === 'review') return await review(rest);
-    if (cmd === 'sim') return await sim(rest);
-    if (cmd === 'facts') return await facts(rest);
-    if (cmd === 'demo') return await demo(rest);
-    process.stderr.write(USAGE);
-    return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 1;
+    const global: ConfigRef = {};
+    let i = 0;
+    // Options before the command: --version, --help, --config.
+    for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+      const a = argv[i]!;
+      if (a === '--version') {
+        process.stdout.write(`kbot ${kbotVersion()}\n`);
+        return EXIT.ok;
+      }
+      if (a === '-h' || a === '--help') {
+        process.stdout.write(USAGE);
+        return EXIT.ok;
+      }
+      if (a === '--config' || a.startsWith('--config=')) {
+        const file = a === '--config' ? argv[++i] : a.slice('--config='.length);
+        if (!file || (a === '--config' && file.startsWith('-'))) throw new UsageError(`option '--config' needs a value\n${USAGE}`);
+        global.file = file;
+        continue;
+      }
+      throw new UsageError(`unknown option '${a}'\n${USAGE}`);
+    }
+    const cmd = argv[i];
+    const rest = argv.slice(i + 1);
+    if (cmd === undefined) {
+      process.stderr.write(USAGE);
+      return EXIT.usage;
+    }
+    if (cmd === 'help') {
+      const about = rest[0] ? COMMANDS[rest[0]] : undefined;
+      if (rest[0] && !about) throw new UsageError(`no command '${rest[0]}'\n${USAGE}`);
+      process.stdout.write(about ? about.spec.usage : USAGE);
+      return EXIT.ok;
+    }
+    const command = COMMANDS[cmd];
+    if (!command) throw new UsageError(`no command '${cmd}'\n${USAGE}`);
+    const parsed = parseCommand(command.spec, rest);
+    if (parsed.help) {
+      process.stdout.write(command.spec.usage);
+      return EXIT.ok;
+    }
+    return await command.run(parsed.values, parsed.positionals, global);
   } catch (e) {
     const err = e as Error;
     if (['ConfigError', 'IngestError', 'UsageError', 'ScenarioError'].includes(err.name)) {
-      process.stderr.write(`kbot: ${err.message}\n`);
-      return 1;
+      process.stderr.write(`kbot: ${err.message}${err.message.endsWith('\n') ? '' : '\n'}`);
+      return EXIT.usage;
     }
     process.stderr.write(`kbot: internal error: ${err.stack ?? err.message}\n`);
-    return 2;
+    return EXIT.internal;
   }
 }
 
-class UsageError extends Error {
-  override name = 'UsageError';
+/** The config: the command's --config, else the one given before the command, else the defaults. */
+function loadConfig(values: Values, global: ConfigRef): KbotConfig {
+  return readConfig((values.config as string | undefined) ?? global.file, process.env);
 }
 
-async function review(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
-      config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' }, kconfig: { type: 'string' },
-    },
-  });
-  if (positionals.length !== 1 || !values.tree) throw new UsageError(`review needs one input and --tree\n${USAGE}`);
-  const config = readConfig(values.config, process.env);
+function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function requireTree(values: Values, spec: CommandSpec): string {
+  const tree = str(values.tree);
+  if (!tree) throw new UsageError(`${spec.name} needs --tree\n${spec.usage}`);
+  return tree;
+}
+
+async function review(values: Values, positionals: string[], global: ConfigRef): Promise<number> {
+  const treeArg = requireTree(values, REVIEW);
+  const walkers = positiveInt('walkers', values.walkers);
+  const exitCode = str(values['exit-code']);
+  const threshold = exitCode === undefined ? undefined : oneOf('exit-code', exitCode, SEVERITIES);
+  const config = loadConfig(values, global);
+  const tree = await checkTree(treeArg);
   // The tree's #if blocks are read under the .config named (--kconfig, sim.kconfig_file), as in kbot sim.
-  const kc = await kconfigFor(config, values.kconfig);
+  const kc = await kconfigFor(config, str(values.kconfig));
   const [{ reviewInput }, { renderText }, { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
     import('./review.ts'), import('./report/render-text.ts'), import('./report/render-json.ts'), import('./send/write-outbox.ts'),
     import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
@@ -61,61 +194,72 @@ async function review(args: string[]): Promise<number> {
   if (values.fetch) {
     // Bring the tracked tree's remote branches up to date first (the network: production only).
     const { updateTree } = await import('./tree/update-tree.ts');
-    const up = await updateTree(resolve(values.tree));
+    const up = await updateTree(tree);
     for (const e of up.errors) process.stderr.write(`kbot: fetch: ${e}\n`);
   }
+  if (!(await resolveCommit(tree, 'HEAD'))) throw new UsageError(`--tree ${treeArg}: the repository has no commit at HEAD`);
+  // A --base that names nothing is the user's typo: never fall back to HEAD and tell an author so.
+  const base = str(values.base);
+  if (base !== undefined) await checkCommit(tree, base, '--base');
   const result = await reviewInput({
-    input: positionals[0],
-    tree: resolve(values.tree),
-    cliBase: values.base,
+    input: positionals[0]!,
+    tree,
+    cliBase: base,
     config,
-    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, values.walkers, undefined, kc.kconfig) })],
+    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) })],
   });
   if (values.outbox) {
     const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));
-    const files = await writeOutbox(resolve(values.outbox), drafts);
+    const files = await writeOutbox(resolve(String(values.outbox)), drafts);
     if (!values.json) process.stderr.write(`kbot: wrote ${files.length} reply file(s) to ${values.outbox}\n`);
   }
   process.stdout.write(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderText(result));
-  return 0;
+  if (threshold) {
+    const at = SEVERITIES.indexOf(threshold);
+    const found = result.series.flatMap((s) => s.findings).filter((f) => SEVERITIES.indexOf(f.severity) <= at);
+    if (found.length > 0) return EXIT.findings;
+  }
+  return EXIT.ok;
 }
 
-async function sim(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
-      'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
-    },
-  });
-  if (!values.tree) throw new UsageError(`sim needs --tree\n${USAGE}`);
-  const config = readConfig(values.config, process.env);
-  const kc = await kconfigFor(config, values.kconfig);
-  const [{ GitTreeView }, { runGit }, { loadScenarios }, { simulateTree }, { progressReporter }] = await Promise.all([
-    import('./tree/git-tree-view.ts'), import('./tree/run-git.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'),
-    import('./progress.ts'),
+async function sim(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const treeArg = requireTree(values, SIM);
+  const walkers = positiveInt('walkers', values.walkers);
+  const maxStates = positiveInt('max-states', values['max-states']);
+  const config = loadConfig(values, global);
+  const tree = await checkTree(treeArg);
+  const kc = await kconfigFor(config, str(values.kconfig));
+  const [{ GitTreeView }, { loadScenarios }, { simulateTree }, { progressReporter }] = await Promise.all([
+    import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'), import('./progress.ts'),
   ]);
-  const tree = resolve(values.tree);
-  const rev = await runGit(['rev-parse', '--verify', `${values.rev ?? 'HEAD'}^{commit}`], { cwd: tree });
-  if (rev.code !== 0) throw new UsageError(`${tree}: not a git checkout with ${values.rev ?? 'HEAD'}`);
-  const commit = rev.stdout.trim();
+  const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
+  const scenarios = await loadScenarios();
+  const only = str(values.scenario);
+  if (only !== undefined) {
+    const name = only.replace(/\[[^\]]*\]$/, '');
+    if (!scenarios.some((s) => s.name === name)) {
+      throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
+    }
+  }
   const view = new GitTreeView(tree, commit);
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
-    const opts = { ...simOptions(config, values.walkers, values['max-states'], kc.kconfig), onProgress: progress?.update };
+    const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
-    const { runs, facts } = await simulateTree(view, await loadScenarios(), opts, values.scenario, factsCache(config.work_dir));
+    const { runs, facts } = await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();
-    const ms = performance.now() - t0;
+    const ms = Math.round(performance.now() - t0);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ tree: { path: tree, head: commit }, kconfig: kc.source, walkers: opts.walkers, ms, facts: facts.stats, scenarios: runs }, null, 2)}\n`);
-      return 0;
+      const rounded = runs.map((r) => ({ ...r, stats: { ...r.stats, ms: Math.round(r.stats.ms) } }));
+      const json = { kbot: { version: kbotVersion() }, tree: { path: tree, head: commit }, kconfig: kc.source, walkers: opts.walkers, ms, facts: { ...facts.stats, ms: Math.round(facts.stats.ms) }, scenarios: rounded };
+      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      return EXIT.ok;
     }
     const out: string[] = [`kbot sim: ${tree} at ${commit.slice(0, 12)}, ${opts.walkers} walker(s); kconfig: ${kc.source}`];
-    out.push(`facts: ${facts.sites.length} speculative reference sites (${facts.stats.ms} ms; \`kbot facts\` lists them); ` +
+    out.push(`facts: ${facts.sites.length} speculative reference sites (${Math.round(facts.stats.ms)} ms; \`kbot facts\` lists them); ` +
       facts.pageTypes.map((t) => `${t.name} ${t.free ? `free at ${t.free.refcount}` : 'free ?'}`).join(', '));
-    if (values.scenario && runs.length === 0) out.push(`no scenario named ${values.scenario}`);
+    if (only && runs.length === 0) out.push(`no instance of ${only} on this tree`);
     for (const r of runs) {
       const s = r.stats;
       out.push(`${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}` +
@@ -127,51 +271,43 @@ async function sim(args: string[]): Promise<number> {
         for (const t of v.trace) out.push(`    ${t.cpu.padEnd(5)} ${`${t.func}()`.padEnd(32)} ${`${t.file}:${t.line}`.padEnd(34)} ${t.op}  [refcount ${Object.values(t.refcount).join(',')}${t.pageState ? `, ${Object.values(t.pageState).join(',')}` : ''}]`);
       }
     }
-    out.push(`total ${ms.toFixed(0)} ms`);
+    out.push(`total ${ms} ms`);
     process.stdout.write(`${out.join('\n')}\n`);
-    return 0;
+    return EXIT.ok;
   } finally {
     view.close();
   }
 }
 
-async function facts(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { tree: { type: 'string' }, rev: { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' } },
-  });
-  if (!values.tree) throw new UsageError(`facts needs --tree\n${USAGE}`);
-  const config = readConfig(values.config, process.env);
-  const kc = await kconfigFor(config, values.kconfig);
+async function facts(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const treeArg = requireTree(values, FACTS);
+  const config = loadConfig(values, global);
+  const tree = await checkTree(treeArg);
+  const kc = await kconfigFor(config, str(values.kconfig));
   const [{ GitTreeView }, { loadScenarios }, { loadTreeProgram, CORE_FILES }, { treeFacts }, { renderFacts }, { factsCache }] = await Promise.all([
     import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/run-scenario.ts'), import('../sim/facts/facts.ts'),
     import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
   ]);
-  const tree = resolve(values.tree);
-  let view;
+  const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
+  const view = new GitTreeView(tree, commit);
   try {
-    view = await GitTreeView.open(tree, values.rev ?? 'HEAD');
-  } catch {
-    throw new UsageError(`${tree}: not a git checkout with ${values.rev ?? 'HEAD'}`);
-  }
-  try {
-    const opts = simOptions(config, undefined, undefined, kc.kconfig);
+    const opts = simOptions(config, { kconfig: kc.kconfig });
     const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });
     const f = await treeFacts(view, tp, await loadScenarios(), opts, factsCache(config.work_dir));
     f.kconfig = kc.source;
-    process.stdout.write(values.json ? `${JSON.stringify({ tree: { path: tree, head: view.commit }, ...f }, null, 2)}\n`
+    process.stdout.write(values.json ? `${JSON.stringify({ kbot: { version: kbotVersion() }, tree: { path: tree, head: view.commit }, ...f }, null, 2)}\n`
       : `kbot facts: ${tree} at ${view.commit.slice(0, 12)}\n${renderFacts(f)}`);
-    return 0;
+    return EXIT.ok;
   } finally {
     view.close();
   }
 }
 
-async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, keep: { type: 'boolean' } } });
+async function demo(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const file = str(values.config) ?? global.file;
+  const config = file === undefined ? undefined : loadConfig(values, global);
   const [{ runDemo }, { toJson }] = await Promise.all([import('./demo.ts'), import('./report/render-json.ts')]);
-  const res = await runDemo({ keep: !!values.keep });
+  const res = await runDemo({ keep: !!values.keep, config });
   process.stdout.write(values.json ? `${JSON.stringify(res.results.map((r) => toJson(r.result)), null, 2)}\n` : res.text);
-  return 0;
+  return EXIT.ok;
 }
-

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleTree, examplesDir } from '../examples/build-tree.ts';
-import { parseConfig } from '../config/read-config.ts';
+import { parseConfig, type KbotConfig } from '../config/read-config.ts';
 import { reviewInput } from './review.ts';
 import { renderText } from './report/render-text.ts';
 import { loadScenarios } from './load-scenarios.ts';
@@ -21,11 +21,12 @@ export const DEMO_SERIES = [
   { mbox: 'does-not-apply.mbox', expect: 'does not apply' },
 ];
 
-export async function runDemo(opts: { keep?: boolean } = {}): Promise<{ text: string; results: Array<{ mbox: string; result: ReviewResult }> }> {
+export async function runDemo(opts: { keep?: boolean; config?: KbotConfig } = {}): Promise<{ text: string; results: Array<{ mbox: string; result: ReviewResult }> }> {
   const dir = await mkdtemp(join(tmpdir(), 'kbot-demo-'));
   try {
     const tree = await buildExampleTree('v4.12-style', join(dir, 'linux'));
-    const config = parseConfig({ work_dir: join(dir, 'work') });
+    // A given config is used as it is, but for work_dir: the demo's scratch stays in its temp dir.
+    const config = { ...(opts.config ?? parseConfig({})), work_dir: join(dir, 'work') };
     const scenarios = await loadScenarios();
     const analyzers = [refcountSimAnalyzer({ scenarios, sim: simOptions(config) })];
     const results: Array<{ mbox: string; result: ReviewResult }> = [];

@@ -11,6 +11,9 @@ import { factsCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
+import { stableMessageId, withMessageId } from './report/stable-message-id.ts';
+import { kbotVersion } from './version.ts';
+import { configHash } from '../config/config-hash.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
 import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
 import type { KbotConfig } from '../config/schema.ts';
@@ -86,12 +89,18 @@ async function finish(
   const skippedSeries = apply.status === 'skipped';
   const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
-  return { series, apply, findings, notes, reply: plan.drafts[0] ?? null, replies: plan.drafts, verdict: describeVerdict({ series, apply, findings }) };
+  // Each reply's Message-ID says what it is about, so the same review twice makes the same reply (and outbox file).
+  const version = kbotVersion();
+  const replies = plan.drafts.map((d) => ({
+    ...d,
+    eml: withMessageId(d.eml, stableMessageId({ series, apply, findings: mailable, kbotVersion: version, inReplyTo: d.inReplyTo, email: opts.config.identity.email })),
+  }));
+  return { series, apply, findings, notes, reply: replies[0] ?? null, replies, verdict: describeVerdict({ series, apply, findings }) };
 }
 
 /** The whole run: every series in the input. One bad message or series never stops the others. */
 export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
-  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base });
+  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base, workDir: opts.config.work_dir });
   const parsed = await parseMessages(src.messages);
   const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
   const { series, notes } = assembleSeries(uniqueMessages(parsed.messages, rejected));
@@ -108,7 +117,7 @@ export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
       reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) });
     }
   }
-  return { tree: { path: opts.tree, head }, series: reviews, rejected };
+  return { tree: { path: opts.tree, head }, series: reviews, rejected, configHash: configHash(opts.config) };
 }
 
 /**

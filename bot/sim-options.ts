@@ -19,11 +19,12 @@ export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ k
   };
 }
 
-export function simOptions(config: KbotConfig, walkers?: string, maxStates?: string, kconfig?: Kconfig): SimOptions {
+/** The command line's numbers are checked where they are parsed (bot/cli-args.ts): positive integers here. */
+export function simOptions(config: KbotConfig, cli: { walkers?: number; maxStates?: number; kconfig?: Kconfig } = {}): SimOptions {
   return {
-    kconfig: kconfig ?? { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
-    walkers: walkers ? Math.max(1, Number(walkers)) : config.sim.walkers,
-    maxStates: maxStates ? Number(maxStates) : config.sim.max_states,
+    kconfig: cli.kconfig ?? { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
+    walkers: cli.walkers ?? config.sim.walkers,
+    maxStates: cli.maxStates ?? config.sim.max_states,
     maxMs: config.sim.max_seconds * 1000,
     maxCallDepth: config.sim.max_call_depth,
     maxIndirectTargets: config.sim.max_indirect_targets,

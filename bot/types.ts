@@ -172,4 +172,6 @@ export interface ReviewResult {
   tree: { path: string; head: string };
   series: SeriesReview[];
   rejected: Rejected[];
+  /** configHash() of the config the review ran under. */
+  configHash?: string;
 }

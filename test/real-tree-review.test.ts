@@ -49,7 +49,7 @@ test('linux 6.1: a comment-only patch to mm/memremap.c has nothing to check, and
   const s = await review('comment', await seriesOnTree(TREE, commentOnly));
   assert.equal(s.apply.status, 'applied');
   assert.deepEqual(s.findings, []);
-  assert.equal(s.reply, null);
+  assert.deepEqual(s.replies, []);
   assert.ok(s.notes.some((n) => /refcount-sim: nothing to check/.test(n)), s.notes.join('\n'));
 });
 
@@ -82,7 +82,7 @@ test('linux 6.1: device private pages made free at refcount 1 again (the 2017 co
     assert.ok(trace.some((st) => st.func === '__put_devmap_managed_page_refs' && st.file === 'mm/memremap.c'), f.title);
     assert.ok(trace.some((st) => /^mm\/(ksm|migrate_device|memory_hotplug)\.c$/.test(st.file) && st.line > 0), f.title);
   }
-  assert.ok(s.reply, 'a reply to the author');
+  assert.ok(s.replies.length > 0, 'a reply to the author');
 });
 
 test('linux 6.1: a new migration helper that returns with the count frozen on an error path: the caller\'s put underflows, the error path in the trace; the fixed helper is clean', async (t) => {

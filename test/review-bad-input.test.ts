@@ -111,7 +111,7 @@ test('exit code 0, and the good series is reviewed with its findings', () => {
   assert.deepEqual(s.messages, good.map(messageId));
   const categories = s.findings.map((f) => f.category);
   assert.ok(categories.includes('speculative-get-on-free-page') && categories.includes('double-free'), categories.join(', '));
-  assert.equal(s.reply?.inReplyTo, messageId(patch2));
+  assert.equal(s.replies[0]?.inReplyTo, messageId(patch2));
 });
 
 test('a broken MIME message is rejected, saying what is broken', () => {

@@ -43,11 +43,12 @@ test('apply status failed, naming the patch, the file and the hunk', () => {
 
 test('nothing is reviewed, and the author is told why', () => {
   assert.deepEqual(s.findings, []);
-  assert.ok(s.reply, 'a reply about the failure');
-  assert.equal(s.reply.inReplyTo, messageId(patch));
-  assert.match(s.reply.body, /could not apply/);
-  assert.match(s.reply.body, /mm\/page_idle\.c/);
-  assert.match(s.reply.body, /base-commit/, 'the reply tells the author how to name a base');
+  assert.equal(s.replies.length, 1, 'a reply about the failure');
+  const [reply] = s.replies;
+  assert.equal(reply.inReplyTo, messageId(patch));
+  assert.match(reply.body, /could not apply/);
+  assert.match(reply.body, /mm\/page_idle\.c/);
+  assert.match(reply.body, /base-commit/, 'the reply tells the author how to name a base');
 });
 
 test('HEAD, branches, index and status of the tracked tree are unchanged', async () => {

@@ -2,10 +2,11 @@
 // on the free-at-refcount-1 series with their traces, the threaded reply, and the series that must stay quiet.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exampleMboxPath, exampleMessages, messageId, subject, toMbox } from './support/example-mail.ts';
-import { reviewJson, runKbot, seriesBySubject, type JsonFinding, type JsonReport, type JsonSeries } from './support/run-kbot.ts';
+import { projectRoot, reviewJson, runKbot, seriesBySubject, type JsonFinding, type JsonReport, type JsonSeries } from './support/run-kbot.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
 
 const freeAt1 = exampleMessages('hmm-devpriv-free-at-1');
@@ -41,6 +42,23 @@ function finding(s: JsonSeries, category: string): JsonFinding {
 }
 
 describe('hmm-devpriv-free-at-1 (frees device private pages at refcount 1)', () => {
+  test('the report says its schema, kbot\'s version and the config it ran under', () => {
+    assert.deepEqual(Object.keys(buggy), ['schema', 'kbot', 'config', 'tree', 'series', 'rejected']);
+    assert.equal(buggy.schema, 1);
+    assert.equal(buggy.kbot.version, JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version);
+    assert.match(buggy.config ?? '', /^sha256:[0-9a-f]{16}$/);
+    assert.equal(quiet.config, buggy.config, 'the same config, the same hash');
+  });
+
+  test('the verdict and the counts', () => {
+    const s = buggy.series[0];
+    assert.equal(s.verdict, 'findings');
+    for (const sev of ['error', 'warning', 'info'] as const) assert.equal(s.counts[sev], s.findings.filter((f) => f.severity === sev).length);
+    assert.ok(s.counts.error > 0);
+    assert.match(s.summary, /— applied on [0-9a-f]{12} \(base-commit\); \d+ findings \(/);
+    assert.equal('reply' in s, false, 'replies only: schema 1 dropped the duplicate `reply`');
+  });
+
   test('the report names the tree and its HEAD', () => {
     assert.deepEqual(buggy.tree, { path: ws.tree, head: ws.head });
     assert.deepEqual(buggy.rejected, []);
@@ -121,32 +139,36 @@ describe('hmm-devpriv-free-at-1 (frees device private pages at refcount 1)', () 
 
   test('the reply is threaded under patch 2/3 and addressed to its author', () => {
     const s = buggy.series[0];
-    const r = s.reply;
-    assert.ok(r, 'a reply');
+    assert.equal(s.replies.length, 1, 'one reply, to patch 2/3');
+    const r = s.replies[0];
     assert.equal(r.inReplyTo, messageId(patch2));
     assert.deepEqual(r.references, [messageId(cover), messageId(patch2)]);
     assert.equal(r.subject, `Re: ${subject(patch2)}`);
     assert.match(r.subject, /^Re: \[PATCH 2\/3\] /);
+    assert.match(r.messageId, /^<kbot-[0-9a-f]{24}@localhost>$/);
+    assert.equal(r.from, 'kbot <kbot@localhost>');
+    assert.ok(Math.abs(Date.parse(r.date) - Date.now()) < 10 * 60_000, `date ${r.date} is the run's`);
+    assert.match(r.date, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     assert.ok(r.to.some((a) => a.includes('ada.marchetti@example.org')), `to: ${r.to.join(', ')}`);
     assert.equal(r.to.length, 1);
     assert.match(r.body, /^Hi Ada,/);
     assert.ok(r.body.includes(ws.head.slice(0, 12)), 'the reply names the base it applied on');
     for (const f of s.findings.filter((x) => x.severity !== 'info')) assert.ok(r.body.includes(f.category), `the reply explains ${f.category}`);
     assert.ok(r.body.includes('mm/memory-failure.c'), 'the reply shows where the walker runs');
-    assert.deepEqual(s.replies, [r]);
   });
 });
 
 describe('series that must stay quiet', () => {
   test('hmm-devpriv-free-at-0 (v2, frees at refcount 0): applied, simulated, no findings, no reply', () => {
     const s = seriesBySubject(quiet, 'device private memory for ZONE_DEVICE');
+    assert.equal(s.verdict, 'clean');
+    assert.deepEqual(s.counts, { error: 0, warning: 0, info: 0 });
     assert.equal(s.version, 2);
     assert.equal(s.superseded, false);
     assert.equal(s.apply.status, 'applied');
     assert.equal(s.base?.source, 'base-commit');
     assert.equal(s.base?.commit, ws.head);
     assert.deepEqual(s.findings, []);
-    assert.equal(s.reply, null);
     assert.deepEqual(s.replies, []);
     assert.ok(s.notes.some((n) => /refcount-sim: \d+ scenario run/.test(n)), `the simulator ran: ${s.notes.join(' | ')}`);
   });
@@ -155,7 +177,7 @@ describe('series that must stay quiet', () => {
     const s = seriesBySubject(quiet, 'idle page tracking: documentation fixes');
     assert.equal(s.apply.status, 'applied');
     assert.deepEqual(s.findings, []);
-    assert.equal(s.reply, null);
+    assert.deepEqual(s.replies, []);
     assert.ok(s.notes.some((n) => /refcount-sim/.test(n) && /nothing to check/.test(n)), `notes: ${s.notes.join(' | ')}`);
   });
 

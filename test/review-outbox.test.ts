@@ -90,3 +90,25 @@ test('without --json, kbot says on stderr how many files it wrote and where', as
   assert.equal((await readdir(textOutbox)).filter((n) => n.endsWith('.eml')).length, 1);
   assert.equal((await readdir(textOutbox)).length, 1, 'no temporary files left behind');
 });
+
+test('the JSON reply names its .eml: the same Message-ID, From and Date', () => {
+  for (const r of json.series.flatMap((s) => s.replies)) {
+    const e = emls.find((x) => x.mail.messageId === r.messageId);
+    assert.ok(e, `an .eml with Message-ID ${r.messageId}: ${emls.map((x) => x.mail.messageId).join(', ')}`);
+    assert.equal(e.name, `${bare(r.messageId)}.eml`);
+    assert.equal(e.mail.date?.toISOString(), r.date);
+    assert.deepEqual(addressList(e.mail.from), [/<([^>]+)>/.exec(r.from)?.[1]]);
+  }
+});
+
+test('the same review twice writes the same files once: Message-IDs come from the review, not the clock', async () => {
+  const mbox = join(ws.root, 'in.mbox');
+  const again = await reviewJson([mbox, '--tree', ws.tree, '--config', ws.config, '--outbox', outbox]);
+  const ids = (j: JsonReport) => j.series.flatMap((s) => s.replies.map((r) => r.messageId)).sort();
+  assert.deepEqual(ids(again.json), ids(json));
+  assert.deepEqual((await readdir(outbox)).sort(), emls.map((e) => e.name).sort());
+  const quiet = join(ws.root, 'quiet.mbox');
+  const text = await runKbot(['review', quiet, '--tree', ws.tree, '--config', ws.config, '--outbox', textOutbox]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal((await readdir(textOutbox)).length, 1, 'still one file after the second run');
+});

@@ -48,7 +48,7 @@ test('v1 is marked superseded by v2, and not applied or reviewed', () => {
   assert.notEqual(old.apply.status, 'applied');
   assert.match(old.apply.detail ?? '', /superseded/);
   assert.deepEqual(old.findings, [], 'the bug in v1 is not reported: v2 replaces it');
-  assert.equal(old.reply, null);
+  assert.deepEqual(old.replies, []);
 });
 
 test('v2 is applied and reviewed', () => {
@@ -59,7 +59,7 @@ test('v2 is applied and reviewed', () => {
   assert.equal(s.base?.source, 'base-commit');
   assert.ok(s.notes.some((n) => /refcount-sim: \d+ scenario run/.test(n)), s.notes.join(' | '));
   assert.deepEqual(s.findings, []);
-  assert.equal(s.reply, null);
+  assert.deepEqual(s.replies, []);
 });
 
 test('a series with patch 2/3 missing: incomplete "2/3 missing", not applied, no findings, no reply', () => {
@@ -71,7 +71,7 @@ test('a series with patch 2/3 missing: incomplete "2/3 missing", not applied, no
   assert.notEqual(s.apply.status, 'applied');
   assert.match(s.apply.detail ?? '', /2\/3 missing/);
   assert.deepEqual(s.findings, []);
-  assert.equal(s.reply, null);
+  assert.deepEqual(s.replies, []);
   assert.deepEqual(gap.rejected, []);
 });
 

@@ -3,10 +3,9 @@ import { gunzipSync } from 'node:zlib';
 import { messageIdForUrl, normalizeMessageId } from '../mail/message-id.ts';
 import type { RawMessage, Rejected } from '../types.ts';
 import { IngestError } from './ingest-error.ts';
+import { DEFAULT_MAX_INPUT_BYTES } from './limits.ts';
 import { splitMbox } from './read-mbox.ts';
 
-/** A thread can hold hundreds of messages; more than this unpacked is not a patch series. */
-const MAX_THREAD_BYTES = 256 * 1024 * 1024;
 
 export function threadUrlForMessageId(messageId: string, base: string): string {
   const id = normalizeMessageId(messageId);
@@ -23,6 +22,7 @@ export function threadUrlForArchiveUrl(url: string): string {
 export async function fetchThread(
   url: string,
   maxMessageBytes: number,
+  workDir?: string,
 ): Promise<{ messages: RawMessage[]; rejected: Rejected[] }> {
   let response: Response;
   try {
@@ -42,9 +42,10 @@ export async function fetchThread(
   }
   let mbox: Buffer;
   try {
-    mbox = gunzipSync(body, { maxOutputLength: MAX_THREAD_BYTES });
+    mbox = gunzipSync(body, { maxOutputLength: DEFAULT_MAX_INPUT_BYTES });
   } catch (err) {
     throw new IngestError(`fetching ${url}: cannot gunzip the response: ${(err as Error).message}`);
   }
-  return splitMbox([mbox], `fetch:${url}`, maxMessageBytes);
+  // public-inbox writes mboxrd: a body line ">From " is a quoted "From ".
+  return splitMbox(mbox, `fetch:${url}`, { maxMessageBytes, workDir, mboxrd: true });
 }

@@ -4,6 +4,9 @@ import type { Rejected } from '../types.ts';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
+/** One input (an mbox file, stdin, a fetched thread unpacked): a thread of hundreds of patches fits easily. */
+export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
 export function tooLarge(source: string, size: number, limit: number, head?: Buffer): Rejected {
   return {
     messageId: head ? peekHeader(head, 'message-id') : null,

@@ -1,9 +1,25 @@
 // The machine-readable report of a `kbot review` run: the JSON contract documented in the README.
 import type { Finding } from '../../analyzers/types.ts';
+import { emlMessageId } from '../send/eml-message-id.ts';
 import type { ReplyDraft, ReviewResult, SeriesReview } from '../types.ts';
-import { allReplies, describeMissing, seriesSubject } from './describe-series.ts';
+import { kbotVersion } from '../version.ts';
+import { allReplies, describeMissing, describeVerdict, seriesSubject } from './describe-series.ts';
+
+/**
+ * The contract's version: a field added keeps it, a field renamed, removed or changed in meaning raises it.
+ * 1 is the first versioned contract (before it: `reply` beside `replies`, no version fields).
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** What a series came to: findings means at least one warning or error (what is mailed). */
+export type JsonVerdict = 'findings' | 'clean' | 'failed' | 'refused' | 'skipped';
 
 export interface JsonReply {
+  /** The Message-ID, From and Date of the .eml (`--outbox`), so a report and its mail can be matched. */
+  messageId: string;
+  from: string;
+  /** ISO 8601, UTC. */
+  date: string;
   inReplyTo: string;
   references: string[];
   subject: string;
@@ -23,13 +39,20 @@ export interface JsonSeries {
   incomplete: string | null;
   base: { commit: string; source: string; why: string } | null;
   apply: { status: string; patch?: string; file?: string; hunk?: string; detail?: string };
+  verdict: JsonVerdict;
+  /** The one-line verdict `kbot review` prints. */
+  summary: string;
+  counts: { error: number; warning: number; info: number };
   findings: Finding[];
   notes: string[];
-  reply: JsonReply | null;
   replies: JsonReply[];
 }
 
 export interface JsonReport {
+  schema: number;
+  kbot: { version: string };
+  /** configHash() of the config the review ran under ("sha256:<16 hex>"). */
+  config: string | null;
   tree: { path: string; head: string };
   series: JsonSeries[];
   rejected: Array<{ messageId: string | null; source: string; reason: string }>;
@@ -37,6 +60,9 @@ export interface JsonReport {
 
 export function toJson(result: ReviewResult): JsonReport {
   return {
+    schema: JSON_SCHEMA_VERSION,
+    kbot: { version: kbotVersion() },
+    config: result.configHash ?? null,
     tree: { path: result.tree.path, head: result.tree.head },
     series: result.series.map(seriesJson),
     rejected: result.rejected.map((r) => ({ messageId: r.messageId, source: r.source, reason: r.reason })),
@@ -63,13 +89,37 @@ function seriesJson(review: SeriesReview): JsonSeries {
     incomplete: describeMissing(series),
     base: apply.base ? { commit: apply.base.commit, source: apply.base.source, why: apply.base.why } : null,
     apply: applyJson,
+    verdict: verdictOf(review),
+    summary: describeVerdict(review),
+    counts: {
+      error: review.findings.filter((f) => f.severity === 'error').length,
+      warning: review.findings.filter((f) => f.severity === 'warning').length,
+      info: review.findings.filter((f) => f.severity === 'info').length,
+    },
     findings: review.findings,
     notes: review.notes,
-    reply: replies[0] ?? null,
     replies,
   };
 }
 
+function verdictOf(review: SeriesReview): JsonVerdict {
+  if (review.apply.status !== 'applied') return review.apply.status;
+  return review.findings.some((f) => f.severity !== 'info') ? 'findings' : 'clean';
+}
+
 function replyJson(r: ReplyDraft): JsonReply {
-  return { inReplyTo: r.inReplyTo, references: r.references, subject: r.subject, to: r.to, cc: r.cc, body: r.body };
+  return {
+    messageId: emlMessageId(r.eml) ?? '',
+    from: r.from,
+    date: emlDate(r.eml),
+    inReplyTo: r.inReplyTo, references: r.references, subject: r.subject, to: r.to, cc: r.cc, body: r.body,
+  };
+}
+
+/** The Date header of the .eml, as ISO 8601 (empty when it has none that parses). */
+function emlDate(eml: string): string {
+  const end = eml.search(/\r?\n\r?\n/);
+  const m = /^Date:[ \t]*(.*)$/im.exec(end >= 0 ? eml.slice(0, end) : eml);
+  const d = m ? new Date(m[1]!.trim()) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : '';
 }

@@ -9,7 +9,7 @@ import { assembleSeries } from './assemble-series.ts';
 
 async function fromFixture(name: string): Promise<Message[]> {
   const path = fileURLToPath(new URL(`../../test/fixtures/mail/${name}`, import.meta.url));
-  const { messages } = await splitMbox([readFileSync(path)], name, 1 << 20);
+  const { messages } = await splitMbox(readFileSync(path), name, { maxMessageBytes: 1 << 20 });
   return (await parseMessages(messages)).messages;
 }
 

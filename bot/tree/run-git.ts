@@ -13,7 +13,7 @@ export interface GitRunOptions {
   cwd: string;
   /** Extra environment, merged over a cleaned copy of process.env. */
   env?: Record<string, string>;
-  input?: string;
+  input?: string | Buffer;
 }
 
 /** Variables that would point git at some other repository than the one we name with cwd. */

@@ -13,22 +13,23 @@ export interface KbotRun {
   stderr: string;
 }
 
-export function runKbot(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KbotRun> {
+export function runKbot(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string | Buffer } = {}): Promise<KbotRun> {
   return new Promise((resolve, reject) => {
     // The user's git config must not change what kbot does (hooks, signing, default branch).
     const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...opts.env };
-    const child = spawn(process.execPath, [kbotBin, ...args], { cwd: opts.cwd ?? projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [kbotBin, ...args], { cwd: opts.cwd ?? projectRoot, env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 }
 
 /** `kbot review ... --json`, parsed; fails loudly with stderr when the run did not exit 0 or printed no JSON. */
-export async function reviewJson(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ run: KbotRun; json: JsonReport }> {
+export async function reviewJson(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string | Buffer } = {}): Promise<{ run: KbotRun; json: JsonReport }> {
   const run = await runKbot(['review', ...args, '--json'], opts);
   if (run.code !== 0) throw new Error(`kbot review exited ${run.code}\nstderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 4000)}`);
   let json: JsonReport;
@@ -68,6 +69,9 @@ export interface JsonFinding {
 }
 
 export interface JsonReply {
+  messageId: string;
+  from: string;
+  date: string;
   inReplyTo: string;
   references: string[];
   subject: string;
@@ -87,13 +91,18 @@ export interface JsonSeries {
   incomplete: string | null;
   base: { commit: string; source: 'base-commit' | 'cli' | 'subject-branch' | 'head'; why: string } | null;
   apply: { status: 'applied' | 'failed' | 'refused' | 'skipped'; patch?: string; file?: string; hunk?: string; detail?: string };
+  verdict: 'findings' | 'clean' | 'failed' | 'refused' | 'skipped';
+  summary: string;
+  counts: { error: number; warning: number; info: number };
   findings: JsonFinding[];
   notes: string[];
-  reply: JsonReply | null;
   replies: JsonReply[];
 }
 
 export interface JsonReport {
+  schema: number;
+  kbot: { version: string };
+  config: string | null;
   tree: { path: string; head: string };
   series: JsonSeries[];
   rejected: Array<{ messageId: string | null; source: string; reason: string }>;

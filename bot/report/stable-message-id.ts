@@ -1,0 +1,48 @@
+// A reply's Message-ID from what the reply is about, not from when it was made: the series and its version,
+// the commit the series applied to, kbot's version and the findings. The same review run twice gives the same
+// id, so the outbox file (named for the id) is written over rather than doubled, and whatever sends the outbox
+// mails the author once; a new version of the series, a new tree, a new kbot or new findings give a new id.
+import { createHash } from 'node:crypto';
+import type { Finding } from '../../analyzers/types.ts';
+import type { ApplyResult, Series } from '../types.ts';
+import { bareId, bracketId } from './message-id.ts';
+
+export interface ReplyIdentity {
+  series: Series;
+  apply: ApplyResult;
+  /** The findings the replies of this series are about (the mailed ones). */
+  findings: Finding[];
+  kbotVersion: string;
+  /** The patch (or cover letter) the reply answers: one series has one reply per patch with findings. */
+  inReplyTo: string;
+  /** The bot's own address; its domain is the id's. */
+  email: string;
+}
+
+export function stableMessageId(r: ReplyIdentity): string {
+  const { series, apply } = r;
+  const key = JSON.stringify({
+    series: bareId(series.id),
+    version: series.version,
+    base: apply.base?.commit ?? null,
+    applied: apply.head ?? null,
+    apply: { status: apply.status, patch: apply.patch ?? null, file: apply.file ?? null, hunk: apply.hunk ?? null },
+    kbot: r.kbotVersion,
+    inReplyTo: bareId(r.inReplyTo),
+    findings: r.findings,
+  });
+  const domain = r.email.includes('@') ? r.email.slice(r.email.lastIndexOf('@') + 1) : 'localhost';
+  return `<kbot-${createHash('sha256').update(key).digest('hex').slice(0, 24)}@${bareId(domain) || 'localhost'}>`;
+}
+
+/** The .eml with its Message-ID header set to `id` (added when it has none); nothing else changes. */
+export function withMessageId(eml: string, id: string): string {
+  const end = eml.search(/\r?\n\r?\n/);
+  const head = end >= 0 ? eml.slice(0, end) : eml;
+  const nl = /\r\n/.test(head) ? '\r\n' : '\n';
+  // The header and any folded continuation lines.
+  const header = /^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/im;
+  const line = `Message-ID: ${bracketId(id)}`;
+  const newHead = header.test(head) ? head.replace(header, line) : `${line}${nl}${head}`;
+  return newHead + eml.slice(head.length);
+}
