@@ -106,6 +106,27 @@ export interface Finding {
   trace?: TraceStep[];
   /** The scenario that produced it, for the simulator. */
   scenario?: string;
+  /** What went wrong, one sentence (detail starts with it). */
+  message?: string;
+  /**
+   * What was run and what it showed about the code around it (detail's other sentences): the same for every
+   * finding of one scenario instance, so a reply says it once.
+   */
+  context?: string;
+  /** The speculative reference sites a page-life finding concerns, and what keeps each off the page. */
+  sites?: SiteVerdict[];
+  /** How to run again what found it: the commit simulated and the simulator's budget. */
+  run?: { rev: string; walkers: number; maxStates: number; maxSeconds: number };
+}
+
+export interface SiteVerdict {
+  /** "mm/memory-failure.c:65" */
+  at: string;
+  func: string;
+  /** The check that keeps the site off such a page, when one does ("PageLRU(page)"). */
+  guardedBy?: string;
+  /** Why it cannot meet such a page when no check of its own is the reason. */
+  ruledOut?: string;
 }
 
 /** One patch of the series as analyzers see it. */
