@@ -84,7 +84,7 @@ async function finish(
   // Only what a patch author must act on goes to the list; analyzer trouble stays in the report.
   const mailable = findings.filter((f) => f.severity !== 'info');
   const skippedSeries = apply.status === 'skipped';
-  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now });
+  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now, tree: opts.tree });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
   return { series, apply, findings, notes, reply: plan.drafts[0] ?? null, replies: plan.drafts, verdict: describeVerdict({ series, apply, findings }) };
 }
