@@ -320,7 +320,8 @@ function applyFailureBody(series: Series, apply: ApplyResult, head: Message, con
     if (at && v.length + 9 > 80) lines.push(`  ${(k + ':').padEnd(7)}${at[1]}`, `         ${at[2]}`);
     else lines.push(`  ${(k + ':').padEnd(7)}${v}`);
   }
-  if (apply.detail) lines.push('', ...apply.detail.trimEnd().split('\n').map((l) => `  ${l}`.trimEnd()));
+  // git's own words, indented; a line past 80 columns is folded at a space, the rest indented further.
+  if (apply.detail) lines.push('', ...apply.detail.trimEnd().split('\n').flatMap((l) => foldAt80(`  ${l}`.trimEnd())));
   if (apply.base?.why) lines.push('', ...wrapText(apply.base.why));
   lines.push('');
   lines.push(
@@ -335,4 +336,16 @@ function applyFailureBody(series: Series, apply: ApplyResult, head: Message, con
   lines.push(...wrapText(config.rerun_hint));
   lines.push(...signature(apply, [], config, {}));
   return lines.join('\n') + '\n';
+}
+
+function foldAt80(line: string): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > 80) {
+    const cut = rest.lastIndexOf(' ', 80);
+    if (cut <= 6) break;
+    out.push(rest.slice(0, cut));
+    rest = `      ${rest.slice(cut + 1)}`;
+  }
+  return [...out, rest];
 }

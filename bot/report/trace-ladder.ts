@@ -29,7 +29,8 @@ export function shownStep(s: TraceStep, prev?: TraceStep, neighbours: TraceStep[
   const primitive = /^(atomic\w*|assuming)\b/.test(bare);
   if (s.file.startsWith('include/') && (primitive || !lifeChange)) {
     const caller = [...frames].reverse().find((f) => f.file && !f.file.startsWith('include/') && f.code);
-    const f = caller ?? (primitive ? frames.at(-1) : undefined);
+    // Else, for an atomic op, the call into the header it is in (page_ref.h's helpers call each other).
+    const f = caller ?? (primitive ? [...frames].reverse().find((x) => x.file !== s.file && x.code) ?? frames.at(-1) : undefined);
     if (f?.code) return { text: tidy(f.code), at: { file: f.file, line: f.line, func: f.func } };
   }
   const at = { file: s.file, line: s.line, func: s.func };
