@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { exampleMboxPath, exampleMessages, messageId, toMbox } from './support/example-mail.ts';
 import { projectRoot, reviewJson, runKbot, type JsonReply, type JsonReport, type JsonSeries } from './support/run-kbot.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+import { traceLadder } from '../bot/report/trace-ladder.ts';
+import type { TraceStep } from '../analyzers/types.ts';
 
 const run = promisify(execFile);
 const BOT = { identity: { email: 'kbot@bots.example.org' }, report: { domain: 'bots.example.org', archive_url: 'https://kbot.example.org/r' } };
@@ -108,11 +110,19 @@ describe('the reply on the example series (free at refcount 1, folio and fsdax)'
     }
   });
 
-  test('a step kbot stands in for is said in words in the legend', () => {
-    // Where a trace has such a step, the reply that shows it says who stands in and what for.
-    const standIns = [...hmm.series, ...folio.series].flatMap((s) => s.findings.flatMap((f) => (f.trace ?? []) as Array<{ standIn?: string }>)).filter((t) => t.standIn);
+  test('every interleaving found fits the ladder: three CPUs in 80 columns, a step kbot stands in for said in words', () => {
+    const traces = [...hmm.series, ...folio.series].flatMap((s) => s.findings.flatMap((f) => (f.trace?.length ? [f.trace as unknown as TraceStep[]] : [])));
+    assert.ok(traces.some((t) => new Set(t.map((x) => x.cpu)).size === 3), 'a race with three CPUs');
+    const standIns = traces.flat().filter((t) => t.standIn);
     assert.ok(standIns.length > 0, 'the example races have a step kbot stands in for');
     for (const t of standIns) assert.match(t.standIn!, /^kbot, standing in for the \w+, /);
+    for (const t of traces) {
+      const { lines, legend } = traceLadder(t);
+      for (const l of [...lines, ...legend]) assert.ok(l.length <= 80, `${l.length} columns: ${l}`);
+      assert.equal(lines.filter((l) => /^ +\d+ /.test(l)).length, t.length, 'one line per step');
+      if (t.some((x) => x.standIn)) assert.ok(legend.some((l) => /^ +[\d,-]+ {2}not tree code: kbot, standing in for the \w+, /.test(l)), legend.join('\n'));
+      for (const l of [...lines, ...legend]) assert.doesNotMatch(l, /__kbot|\.yaml|\(scenario\)/);
+    }
   });
 
   test('affected sites as "file:line function() — unguarded / guarded by <check>"', () => {
