@@ -1,6 +1,6 @@
 // The refcount-sim analyzer: runs sim/ on the tree before and after the series and turns what the series
 // introduces into findings, each with the interleaving that shows it.
-import type { Analyzer, AnalyzerInput, AnalyzerResult, Finding, PatchInput, TraceStep, TreeView } from './types.ts';
+import type { Analyzer, AnalyzerInput, AnalyzerResult, Finding, PatchInput, SiteVerdict, TraceStep, TreeView } from './types.ts';
 import { simulate, touchesRefcounts } from '../sim/simulate.ts';
 import { loadTreeProgram, type TreeProgram } from '../sim/run-scenario.ts';
 import type { Scenario } from '../sim/scenarios/scenario.ts';
@@ -63,7 +63,8 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
           for (const v of j.introduced) {
             const scope = `${j.after.scenario}|${v.category}`;
             if (!j.after.walker && byRealWalker.has(scope)) continue;
-            const f = toFinding(j, v.category, v.message, v.trace, input);
+            const intent = opts.scenarios.find((sc) => sc.name === j.after.scenario)?.intent;
+            const f = { ...toFinding(j, v.category, v.message, v.trace, input, intent), run: runOf(input, opts.sim) };
             const key = `${f.category}|${f.title}`;
             if (seen.has(key)) continue;
             seen.add(key);
@@ -149,7 +150,15 @@ function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput):
     }
     // Better still, the patch whose hunk holds the line where the page is now freed (or idle).
     const { patch, hunk, hunkFile } = hunkAt(input, t.free?.at) ?? attribute(input, fns);
+    const sites: SiteVerdict[] = [
+      ...meeting.map(({ site }): SiteVerdict => ({ at: site.at, func: site.func })),
+      ...ruledOut.map(({ s, c }): SiteVerdict => {
+        const guard = c.guards.find((g) => g.holds[t.name] === false);
+        return guard ? { at: s.at, func: s.func, guardedBy: guard.text } : { at: s.at, func: s.func, ruledOut: c.meets[t.name].why };
+      }),
+    ].filter((x, i, all) => all.findIndex((y) => y.at === x.at && y.guardedBy === x.guardedBy && y.ruledOut === x.ruledOut) === i);
     out.push({
+      message: lines.slice(0, 2).join(' '), sites,
       analyzer: 'refcount-sim', category: 'page-life-change', severity: unguarded.length || meeting.length ? 'warning' : 'info',
       title: `${t.name} pages are now ${what.join(', ')}; ${meeting.length} speculative reference site(s) can meet them`,
       detail: lines.join(' '), patch, files: [...new Set(meeting.map(({ site }) => site.at.replace(/:\d+$/, '')))], hunk, hunkFile,
@@ -191,7 +200,7 @@ function summarizeWhy(whys: string[]): string {
   return [...count].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([w, n]) => `${n} by ${w}`).join('; ');
 }
 
-function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput): Finding {
+function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput, intent?: string): Finding {
   const walker = j.after.walker;
   const fns = new Set<string>();
   for (const t of trace) {
@@ -226,6 +235,16 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
         'folio_try_get() rely on a free page being at refcount 0.',
     );
   }
+  // The same for every finding of this instance, said once in a reply: what ran, and what the walker checks.
+  const freeAt = j.after.freeRefcount !== undefined
+    ? `After the series the tree frees the page when its refcount reaches ${j.after.freeRefcount} (kbot found this by running the tree's own release path)` +
+      `${j.before.freeRefcount !== undefined && j.before.freeRefcount !== j.after.freeRefcount ? `; before the series it did so at ${j.before.freeRefcount}` : ''}.`
+    : '';
+  const context = [
+    ...(intent ? [`What kbot ran: ${intent}${walker ? `, with ${walker}() as the walker` : ''}.`] : []),
+    freeAt,
+    ...lines.slice(2),
+  ].filter(Boolean).join(' ');
   // What the simulator had to guess (calls the tree lacks, fields nothing set): the finding holds only if they do.
   const assumptions = [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
   if (assumptions.length) lines.push(`This interleaving assumes: ${assumptions.join('; ')}.`);
@@ -248,7 +267,13 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
     callSites,
     trace,
     scenario: j.name,
+    message: `${message}.`,
+    context,
   };
+}
+
+function runOf(input: AnalyzerInput, sim: SimOptions): NonNullable<Finding['run']> {
+  return { rev: input.after.commit, walkers: sim.walkers, maxStates: sim.maxStates, maxSeconds: sim.maxMs / 1000 };
 }
 
 /** Page tests the walker made before the step that took its reference. */

@@ -61,11 +61,29 @@ export interface TraceStep {
   pageState?: Record<string, string>;
   /** The call chain above func, outermost first: "put_page (include/linux/mm.h:812)". */
   via?: string[];
+  /** The same chain as data, each frame with the C text of the line it is at (the call it made). */
+  frames?: TraceFrame[];
+  /** The C text of file:line as the tree has it, trimmed: "int count = page_ref_dec_return(page);". */
+  code?: string;
+  /**
+   * Set when the step is kbot's own stand-in, not tree code (a scenario's driver waiting for the page to be
+   * free, or re-allocating it in a tree with no driver): what it does, in words. file and line then name
+   * the scenario, not the tree.
+   */
+  standIn?: string;
   /**
    * What this step assumed about a value the simulator does not know (a call the tree lacks, a field never set):
    * "assuming pfn_valid_within(pfn) is true at mm/compaction.c:120".
    */
   assumptions?: string[];
+}
+
+/** One frame of a step's call chain: the function and the line of it that made the call. */
+export interface TraceFrame {
+  func: string;
+  file: string;
+  line: number;
+  code?: string;
 }
 
 export interface Finding {
@@ -88,6 +106,27 @@ export interface Finding {
   trace?: TraceStep[];
   /** The scenario that produced it, for the simulator. */
   scenario?: string;
+  /** What went wrong, one sentence (detail starts with it). */
+  message?: string;
+  /**
+   * What was run and what it showed about the code around it (detail's other sentences): the same for every
+   * finding of one scenario instance, so a reply says it once.
+   */
+  context?: string;
+  /** The speculative reference sites a page-life finding concerns, and what keeps each off the page. */
+  sites?: SiteVerdict[];
+  /** How to run again what found it: the commit simulated and the simulator's budget. */
+  run?: { rev: string; walkers: number; maxStates: number; maxSeconds: number };
+}
+
+export interface SiteVerdict {
+  /** "mm/memory-failure.c:65" */
+  at: string;
+  func: string;
+  /** The check that keeps the site off such a page, when one does ("PageLRU(page)"). */
+  guardedBy?: string;
+  /** Why it cannot meet such a page when no check of its own is the reason. */
+  ruledOut?: string;
 }
 
 /** One patch of the series as analyzers see it. */

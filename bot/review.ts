@@ -87,7 +87,7 @@ async function finish(
   // Only what a patch author must act on goes to the list; analyzer trouble stays in the report.
   const mailable = findings.filter((f) => f.severity !== 'info');
   const skippedSeries = apply.status === 'skipped';
-  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now });
+  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now, tree: opts.tree });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
   // Each reply's Message-ID says what it is about, so the same review twice makes the same reply (and outbox file).
   const version = kbotVersion();

@@ -1,5 +1,5 @@
-// kbot's version, from its package.json: what `kbot --version` prints, what the JSON report and each reply's
-// Message-ID carry.
+// kbot's version, from its package.json: what `kbot --version` prints, what the JSON report, each reply's
+// Message-ID and its signature carry.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './project-root.ts';

@@ -11,6 +11,10 @@ export const DEFAULT_CC_CAP = 10;
 
 export const DEFAULT_RERUN_HINT = "Reply with 'kbot: rerun' to run the review again.";
 
+export const DEFAULT_REPORT = {
+  contact: 'Questions, and reports kbot got wrong: please reply to this mail.',
+} as const;
+
 export const DEFAULT_SIM = {
   max_states: 200_000,
   max_seconds: 20,

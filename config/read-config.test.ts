@@ -137,3 +137,17 @@ test('github.token_env picks the variable, and a token in the file is refused', 
     assert.deepEqual(problemsOf(() => readConfig(f, {})), ['github: unknown key token']);
   });
 });
+
+test('report: a per-report domain and an archive URL are optional, validated, and the contact line has a default', () => {
+  const c = parseConfig({});
+  assert.equal(c.report.domain, undefined);
+  assert.equal(c.report.archive_url, undefined);
+  assert.match(c.report.contact, /reply to this mail/);
+  const set = parseConfig({ report: { domain: 'bots.example.org', archive_url: 'https://kbot.example.org/r', contact: 'Ask kbot-admins@example.org.' } });
+  assert.equal(set.report.domain, 'bots.example.org');
+  assert.equal(set.report.archive_url, 'https://kbot.example.org/r');
+  const problems = problemsOf(() => parseConfig({ report: { domain: 'kbot@bots.example.org', archive_url: 'not a url', contakt: 'x' } }));
+  assert.ok(problems.some((p) => /report\.domain/.test(p) && /domain like/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /report\.archive_url/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /contakt/.test(p)), problems.join('\n'));
+});

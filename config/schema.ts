@@ -6,6 +6,7 @@ import {
   DEFAULT_GITHUB_TOKEN_ENV,
   DEFAULT_IDENTITY,
   DEFAULT_PUBLIC_INBOX_BASE,
+  DEFAULT_REPORT,
   DEFAULT_RERUN_HINT,
   DEFAULT_SIM,
   defaultWorkDir,
@@ -99,6 +100,19 @@ export const configSchema = z.strictObject({
   cc_cap: z.number().int().min(0).default(DEFAULT_CC_CAP),
   reply_on_apply_failure: z.boolean().default(true),
   rerun_hint: z.string().min(1).default(DEFAULT_RERUN_HINT),
+  report: z
+    .strictObject({
+      /**
+       * A domain for one address per report in the Reported-by: tag, <local part>+<report id>@domain (as
+       * syzbot's), so mail about a report can be told apart; the identity's address when left out.
+       */
+      domain: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'expected a domain like bots.example.org').optional(),
+      /** Where reports are archived: a Closes: tag gives <archive_url>/<report id>. */
+      archive_url: z.url().optional(),
+      /** A line in the signature saying whom to ask about a report (false positives, questions). */
+      contact: z.string().min(1).default(DEFAULT_REPORT.contact),
+    })
+    .prefault({}),
   sim: simSchema.prefault({}),
   smtp: smtpSchema.optional(),
   github: githubSchema.optional(),

@@ -486,7 +486,7 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
   if ('notApplicable' in b) return null;
   const { m, r } = await releaseRun(tp, b, freeRefcount);
   if (r.unmodelled) return null;
-  return { frees: r.ok, why: r.why, trace: renderTrace(m, r.steps, glue, sc.name) };
+  return { frees: r.ok, why: r.why, trace: await withCode(tp, renderTrace(m, r.steps, glue, sc.name)) };
 }
 
 type Probe =
@@ -674,12 +674,12 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     return { ...base, status: 'unmodelled', reason: `simulator error: ${res.error}`, freeRefcount, stats, notes, reached };
   }
   const unmodelled = res.violations.find((v) => v.category === 'unmodelled');
-  const violations = res.violations
+  const violations = await Promise.all(res.violations
     .filter((v) => v.category !== 'unmodelled')
-    .map((v) => {
-      const trace = renderTrace(m, v.steps, actorsGlue, sc.name);
+    .map(async (v) => {
+      const trace = await withCode(tp, renderTrace(m, v.steps, actorsGlue, sc.name));
       return { category: v.category, message: v.message, trace, assumptions: assumptionsOf(trace) };
-    });
+    }));
   let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';
   if (unmodelled && !violations.length) status = 'unmodelled';
   const walkers = m.walkers;
@@ -711,6 +711,16 @@ const GLUE_OPS: Record<string, string> = {
   __kbot_alloc: 'hands the page out again',
 };
 
+/** The C text of each step's line and of its frames' lines, read from the tree (glue steps have none). */
+async function withCode(tp: TreeProgram, trace: TraceStep[]): Promise<TraceStep[]> {
+  const text = async (file: string, line: number) => (file && !file.startsWith('<') ? (await tp.program.lineText(file, line)) ?? undefined : undefined);
+  return Promise.all(trace.map(async (t) => ({
+    ...t,
+    ...(t.standIn ? {} : { code: await text(t.file, t.line) }),
+    frames: await Promise.all((t.frames ?? []).map(async (f) => ({ ...f, code: await text(f.file, f.line) }))),
+  })));
+}
+
 /** The assumptions a trace's steps made, in order, each once. */
 export function assumptionsOf(trace: TraceStep[]): string[] {
   return [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
@@ -729,11 +739,18 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number;
     const role = roles[st.actor] ?? 'actor';
     // Scenario glue is not tree code: say what it stands for instead of naming a generated function.
     const glue = l.func.startsWith('__kbot_');
+    const op = GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? `${apiChain(l)}${l.op}`;
+    // The glue's own frame (where the actor starts) is not tree code either.
+    const via = l.via.filter((v) => !v.startsWith('__kbot_'));
     out.push({
       cpu: `CPU${st.actor}`, actor: role, func: glue ? `${role} (scenario)` : l.func,
       file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line,
-      op: GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? `${apiChain(l)}${l.op}`,
-      refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via: l.via,
+      op, refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via,
+      frames: via.map((v) => {
+        const m = /^(\S+) \((.+):(\d+)\)$/.exec(v);
+        return m ? { func: m[1], file: m[2], line: Number(m[3]) } : { func: v, file: '', line: 0 };
+      }),
+      ...(glue ? { standIn: `kbot, standing in for the ${role}, ${GLUE_OPS[l.op.replace(/\(.*$/, '')] ?? 'acts on the page'}` } : {}),
       ...(l.assumption ? { assumptions: [l.assumption] } : {}),
     } as TraceStep);
   }

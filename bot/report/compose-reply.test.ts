@@ -28,20 +28,25 @@ test('a finding becomes one reply under the patch that introduced it, body as in
   assert.equal(reply.from, 'kbot <kbot@localhost>');
 });
 
-test('reply lines are at most 72 columns, except quoted code and the trace table', async () => {
+test('reply lines are at most 80 columns, prose 72, except quoted code; the interleaving is a ladder, one line per step', async () => {
   const [reply] = await composeReplies(review([doublePageFreeFinding()]), parseConfig(MM_LIST), { now: NOW });
   const lines = reply!.body.split('\n');
-  const tableStart = lines.findIndex((l) => l.startsWith('  #  CPU0'));
-  const tableEnd = lines.indexOf('', tableStart);
-  assert.ok(tableStart > 0 && tableEnd > tableStart, 'the reply has a trace table');
+  const ladderStart = lines.findIndex((l) => /^ +step +page +CPU0 +CPU1$/.test(l));
+  const ladderEnd = lines.indexOf('', ladderStart);
+  assert.ok(ladderStart > 0 && ladderEnd > ladderStart, 'the reply has a ladder');
   lines.forEach((l, i) => {
-    if (l.startsWith('>') || (i >= tableStart && i < tableEnd)) return;
-    assert.ok(l.length <= 72, `line ${i + 1} is ${l.length} columns: ${l}`);
+    if (l.startsWith('>')) return;
+    assert.ok(l.length <= 80, `line ${i + 1} is ${l.length} columns: ${l}`);
   });
-  // the table has one row per step, and the moving CPU's column names the function
-  const rows = lines.slice(tableStart + 2, tableEnd);
+  // under the two header lines (CPU, role) and the rule: one line per step, the moving CPU's column holding
+  // what the step ran, the page's count and state on the left; where it is, in the legend below
+  const rows = lines.slice(ladderStart + 3, ladderEnd);
   assert.equal(rows.length, doublePageFreeFinding().trace!.length);
-  assert.match(rows[3]!, /^ {2}4 {2}\s+get_page_unless_zero\(\) mm\/memory-failure\.c:1342 +2 +\[page0\] +free/);
+  assert.match(rows[3]!, /^ +4 {2}2 free {5}\s{8}page_ref_add_unless\(page, 1, 0\) = true$/);
+  assert.match(rows[6]!, /^ +7 {2}1 free x2 {2}\s{8}list_add\(\) of a page already on the list$/);
+  const legend = lines.slice(ladderEnd + 1, lines.indexOf('', ladderEnd + 1));
+  assert.ok(legend.includes('    4  mm/memory-failure.c:1342 get_page_unless_zero()'), legend.join('\n'));
+  assert.ok(legend.includes('  3,7  drivers/misc/demo_devmem.c:91 demo_page_free()'), legend.join('\n'));
   // only the hunk is quoted, never the whole patch: every quoted line is one of the finding's hunk lines
   const quoted = lines.filter((l) => l.startsWith('>'));
   assert.equal(quoted.length, doublePageFreeFinding().hunk.length);
@@ -59,8 +64,8 @@ test('the eml is a plain-text mail a client threads under the patch', async () =
   assert.equal(mail.text, reply!.body);
   assert.match(reply!.eml, /^Content-Type: text\/plain; charset=utf-8\r$/m);
   assert.match(reply!.eml, /^Content-Transfer-Encoding: 7bit\r$/m);
-  // the table survives as written, not quoted-printable
-  assert.ok(reply!.eml.includes('get_page_unless_zero() mm/memory-failure.c:1342'));
+  // the ladder's legend survives as written, not quoted-printable
+  assert.ok(reply!.eml.includes('4  mm/memory-failure.c:1342 get_page_unless_zero()'));
 });
 
 test('the same review composed twice gives the same Message-ID; another time gives another', async () => {
@@ -104,10 +109,12 @@ test('findings are grouped by patch; series-wide ones go under the cover letter'
   assert.match(replies[0]!.body, /found 2 problems in this series\./);
   assert.ok(replies[0]!.body.includes('series-wide') && replies[0]!.body.includes('from elsewhere'));
   assert.deepEqual(replies[0]!.references, ['<20240501120000.1000-1-alice@example.org>']);
-  assert.match(replies[2]!.body, /found 2 problems in this patch\./);
-  assert.ok(replies[2]!.body.includes('second on patch 2'));
+  // two findings of one scenario with one interleaving: one race, its ladder once, both results listed
+  assert.match(replies[2]!.body, /found 2 problems in this patch; 2 of them are results\nof one race, shown once\./);
+  assert.equal(replies[2]!.body.match(/^ +step +page +CPU0/gm)?.length, 1);
+  assert.match(replies[2]!.body, /^ {2}- step 7: second on patch 2 \[double-free\]$/m);
   // one trailer block per reply, however many findings
-  assert.equal(replies[2]!.body.match(/^Reported-by:/gm)?.length, 1);
+  assert.equal(replies[2]!.body.match(/^\| Reported-by:/gm)?.length, 1);
 });
 
 test('a clean series gets no reply', async () => {
@@ -228,4 +235,43 @@ test('hostile Message-IDs and subjects cannot inject headers', async () => {
   const [r] = await composeReplies({ ...review([finding]), series }, parseConfig(MM_LIST), { now: NOW });
   assert.doesNotMatch(r!.eml, /^Bcc:/im);
   assert.equal(r!.inReplyTo, '<evil@xBcc:victim@example.org>');
+});
+
+test('the tags are the 0-day robot\'s, prefixed "| "; with report.domain the address is one per report, with report.archive_url a Closes: names it', async () => {
+  const plain = (await composeReplies(review([doublePageFreeFinding()]), parseConfig(MM_LIST), { now: NOW }))[0]!.body;
+  assert.match(plain, /^If you fix the issue in a separate patch\/commit \(i\.e\. not just a new\nversion of the same patch\/commit\), kindly add following tags\n\| Reported-by: kbot <kbot@localhost>\n\n/m);
+  assert.doesNotMatch(plain, /^(Reported-by|Closes):/m, 'no unprefixed tag for a tool to pick up');
+  assert.doesNotMatch(plain, /Closes:/, 'no archive configured: no Closes:');
+  const config = parseConfig({ ...MM_LIST, identity: { email: 'kbot@bots.example.org' }, report: { domain: 'bots.example.org', archive_url: 'https://kbot.example.org/r/' } });
+  const body = (await composeReplies(review([doublePageFreeFinding()]), config, { now: NOW }))[0]!.body;
+  const id = /^\| Reported-by: kbot <kbot\+([0-9a-f]{12})@bots\.example\.org>$/m.exec(body)?.[1];
+  assert.ok(id, body);
+  assert.match(body, new RegExp(`^\\| Closes: https://kbot\\.example\\.org/r/${id}$`, 'm'));
+  // the same report gets the same id at another time; another report another id
+  const later = (await composeReplies(review([doublePageFreeFinding()]), config, { now: new Date('2025-01-01T00:00:00Z') }))[0]!.body;
+  assert.ok(later.includes(`kbot+${id}@`));
+  const other = (await composeReplies(review([{ ...doublePageFreeFinding(), title: 'another' }]), config, { now: NOW }))[0]!.body;
+  assert.ok(!other.includes(`kbot+${id}@`));
+});
+
+test('the signature: "-- ", the version, the bot disclaimer, the contact line, and how to run the finding again', async () => {
+  const f: Finding = { ...doublePageFreeFinding(), run: { rev: 'c0ffee'.padEnd(40, '0'), walkers: 2, maxStates: 5000, maxSeconds: 20 } };
+  const [r] = await composeReplies(review([f]), parseConfig({ ...MM_LIST, report: { contact: 'Ask kbot-admins@example.org.' } }), { now: NOW, tree: '/src/linux', version: '9.9.9' });
+  const sig = r!.body.slice(r!.body.indexOf('\n-- \n') + 5);
+  assert.equal(
+    sig,
+    [
+      'kbot 9.9.9',
+      'This report was generated by a bot. It may contain errors.',
+      'Ask kbot-admins@example.org.',
+      '',
+      'To reproduce (2 walkers, budget 5000 states and 20 s):',
+      '  kbot sim --tree /src/linux \\',
+      `    --rev ${f.run!.rev} \\`,
+      `    --scenario '${f.scenario}' \\`,
+      '    --walkers 2 --max-states 5000',
+      `where ${f.run!.rev.slice(0, 12)} is this series applied on 0f1e2d3c4b5a.`,
+      '',
+    ].join('\n'),
+  );
 });

@@ -26,7 +26,7 @@ test('findings, base and notes follow the verdict; the reply is shown as the mai
   const mail = text.slice(text.indexOf('--- reply 1 of 1 ---'), text.indexOf('--- end ---'));
   assert.match(mail, /^Subject: Re: \[PATCH v2 2\/3\] demo_devmem: keep idle pages at refcount 1$/m);
   assert.match(mail, /^In-Reply-To: <20240501120000\.1000-3-alice@example\.org>$/m);
-  assert.match(mail, /^Reported-by: kbot <kbot@localhost>$/m);
+  assert.match(mail, /^\| Reported-by: kbot <kbot@localhost>$/m);
   assert.ok(!mail.includes('\r'));
 });
 

@@ -69,7 +69,7 @@ test('the recipient sees the threaded plain-text reply, addressed to the author 
     assert.deepEqual(mail.references, ['<20240501120000.1000-1-alice@example.org>', '<20240501120000.1000-3-alice@example.org>']);
     assert.equal(mail.messageId, outcome.sent[1]);
     assert.equal(mail.text, replies[1]!.body);
-    assert.match(mail.text ?? '', /^Reported-by: kbot <kbot@example\.org>$/m);
+    assert.match(mail.text ?? '', /^\| Reported-by: kbot <kbot@example\.org>$/m);
     assert.equal(mail.html, false);
     // what was sent is the prepared message, not something re-rendered
     assert.equal(got.raw.replace(/\r\n$/, ''), replies[1]!.eml.replace(/\r\n$/, ''));

@@ -86,6 +86,8 @@ export class CProgram {
   private fileSet: Set<string> | null = null;
   /** Header texts read ahead of preprocessing (null: missing), by path. */
   private readonly headerTexts = new Map<string, string | null>();
+  /** Files read for trace lines (lineText), by path. */
+  private readonly traceLines = new Map<string, Promise<string[]>>();
   /** Headers whose macros are in the shared table. */
   private readonly macroLoaded = new Set<string>();
   /** The macros each header read through an #include defined (its include guard among them). */
@@ -210,6 +212,20 @@ export class CProgram {
     }
     this.includeResolved.set(key, found);
     return found;
+  }
+
+  /**
+   * The text of one line of the tree (trimmed), for traces: the C a step ran, as the tree spells it. Files are
+   * read through the same source and kept; null when there is no such line.
+   */
+  async lineText(path: string, line: number): Promise<string | null> {
+    let lines = this.traceLines.get(path);
+    if (!lines) {
+      lines = this.src.readFile(path).then((t) => t?.split('\n') ?? [], () => []);
+      this.traceLines.set(path, lines);
+    }
+    const l = (await lines)[line - 1];
+    return l === undefined ? null : l.trim();
   }
 
   private async readHeader(path: string): Promise<string | null> {

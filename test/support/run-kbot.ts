@@ -66,6 +66,7 @@ export interface JsonFinding {
   files: string[];
   hunk?: string[];
   trace?: JsonTraceStep[];
+  scenario?: string;
 }
 
 export interface JsonReply {
