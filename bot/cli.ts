@@ -49,7 +49,7 @@ const SIM: CommandSpec = {
   usage: `usage: kbot sim --tree <git repo> [options]
   --tree DIR      the kernel git repository
   --rev REV       the commit to simulate (default HEAD)
-  --scenario NAME run one scenario, or one instance NAME[walker]
+  --scenario NAME run one scenario, or one instance NAME[walker] (NAME[walker]@driver: one driver's)
   --walkers N     walkers per scenario (positive integer)
   --max-states N  the state budget per run (positive integer)
   --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
@@ -236,9 +236,9 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const scenarios = await loadScenarios();
   const only = str(values.scenario);
   if (only !== undefined) {
-    const name = only.replace(/\[[^\]]*\]$/, '');
+    const name = only.replace(/\[[^\]]*\](@[\w.>-]+)?$/, '');
     if (!scenarios.some((s) => s.name === name)) {
-      throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
+      throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance, NAME[walker]@driver for one driver's):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
     }
   }
   const view = new GitTreeView(tree, commit);
