@@ -75,13 +75,18 @@ export function explore<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions 
  */
 export type Supply = () => Promise<'resume' | 'restart' | { stop: string }>;
 
+/** States a lazy exploration expands past a stuck step before it loads what that step needs. */
+const SUPPLY_AFTER = 256;
+
 /**
  * explore() for a system that loads its code as the exploration reaches it: a step that needs what is not
- * loaded is stuck; when no other state is left to expand, `supply` loads it and the stuck steps are taken again
- * from the states they were stuck in (their siblings' sleep sets stay sound: the stuck step is explored from
- * the same state before the exploration ends). The budgets cover the whole exploration, loading included.
+ * loaded is stuck; once the exploration has expanded `opts.supplyAfter` more states (or none is left),
+ * `supply` loads it and the stuck steps are taken again from the states they were stuck in (their siblings'
+ * sleep sets stay sound: the stuck step is explored from the same state before the exploration ends). The
+ * budgets cover the whole exploration, loading included.
  */
 export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions, supply: Supply, maxRounds = 1000): Promise<ExploreResult<L>> {
+  opts = { supplyAfter: SUPPLY_AFTER, ...opts };
   let x = exploration(sys, opts);
   const t0 = performance.now();
   for (let round = 0; ; round++) {
@@ -311,6 +316,8 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   let head = 0;
   let work = 0;
   let started = false;
+  // Lazy explorations: the work count when the oldest step still stuck got stuck.
+  let stuckSince = -1;
 
   function run(): void {
     try {
@@ -319,6 +326,12 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         add(initial, sys.key(initial), -1, -1, 0, 0);
       }
       while (!stop && (redo.length > 0 || head < index.size)) {
+        // A lazy exploration loads what stuck steps need soon, not once every other state is expanded: in a
+        // state space that grows faster than it is expanded, the steps behind the new code would never run.
+        if (opts.supplyAfter !== undefined && stuckSteps.length > 0) {
+          if (stuckSince < 0) stuckSince = work;
+          else if (work - stuckSince >= opts.supplyAfter) break;
+        }
         if (redo.length > 0) {
           const inheritable = redo.pop()!;
           const actors = redo.pop()!;
@@ -348,6 +361,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   function resume(): void {
     const st = stuckSteps;
     stuckSteps = [];
+    stuckSince = -1;
     const seen = new Set<string>();
     for (let k = 0; k < st.length; k += 2) {
       const i = st[k]!;

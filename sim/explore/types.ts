@@ -72,6 +72,11 @@ export interface ExploreOptions {
   allCategories?: boolean;
   /** Called now and then with progress. */
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
+  /**
+   * Lazy explorations (exploreLazily): how many more states to expand after a step got stuck before loading what
+   * it needs (default 256). Undefined for explore(): stuck steps wait until nothing else is left.
+   */
+  supplyAfter?: number;
 }
 
 export interface Counterexample<L> {

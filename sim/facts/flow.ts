@@ -82,7 +82,9 @@ export class Flow {
         if (seen.has(e.name)) return [];
         seen.add(e.name);
         const as = this.assignments(e.name);
-        const out = as.flatMap((a) => this.pageOrigins(a, seen));
+        // Each assignment is a path of its own: what one path visited does not hide the other's origin
+        // (page = pfn_to_online_page(pfn); ... page = pfn_to_page(pfn);).
+        const out = as.flatMap((a) => this.pageOrigins(a, new Set(seen)));
         if (pi !== undefined) out.push({ k: 'param', index: pi, name: e.name, pfn: false });
         if (!as.length && pi === undefined) return [{ k: 'other', how: `${e.name} (not a local)`, loc: e.loc }];
         return dedupe(out);
@@ -101,7 +103,7 @@ export class Flow {
         return [{ k: 'other', how: `${name}()`, loc: e.loc }];
       }
       case 'cond':
-        return dedupe([...this.pageOrigins(e.then, seen), ...this.pageOrigins(e.else, seen)]);
+        return dedupe([...this.pageOrigins(e.then, new Set(seen)), ...this.pageOrigins(e.else, new Set(seen))]);
       case 'comma':
         return this.pageOrigins(e.exprs[e.exprs.length - 1], seen);
       case 'index':
@@ -130,7 +132,7 @@ export class Flow {
         seen.add(e.name);
         const out: Origin[] = [];
         if (pi !== undefined) out.push({ k: 'param', index: pi, name: e.name, pfn: true });
-        for (const a of this.assignments(e.name)) out.push(...this.pfnOrigins(a, seen));
+        for (const a of this.assignments(e.name)) out.push(...this.pfnOrigins(a, new Set(seen)));
         if (!out.length) return [{ k: 'pfn', how: e.name, loc: e.loc, producer: '' }];
         return dedupe(out);
       }
@@ -143,8 +145,8 @@ export class Flow {
       }
       case 'binary':
         if (['+', '-', '|', '&', '^'].includes(e.op)) {
-          const l = this.pfnOrigins(e.left, seen).filter((o) => !(o.k === 'pfn' && o.how === ''));
-          const r = this.pfnOrigins(e.right, seen);
+          const l = this.pfnOrigins(e.left, new Set(seen)).filter((o) => !(o.k === 'pfn' && o.how === ''));
+          const r = this.pfnOrigins(e.right, new Set(seen));
           // pfn + i: the pfn is the left side; a constant or an index on the right does not change its kind.
           const kinds = [...l, ...r].filter((o) => o.k !== 'pfn');
           return kinds.length ? dedupe(kinds) : [{ k: 'pfn', how: exprText(e), loc: e.loc, producer: '' }];

@@ -766,6 +766,10 @@ class FunctionCompiler {
 
   private async call(e: Extract<Expr, { k: 'call' }>) {
     const loc = e.loc;
+    // A bit operation on a page's flags word (folio_trylock()'s test_and_set_bit_lock(PG_locked, ...)) is the
+    // page flag operation it is: the model keeps page flags by name.
+    const flag = pageFlagBitop(e);
+    if (flag) return this.expr(flag);
     if (e.callee.k === 'id') {
       const name = e.callee.name;
       // As in cpp, a function-like macro applies to `name(` even where a local has the same name
@@ -973,3 +977,31 @@ function exprText(e: Expr): string {
 }
 
 export type { Value };
+
+/** Bit operations by what they do to the bit: the page flag operation each is on a page's flags word. */
+const BITOPS: Record<string, 'test' | 'set' | 'clear' | 'test_set' | 'test_clear'> = {
+  test_bit: 'test', set_bit: 'set', __set_bit: 'set', clear_bit: 'clear', __clear_bit: 'clear',
+  clear_bit_unlock: 'clear', __clear_bit_unlock: 'clear', test_and_set_bit: 'test_set',
+  __test_and_set_bit: 'test_set', test_and_set_bit_lock: 'test_set', test_and_clear_bit: 'test_clear',
+  __test_and_clear_bit: 'test_clear',
+};
+
+/**
+ * `test_and_set_bit_lock(PG_locked, folio_flags(folio, 0))`, `set_bit(PG_dirty, &page->flags)`: the page flag
+ * operation (`folio_test_set_locked(folio)`, `folio_set_dirty(page)`), as a call the model takes over; null
+ * for any other call.
+ */
+function pageFlagBitop(e: Extract<Expr, { k: 'call' }>): Expr | null {
+  if (e.callee.k !== 'id' || !(e.callee.name in BITOPS) || e.args.length !== 2) return null;
+  const nr = e.args[0]!;
+  const m = nr.k === 'id' ? /^PG_([a-z][a-z0-9_]*)$/.exec(nr.name) : null;
+  if (!m) return null;
+  let addr = e.args[1]!;
+  while (addr.k === 'cast') addr = addr.arg;
+  let page: Expr | null = null;
+  if (addr.k === 'call' && addr.callee.k === 'id' && addr.callee.name === 'folio_flags' && addr.args[0]) page = addr.args[0];
+  else if (addr.k === 'unary' && addr.op === '&' && addr.arg.k === 'member' && addr.arg.field === 'flags') page = addr.arg.obj;
+  if (!page) return null;
+  const op = BITOPS[e.callee.name]!;
+  return { k: 'call', callee: { k: 'id', name: `folio_${op}_${m[1]}`, loc: e.callee.loc }, args: [page], loc: e.loc };
+}

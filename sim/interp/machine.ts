@@ -19,7 +19,7 @@
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
 import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
-import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
+import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
 export interface Frame {
   fn: string;
@@ -760,6 +760,8 @@ class Exec {
       this.freeEvent(args[0], `${name}()`);
       return 0;
     }
+    // Another page from the page allocator, or NULL (BUDDY_ALLOC).
+    if (isBuddyAlloc(name)) return this.freshUnknown(ins);
     if (name === 'wake_up_var') {
       // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
       // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it

@@ -121,6 +121,24 @@ export const BUDDY_FREE = new Set([
   'free_unref_folios', 'free_compound_page', 'free_frozen_pages', '__free_frozen_pages', 'free_pages_prepare_and_free',
 ]);
 
+/**
+ * The page allocator's entry points that hand out pages (every era's spelling; 6.10+ adds a `_noprof` suffix
+ * under alloc_hooks()): the page they return is another page than the scenario's, or NULL. Their insides
+ * (zonelists, mempolicy, reclaim, compaction) are not followed: a call returns an unknown pointer, which the
+ * caller's own test (`if (!page)`) takes both ways. A driver's allocation path that backs its device pages with
+ * system memory (test_hmm's alloc_page(GFP_HIGHUSER)) would otherwise explore the whole page allocator.
+ */
+export const BUDDY_ALLOC = new Set([
+  'alloc_pages', '__alloc_pages', 'alloc_page', 'alloc_pages_node', '__alloc_pages_node', 'alloc_pages_current',
+  '__alloc_pages_nodemask', 'alloc_pages_vma', 'alloc_page_vma', 'alloc_pages_exact', 'alloc_pages_exact_nid',
+  'folio_alloc', '__folio_alloc', '__folio_alloc_node', 'vma_alloc_folio', 'folio_alloc_mpol', 'alloc_pages_mpol',
+  '__get_free_pages', '__get_free_page', 'get_zeroed_page', '__alloc_frozen_pages', 'alloc_frozen_pages',
+]);
+
+export function isBuddyAlloc(name: string): boolean {
+  return BUDDY_ALLOC.has(name.replace(/_noprof$/, ''));
+}
+
 /** Page facts computed by the model (order-0 pages, no section tables). Name → argument count. */
 export const PAGE_FACTS = new Set([
   'pfn_to_page', 'page_to_pfn', 'pfn_to_online_page', 'pfn_valid', 'compound_head', '_compound_head', 'page_folio',
@@ -141,7 +159,7 @@ function flagOpOf(name: string): { flag: string; op: 'test' | 'set' | 'clear' | 
       : m[1] === 'TestSet' ? 'testset' : 'test';
     return { flag: m[2].toLowerCase(), op };
   }
-  m = /^(?:__)?folio_(test|set|clear|test_clear|test_set)_([a-z0-9_]+)$/.exec(name);
+  m = /^(?:__)?folio_(test_clear|test_set|test|set|clear)_([a-z0-9_]+)$/.exec(name);
   if (m) {
     const op = m[1] === 'test' ? 'test' : m[1] === 'set' ? 'set' : m[1] === 'clear' ? 'clear'
       : m[1] === 'test_clear' ? 'testclear' : 'testset';
@@ -153,7 +171,7 @@ function flagOpOf(name: string): { flag: string; op: 'test' | 'set' | 'clear' | 
 /** Names the model always takes over, even where the tree defines them (order-0 model, flag bits, keys). */
 export function isModelName(name: string): boolean {
   return PAGE_FACTS.has(name) || flagOp(name) !== null || atomicOp(name) !== null || LOCK_ACQUIRE.has(name) ||
-    LOCK_RELEASE.has(name) || LOCK_TRY.has(name) || NO_EFFECT.has(name) || BUDDY_FREE.has(name) ||
+    LOCK_RELEASE.has(name) || LOCK_TRY.has(name) || NO_EFFECT.has(name) || BUDDY_FREE.has(name) || isBuddyAlloc(name) ||
     name === 'wake_up_var' || name.startsWith('trace_') || name.startsWith('__kbot_');
 }
 

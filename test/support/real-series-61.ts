@@ -60,6 +60,29 @@ export const pageIdleDevice: TreePatch = {
 };
 
 /**
+ * Soft offline made to take device private pages (mm/memory-failure.c): soft_offline_page() falls back from
+ * pfn_to_online_page() (which finds no ZONE_DEVICE page) to pfn_to_page() for a device private page, and
+ * HWPoisonHandlable() lets such pages through for MF_SOFT_OFFLINE: the two checks that kept the speculative get
+ * in __get_hwpoison_page() off device private pages.
+ */
+export const softOfflineDevice: TreePatch = {
+  subject: 'mm/memory-failure: soft offline device private pages',
+  body: `A device private page with correctable errors can be migrated back to\nsystem memory like any movable page, but soft_offline_page() only looks\nat online pages and HWPoisonHandlable() refuses anything off the LRU.\nLet both take device private pages.\n\n${SOB}`,
+  edits: [
+    {
+      path: 'mm/memory-failure.c',
+      find: '\tif ((flags & MF_SOFT_OFFLINE) && __PageMovable(page))\n\t\treturn true;',
+      replace: '\tif ((flags & MF_SOFT_OFFLINE) &&\n\t    (__PageMovable(page) || is_device_private_page(page)))\n\t\treturn true;',
+    },
+    {
+      path: 'mm/memory-failure.c',
+      find: '\t/* Only online pages can be soft-offlined (esp., not ZONE_DEVICE). */\n\tpage = pfn_to_online_page(pfn);\n\tif (!page) {',
+      replace: '\t/* Online pages, and device private pages: they migrate back. */\n\tpage = pfn_to_online_page(pfn);\n\tif (!page && is_device_private_page(pfn_to_page(pfn)))\n\t\tpage = pfn_to_page(pfn);\n\tif (!page) {',
+    },
+  ],
+};
+
+/**
  * A new migration helper in mm/migrate.c (after folio_expected_refs(), mm/migrate.c:361): the caller holds the
  * only reference of an isolated anonymous folio; the helper freezes it while the private data moves.
  */
