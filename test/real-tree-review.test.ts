@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reviewJson, type JsonSeries } from './support/run-kbot.ts';
 import { seriesOnTree } from './support/series-on-tree.ts';
-import { commentOnly, devprivFreeAt1, moveHelper } from './support/real-series-61.ts';
+import { commentOnly, devprivFreeAt1, moveHelper, softOfflineDevice } from './support/real-series-61.ts';
 
 const ROOT = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
 const TREE = join(ROOT, 'linux-6.1');
@@ -83,6 +83,32 @@ test('linux 6.1: device private pages made free at refcount 1 again (the 2017 co
     assert.ok(trace.some((st) => /^mm\/(ksm|migrate_device|memory_hotplug)\.c$/.test(st.file) && st.line > 0), f.title);
   }
   assert.ok(s.replies.length > 0, 'a reply to the author');
+});
+
+test('linux 6.1: free at 1, and soft_offline_page() let through to device private pages (its two guards gone): a new site meets them, and the race runs through its real code', async (t) => {
+  if (!needTree(t)) return;
+  // The second patch makes soft_offline_page() fall back to pfn_to_page() for a device private page
+  // (mm/memory-failure.c, where pfn_to_online_page() kept ZONE_DEVICE out) and HWPoisonHandlable() let such a
+  // page through for MF_SOFT_OFFLINE (its line 1263 after the series).
+  const s = await review('soft-offline', await seriesOnTree(TREE, [...devprivFreeAt1, softOfflineDevice]));
+  assert.equal(s.apply.status, 'applied', s.apply.detail);
+  const life = s.findings.find((f) => f.category === 'page-life-change');
+  assert.ok(life, s.findings.map((f) => f.title).join('\n'));
+  // The speculative get it reaches: __get_hwpoison_page()'s get_page_unless_zero(head), line 1287 after the
+  // series (1286 before it), now listed among the sites that can meet such a page.
+  assert.match(life!.detail ?? '', /__get_hwpoison_page\(\) at mm\/memory-failure\.c:1287 \(pfn-walker from soft_offline_page\(\)/);
+  const get = s.findings.find((f) => f.category === 'speculative-get-on-free-page' && /^soft_offline_page\(\) /.test(f.title));
+  assert.ok(get, s.findings.map((f) => `${f.severity} ${f.category}: ${f.title}`).join('\n'));
+  assert.equal(get!.severity, 'error');
+  const trace = get!.trace ?? [];
+  const show = trace.map((st) => `${st.cpu} ${st.func} ${st.file}:${st.line} ${st.op}`).join('\n');
+  // The series' free path, then the walker through the check the series weakened, to the get.
+  assert.ok(trace.some((st) => st.func === '__put_devmap_managed_page_refs' && st.file === 'mm/memremap.c' && st.line === 547), show);
+  const handlable = trace.findIndex((st) => st.func === 'HWPoisonHandlable' && st.file === 'mm/memory-failure.c' && st.line === 1263);
+  assert.ok(handlable >= 0, show);
+  const last = trace[trace.length - 1];
+  assert.ok(trace.length - 1 > handlable && (last.via ?? []).some((v) => v === '__get_hwpoison_page (mm/memory-failure.c:1287)'), show);
+  assert.equal(last.refcount.page, 2, show);
 });
 
 test('linux 6.1: a new migration helper that returns with the count frozen on an error path: the caller\'s put underflows, the error path in the trace; the fixed helper is clean', async (t) => {
