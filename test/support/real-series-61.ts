@@ -44,22 +44,6 @@ export const devprivFreeAt1: TreePatch[] = [{
 }];
 
 /**
- * Idle page tracking made to cover device memory (mm/page_idle.c): page_idle_get_page() looks pages up with
- * pfn_to_page() instead of pfn_to_online_page() (which finds no ZONE_DEVICE page) and no longer requires
- * PageLRU() before and after its get_page_unless_zero(): the two guards that kept its speculative get off
- * device private pages.
- */
-export const pageIdleDevice: TreePatch = {
-  subject: 'mm/page_idle: track idle device memory pages too',
-  body: `Device memory is never onlined and its pages are never on the LRU, so\npage_idle_get_page() skips them and user space cannot tell whether a\ndevice page is idle. Look pages up by any valid pfn and take the\nreference without the LRU checks.\n\n${SOB}`,
-  edits: [{
-    path: 'mm/page_idle.c',
-    find: '\tstruct page *page = pfn_to_online_page(pfn);\n\n\tif (!page || !PageLRU(page) ||\n\t    !get_page_unless_zero(page))\n\t\treturn NULL;\n\n\tif (unlikely(!PageLRU(page))) {\n\t\tput_page(page);\n\t\tpage = NULL;\n\t}\n\treturn page;',
-    replace: '\tstruct page *page;\n\n\t/* Device memory is not onlined: any page with a memmap will do. */\n\tif (!pfn_valid(pfn))\n\t\treturn NULL;\n\tpage = pfn_to_page(pfn);\n\tif (!get_page_unless_zero(page))\n\t\treturn NULL;\n\treturn page;',
-  }],
-};
-
-/**
  * Soft offline made to take device private pages (mm/memory-failure.c): soft_offline_page() falls back from
  * pfn_to_online_page() (which finds no ZONE_DEVICE page) to pfn_to_page() for a device private page, and
  * HWPoisonHandlable() lets such pages through for MF_SOFT_OFFLINE: the two checks that kept the speculative get
@@ -114,5 +98,5 @@ export const REAL_SERIES_61: Record<string, TreePatch[]> = {
   'devpriv-free-at-1': devprivFreeAt1,
   'migration-helper-missing-unfreeze': [moveHelper(false)],
   'comment-only': commentOnly,
-  'free-at-1-and-page-idle-guards-removed': [...devprivFreeAt1, pageIdleDevice],
+  'free-at-1-and-soft-offline-guards-removed': [...devprivFreeAt1, softOfflineDevice],
 };
