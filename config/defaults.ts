@@ -9,7 +9,8 @@ export const DEFAULT_PUBLIC_INBOX_BASE = 'https://lore.kernel.org/all';
 
 export const DEFAULT_CC_CAP = 10;
 
-export const DEFAULT_RERUN_HINT = "Reply with 'kbot: rerun' to run the review again.";
+// No reply promises a command nothing reads yet: set rerun_hint once a reply channel takes maintainer commands.
+export const DEFAULT_RERUN_HINT = '';
 
 export const DEFAULT_REPORT = {
   contact: 'Questions, and reports kbot got wrong: please reply to this mail.',

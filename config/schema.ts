@@ -99,7 +99,7 @@ export const configSchema = z.strictObject({
   default_policy: defaultPolicySchema.prefault({}),
   cc_cap: z.number().int().min(0).default(DEFAULT_CC_CAP),
   reply_on_apply_failure: z.boolean().default(true),
-  rerun_hint: z.string().min(1).default(DEFAULT_RERUN_HINT),
+  rerun_hint: z.string().default(DEFAULT_RERUN_HINT),
   report: z
     .strictObject({
       /**

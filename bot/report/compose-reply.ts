@@ -158,7 +158,7 @@ function findingsBody(series: Series, apply: ApplyResult, target: Message, findi
     else lines.push(...plainSection(f));
   }
   lines.push('', ...trailers(target, findings, config));
-  lines.push('', ...wrapText(config.rerun_hint));
+  if (config.rerun_hint) lines.push('', ...wrapText(config.rerun_hint));
   lines.push(...signature(apply, findings, config, options));
   return lines.join('\n') + '\n';
 }
@@ -331,9 +331,8 @@ function applyFailureBody(series: Series, apply: ApplyResult, head: Message, con
         : 'If the series is meant for another tree or commit, please name it with a base-commit: line ' +
             '(git format-patch --base) when you resend.',
     ),
-    '',
   );
-  lines.push(...wrapText(config.rerun_hint));
+  if (config.rerun_hint) lines.push('', ...wrapText(config.rerun_hint));
   lines.push(...signature(apply, [], config, {}));
   return lines.join('\n') + '\n';
 }
