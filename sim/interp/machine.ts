@@ -874,7 +874,10 @@ class Exec {
         const top = this.actor.frames[this.actor.frames.length - 1];
         const now = Object.keys(this.actor.assumed).length;
         const before = typeof args[0] === 'number' ? args[0] : now;
-        if ((text === 'BUG()' && now > (top?.n0 ?? 0)) || now > before) {
+        // BUG_ON(1) and VM_BUG_ON(1) (mem_cgroup_update_lru_size()'s, after a WARN_ONCE on a count the model
+        // does not know) are BUG() spelled otherwise.
+        const unconditional = text === 'BUG()' || /^\w+\(\s*(1|true)\s*\)$/.test(text);
+        if ((unconditional && now > (top?.n0 ?? 0)) || now > before) {
           this.actor.status = 'infeasible';
           this.pruned = true;
           throw new Stop('infeasible');
