@@ -120,10 +120,12 @@ test('every driver that sets up a pgmap type is one of that type\'s drivers, wit
   assert.deepEqual(xb.wiredAt, { func: 'XbProbe', file: 'drivers/accel/xb/xb_mem.c', line: lineOf(XB, 'Pagemap.ops = &XbOps') });
   assert.deepEqual(xb.types.map((t) => t.type).sort(), ['MEMORY_DEVICE_COHERENT', 'MEMORY_DEVICE_PRIVATE']);
   const vram = priv.drivers!.find((d) => d.name === 'vram_pagemap_ops')!;
-  assert.deepEqual(vram.types, [{ type: 'MEMORY_DEVICE_PRIVATE', at: { func: 'vram_pgmap', file: 'drivers/gpu/vram_pool.c', line: lineOf(VRAM, '.type = MEMORY_DEVICE_PRIVATE') } }]);
+  // Wired and typed by the initializer of a global: outside any function.
+  assert.deepEqual(vram.types, [{ type: 'MEMORY_DEVICE_PRIVATE', at: { func: '', file: 'drivers/gpu/vram_pool.c', line: lineOf(VRAM, '.type = MEMORY_DEVICE_PRIVATE') } }]);
+  assert.deepEqual(vram.wiredAt, { func: '', file: 'drivers/gpu/vram_pool.c', line: lineOf(VRAM, '.ops = &vram_pagemap_ops') });
   // What `kbot facts` prints under the type.
   const text = renderFacts(facts);
-  assert.match(text, new RegExp(`driver vram_pagemap_ops: page_free vram_page_release\\(\\) \\(drivers/gpu/vram_pool.c:${lineOf(VRAM, '.page_free')}\\)`));
+  assert.match(text, new RegExp(`driver vram_pagemap_ops: page_free vram_page_release\\(\\) \\(drivers/gpu/vram_pool.c:${lineOf(VRAM, '.page_free')}\\), wired into a pgmap at drivers/gpu/vram_pool.c:${lineOf(VRAM, '.ops = &vram_pagemap_ops')},`));
   // test_hmm's Makefile builds it only under CONFIG_TEST_HMM, which the default kconfig leaves off.
   assert.match(text, /driver dmirror_devmem_ops: .*\[not built under this kconfig\]/);
 });

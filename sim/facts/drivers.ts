@@ -24,10 +24,10 @@ export interface DriverFact {
   built?: boolean;
 }
 
-/** The function around a line of a file, for a Where. */
+/** The function around a line of a file, for a Where ('' for an initializer outside any function). */
 async function whereOf(program: CProgram, s: Initializer): Promise<Where> {
   const fn = (await program.functionsIn(s.file)).find((f) => f.line <= s.line && s.line <= f.endLine);
-  return { func: fn?.name ?? s.variable ?? '', file: s.file, line: s.line };
+  return { func: fn?.name ?? '', file: s.file, line: s.line };
 }
 
 /** The pgmap type constants an expression names ("x ? MEMORY_DEVICE_COHERENT : MEMORY_DEVICE_PRIVATE"). */

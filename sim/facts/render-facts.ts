@@ -38,7 +38,7 @@ export function renderDriver(d: DriverFact, type?: string): string {
   const cbs = Object.entries(d.callbacks).map(([f, fn]) => `${f} ${fn}()`).join(', ');
   const typeAt = d.types.find((t) => t.type === type)?.at;
   return `driver ${d.name}: ${cbs} (${d.at.file}:${d.at.line})` +
-    (d.wiredAt ? `, wired into a pgmap by ${d.wiredAt.func}() at ${d.wiredAt.file}:${d.wiredAt.line}` : '') +
+    (d.wiredAt ? `, wired into a pgmap${d.wiredAt.func ? ` by ${d.wiredAt.func}()` : ''} at ${d.wiredAt.file}:${d.wiredAt.line}` : '') +
     (typeAt ? `, type set at ${typeAt.file}:${typeAt.line}` : d.typesUnknown ? `, taken for every type: ${d.typesUnknown}` : '') +
     (d.built === false ? ' [not built under this kconfig]' : '');
 }
