@@ -11,8 +11,6 @@ import { factsCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
-import { stableMessageId, withMessageId } from './report/stable-message-id.ts';
-import { kbotVersion } from './version.ts';
 import { configHash } from '../config/config-hash.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
 import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
@@ -89,12 +87,9 @@ async function finish(
   const skippedSeries = apply.status === 'skipped';
   const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now, tree: opts.tree });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
-  // Each reply's Message-ID says what it is about, so the same review twice makes the same reply (and outbox file).
-  const version = kbotVersion();
-  const replies = plan.drafts.map((d) => ({
-    ...d,
-    eml: withMessageId(d.eml, stableMessageId({ series, apply, findings: mailable, kbotVersion: version, inReplyTo: d.inReplyTo, email: opts.config.identity.email })),
-  }));
+  // Each reply's Message-ID says what it is about (stableMessageId), so the same review twice makes the same
+  // reply (and outbox file).
+  const replies = plan.drafts;
   return { series, apply, findings, notes, reply: replies[0] ?? null, replies, verdict: describeVerdict({ series, apply, findings }) };
 }
 

@@ -68,14 +68,17 @@ test('the eml is a plain-text mail a client threads under the patch', async () =
   assert.ok(reply!.eml.includes('4  mm/memory-failure.c:1342 get_page_unless_zero()'));
 });
 
-test('the same review composed twice gives the same Message-ID; another time gives another', async () => {
+test('the Message-ID is made from what the reply is about: the same review at another time gives the same one, other findings another', async () => {
   const config = parseConfig(MM_LIST);
   const a = await composeReplies(review([doublePageFreeFinding()]), config, { now: NOW });
   const b = await composeReplies(review([doublePageFreeFinding()]), config, { now: NOW });
   const c = await composeReplies(review([doublePageFreeFinding()]), config, { now: new Date('2024-05-03T10:00:00Z') });
+  const d = await composeReplies(review([{ ...doublePageFreeFinding(), title: 'another title' }]), config, { now: NOW });
   const id = (eml: string) => /^Message-ID: (.*)\r$/m.exec(eml)![1];
+  assert.match(id(a[0]!.eml), /^<kbot-[0-9a-f]{24}@/);
   assert.equal(id(a[0]!.eml), id(b[0]!.eml));
-  assert.notEqual(id(a[0]!.eml), id(c[0]!.eml));
+  assert.equal(id(a[0]!.eml), id(c[0]!.eml));
+  assert.notEqual(id(a[0]!.eml), id(d[0]!.eml));
 });
 
 test('non-ASCII names are encoded in headers and the body goes out as 8bit utf-8', async () => {

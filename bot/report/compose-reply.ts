@@ -13,6 +13,7 @@ import { quoteHunk } from './quote-hunk.ts';
 import { replyRecipients } from './reply-policy.ts';
 import { shownStep, traceLadder } from './trace-ladder.ts';
 import { kbotVersion } from '../version.ts';
+import { stableMessageId } from './stable-message-id.ts';
 import { wrapText } from './wrap-text.ts';
 
 export interface ReviewForReply {
@@ -29,7 +30,7 @@ export interface ReplyPlan {
 }
 
 export interface ComposeOptions {
-  /** The Date header and part of the generated Message-ID; injected so output is reproducible. */
+  /** The Date header; injected so output is reproducible. */
   now?: Date;
   /** The tracked tree's path, for the command that reproduces a finding. */
   tree?: string;
@@ -71,7 +72,8 @@ export async function planReplies(review: ReviewForReply, config: KbotConfig, op
     const from = formatMailbox({ name: config.identity.name, address: config.identity.email });
     const references = [...target.references.filter((r) => !sameId(r, target.messageId)), target.messageId].map(bracketId);
     const subject = replySubject(target.subject);
-    const messageId = makeMessageId(config.identity.email, target.messageId, body, now);
+    // From what the reply is about, not from the clock: the same review twice gives the same reply.
+    const messageId = stableMessageId({ series, apply, findings: review.findings, kbotVersion: options.version ?? kbotVersion(), inReplyTo: target.messageId, email: config.identity.email });
     const eml = await buildEml({ messageId, date: now, from, to: who.to, cc: who.cc, subject, inReplyTo: target.messageId, references, body });
     plan.drafts.push({ inReplyTo: bracketId(target.messageId), references, subject, from, to: who.to, cc: who.cc, body, eml });
   }
@@ -97,12 +99,6 @@ function groupByPatch(series: Series, findings: Finding[], head: Message): Array
 function replySubject(subject: string): string {
   const s = subject.replace(/[\r\n]+\s*/g, ' ').trim();
   return /^re:/i.test(s) ? s : `Re: ${s}`;
-}
-
-function makeMessageId(email: string, inReplyTo: string, body: string, now: Date): string {
-  const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : 'localhost';
-  const hash = createHash('sha256').update(`${bareId(inReplyTo)}\n${now.toISOString()}\n${body}`).digest('hex').slice(0, 24);
-  return `kbot-${hash}@${domain}`;
 }
 
 function greeting(m: Message): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appliedOnBaseCommit, demoSeries, doublePageFreeFinding } from './testdata/review-fixture.ts';
-import { stableMessageId, withMessageId } from './stable-message-id.ts';
+import { stableMessageId } from './stable-message-id.ts';
 
 const base = () => ({
   series: demoSeries(),
@@ -25,10 +25,4 @@ test('the same review gives the same id; each thing the reply is about changes i
     { ...base(), series: { ...demoSeries(), version: 3 } },
   ];
   for (const c of changed) assert.notEqual(stableMessageId(c), id);
-});
-
-test('withMessageId replaces the header (folded or not) and nothing else', () => {
-  const eml = 'From: kbot <kbot@example.org>\r\nMessage-ID:\r\n <old@x>\r\nSubject: Re: x\r\n\r\nMessage-ID: <in-the-body@x>\r\n';
-  assert.equal(withMessageId(eml, '<new@x>'), 'From: kbot <kbot@example.org>\r\nMessage-ID: <new@x>\r\nSubject: Re: x\r\n\r\nMessage-ID: <in-the-body@x>\r\n');
-  assert.equal(withMessageId('Subject: x\n\nbody\n', 'new@x'), 'Message-ID: <new@x>\nSubject: x\n\nbody\n');
 });

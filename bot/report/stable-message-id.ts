@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../../analyzers/types.ts';
 import type { ApplyResult, Series } from '../types.ts';
-import { bareId, bracketId } from './message-id.ts';
+import { bareId } from './message-id.ts';
 
 export interface ReplyIdentity {
   series: Series;
@@ -33,16 +33,4 @@ export function stableMessageId(r: ReplyIdentity): string {
   });
   const domain = r.email.includes('@') ? r.email.slice(r.email.lastIndexOf('@') + 1) : 'localhost';
   return `<kbot-${createHash('sha256').update(key).digest('hex').slice(0, 24)}@${bareId(domain) || 'localhost'}>`;
-}
-
-/** The .eml with its Message-ID header set to `id` (added when it has none); nothing else changes. */
-export function withMessageId(eml: string, id: string): string {
-  const end = eml.search(/\r?\n\r?\n/);
-  const head = end >= 0 ? eml.slice(0, end) : eml;
-  const nl = /\r\n/.test(head) ? '\r\n' : '\n';
-  // The header and any folded continuation lines.
-  const header = /^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/im;
-  const line = `Message-ID: ${bracketId(id)}`;
-  const newHead = header.test(head) ? head.replace(header, line) : `${line}${nl}${head}`;
-  return newHead + eml.slice(head.length);
 }
