@@ -1,4 +1,5 @@
 // Size limits shared by every source reader.
+import { open } from 'node:fs/promises';
 import { normalizeMessageId } from '../mail/message-id.ts';
 import type { Rejected } from '../types.ts';
 
@@ -21,4 +22,16 @@ function peekHeader(head: Buffer, name: string): string | null {
   const end = text.search(/\r?\n\r?\n/);
   const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(end >= 0 ? text.slice(0, end) : text);
   return m ? normalizeMessageId(m[1]) : null;
+}
+
+/** The first `bytes` bytes of a file (a message too large to read whole is named from its head). */
+export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }

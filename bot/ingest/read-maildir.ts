@@ -1,9 +1,9 @@
 // A Maildir: every file in cur/ and new/ is one message; names start with a delivery timestamp, so name order
 // is arrival order.
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RawMessage, Rejected } from '../types.ts';
-import { tooLarge } from './limits.ts';
+import { readHead, tooLarge } from './limits.ts';
 
 export async function readMaildir(dir: string, maxMessageBytes: number): Promise<{ messages: RawMessage[]; rejected: Rejected[] }> {
   const files: string[] = [];
@@ -30,15 +30,4 @@ export async function readMaildir(dir: string, maxMessageBytes: number): Promise
     messages.push({ raw: await readFile(file), source, receivedAt: info.mtime.toISOString() });
   }
   return { messages, rejected };
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }

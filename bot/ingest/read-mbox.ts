@@ -1,12 +1,12 @@
 // Splits an mbox into messages the way git reads it: with `git mailsplit`, into a scratch directory under the
 // work dir. git knows a separator from a body line starting "From " (it wants the date of a real "From "
 // line), so a `git format-patch` mbox whose commit message has such a line stays one message per patch.
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RawMessage, Rejected } from '../types.ts';
 import { IngestError } from './ingest-error.ts';
-import { DEFAULT_MAX_INPUT_BYTES, tooLarge } from './limits.ts';
+import { DEFAULT_MAX_INPUT_BYTES, readHead, tooLarge } from './limits.ts';
 import { gitComplaint, runGit } from '../tree/run-git.ts';
 
 const HEAD_BYTES = 64 * 1024;
@@ -116,15 +116,4 @@ function withoutSeparator(raw: Buffer): Buffer {
   if (raw.subarray(0, 5).toString('latin1') !== 'From ') return raw;
   const nl = raw.indexOf(0x0a);
   return nl < 0 ? Buffer.alloc(0) : raw.subarray(nl + 1);
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }

@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import type { RawMessage, Rejected } from '../types.ts';
 import { fetchThread, threadUrlForArchiveUrl, threadUrlForMessageId } from './fetch-thread.ts';
 import { IngestError } from './ingest-error.ts';
-import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, tooLarge } from './limits.ts';
+import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, readHead, tooLarge } from './limits.ts';
 import { readMaildir } from './read-maildir.ts';
 import { readMboxFile, splitMbox } from './read-mbox.ts';
 import { isGitRepository, listEpochs, readPublicInbox } from './read-public-inbox.ts';
@@ -61,7 +61,7 @@ export async function readSource(input: string, opts: ReadSourceOptions = {}): P
   if (head.toString('latin1') === 'From ') return { ...(await readMboxFile(input, { maxMessageBytes: max, workDir: opts.workDir })), kind: 'mbox' };
 
   const source = `file:${input}`;
-  if (info.size > max) return { messages: [], rejected: [tooLarge(source, info.size, max, await readHead(input, 64 * 1024))], kind: 'message' };
+  if (info.size > max) return { messages: [], rejected: [tooLarge(source, info.size, max, await readHead(input))], kind: 'message' };
   const fh = await open(input, 'r');
   try {
     return { messages: [{ raw: await fh.readFile(), source }], rejected: [], kind: 'message' };
@@ -88,15 +88,4 @@ async function readStdin(stdin: AsyncIterable<Buffer | string>, max: number, wor
   const source = 'stdin';
   if (data.length > max) return { messages: [], rejected: [tooLarge(source, data.length, max, data.subarray(0, 64 * 1024))], kind: 'message' };
   return { messages: [{ raw: data, source }], rejected: [], kind: 'message' };
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
