@@ -65,13 +65,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
   const touchedHeader = (input.touched ?? []).some((f) => !f.endsWith('.c'));
-  // Each scenario's release alone, once per tree, before the budget is shared: the first instance of a
+  // Each scenario's release alone (per driver), once per tree, before the budget is shared: the first instance of a
   // scenario would otherwise spend its share learning what all of them use.
-  const probed = new Set<string>();
-  for (const { inst } of insts) {
-    const key = `${inst.scenario.name}@${inst.driver ? `${inst.driver.at.file}:${inst.driver.name}` : ''}`;
-    if (!probed.has(key)) probed.add(key), await probeScenario(ta, inst.scenario, inst.driver);
-  }
+  // (probeScenario keeps each (scenario, driver) probe: asking again waits for the same one.)
+  for (const { inst } of insts) await probeScenario(ta, inst.scenario, inst.driver);
   for (let i = 0; i < insts.length; i++) {
     const { inst, w } = insts[i];
     // Each instance left gets its share of what is left of the budget (by weight): none is starved by those
