@@ -200,24 +200,44 @@ function summarizeWhy(whys: string[]): string {
   return [...count].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([w, n]) => `${n} by ${w}`).join('; ');
 }
 
+/**
+ * The walkers a violation is about: the run's walker, or in a run of several different walkers, those whose
+ * steps are in the interleaving (one alone is that walker's finding, found again).
+ */
+function walkersIn(j: Judgement, trace: TraceStep[]): string[] {
+  if (!j.after.walker) return [];
+  const stepped = [...new Set(trace.map((t) => t.walker).filter((w): w is string => !!w))];
+  return stepped.length ? stepped : j.after.walker.split('+');
+}
+
 function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput, intent?: string): Finding {
-  const walker = j.after.walker;
+  const walkers = walkersIn(j, trace);
+  const walker = walkers.length ? walkers.join('+') : undefined;
   const fns = new Set<string>();
   for (const t of trace) {
     fns.add(t.func);
     for (const v of t.via ?? []) fns.add(v.replace(/ \(.*$/, ''));
   }
   const { patch, hunk, hunkFile } = attribute(input, fns);
-  const who = walker ? `${walker}()` : 'any lockless get_page_unless_zero() user';
+  const who = walkers.length > 1 ? walkers.map((w) => `${w}()`).join(' and ') : walker ? `${walker}()` : 'any lockless get_page_unless_zero() user';
+  // Several walkers racing each other: "a() and b() race", not "races".
+  const verb = (one: string, many: string) => (walkers.length > 1 ? many : one);
   const title =
-    category === 'speculative-get-on-free-page' ? `${who} can take a reference on a free page`
-    : category === 'double-free' ? `the page can be freed twice when ${who} races the final put`
-    : category === 'use-after-free' ? `the page can be reused while ${who} still holds a reference`
+    category === 'speculative-get-on-free-page'
+      // Of several walkers, the one whose step took the reference (the interleaving's last walker step).
+      ? walkers.length > 1
+        ? (() => {
+          const getter = [...trace].reverse().find((t) => t.walker)?.walker ?? walkers[0];
+          return `${getter}() can take a reference on a free page, racing ${walkers.filter((w) => w !== getter).map((w) => `${w}()`).join(' and ')}`;
+        })()
+        : `${who} can take a reference on a free page`
+    : category === 'double-free' ? `the page can be freed twice when ${who} ${verb('races', 'race')} the final put`
+    : category === 'use-after-free' ? `the page can be reused while ${who} still ${verb('holds', 'hold')} a reference`
     : category === 'page-leak' ? `the page can be left allocated with no reference (leak)`
-    : category === 'refcount-underflow' ? `the page refcount can underflow when ${who} races the final put`
-    : category === 'assertion' ? `${message.replace(/ fires at .*$/, '')} can fire when ${who} races the final put`
+    : category === 'refcount-underflow' ? `the page refcount can underflow when ${who} ${verb('races', 'race')} the final put`
+    : category === 'assertion' ? `${message.replace(/ fires at .*$/, '')} can fire when ${who} ${verb('races', 'race')} the final put`
     : `${category}: ${message}`;
-  const guards = walkerChecks(trace);
+  const guardsOf = (w: string) => walkerChecks(walkers.length > 1 ? trace.filter((t) => t.actor !== 'walker' || t.walker === w) : trace);
   const lines = [
     `${message}.`,
     `Scenario ${j.after.scenario}: ${j.after.freeRefcount !== undefined ? `after the series the tree frees the page when its refcount reaches ${j.after.freeRefcount} (found by running its own release path)` : ''}` +
@@ -226,9 +246,12 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
   ];
   if (category === 'page-leak') {
     // About the owner's release alone: no walker is involved.
-  } else if (walker && guards.length) lines.push(`What ${walker}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.`);
-  else if (walker) lines.push(`${walker}() checks nothing about the page before its get.`);
-  else {
+  } else if (walkers.length) {
+    for (const w of walkers) {
+      const guards = guardsOf(w);
+      lines.push(guards.length ? `What ${w}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.` : `${w}() checks nothing about the page before its get.`);
+    }
+  } else {
     lines.push(
       'None of the tree\'s pfn walkers that can meet this page was seen doing this (see the sites listed with the ' +
         'page-life finding), but nothing in the refcount API stops a new one: callers of get_page_unless_zero() and ' +
@@ -241,7 +264,7 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
       `${j.before.freeRefcount !== undefined && j.before.freeRefcount !== j.after.freeRefcount ? `; before the series it did so at ${j.before.freeRefcount}` : ''}.`
     : '';
   const context = [
-    ...(intent ? [`What kbot ran: ${intent}${walker ? `, with ${walker}() as the walker` : ''}.`] : []),
+    ...(intent ? [`What kbot ran: ${intent}${walkers.length > 1 ? `, with ${walkers.map((w) => `${w}()`).join(' and ')} as walkers, racing each other` : walker ? `, with ${walker}() as the walker` : ''}.`] : []),
     freeAt,
     ...lines.slice(2),
   ].filter(Boolean).join(' ');

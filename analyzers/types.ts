@@ -47,6 +47,8 @@ export interface TraceStep {
   cpu: string;
   /** The actor's role in the scenario, e.g. "owner", "walker". */
   actor: string;
+  /** For a walker: the tree's walker function the actor runs (runs can race several different ones). */
+  walker?: string;
   /** The C function executing the step, and where it is in the tracked tree. */
   func: string;
   file: string;

@@ -28,6 +28,7 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxMs: config.sim.max_seconds * 1000,
     maxCallDepth: config.sim.max_call_depth,
     maxIndirectTargets: config.sim.max_indirect_targets,
+    mixedWalkers: config.sim.mixed_walkers,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
   };
 }

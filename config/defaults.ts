@@ -22,6 +22,7 @@ export const DEFAULT_SIM = {
   walkers: 1,
   max_call_depth: 12,
   max_indirect_targets: 4,
+  mixed_walkers: 2,
   facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
 };
 

@@ -53,6 +53,11 @@ export const simSchema = z.strictObject({
   /** A call through a pointer field with more targets in the tree than this is an unknown call. */
   max_indirect_targets: z.number().int().min(1).max(64).default(DEFAULT_SIM.max_indirect_targets),
   /**
+   * Besides one run per walker: runs where this many different walkers race each other on one page (each
+   * walker in one such run). 0 or 1: none.
+   */
+  mixed_walkers: z.number().int().min(0).max(8).default(DEFAULT_SIM.mixed_walkers),
+  /**
    * A kernel .config (plain, .gz or .xz) whose options decide the tree's #if blocks; the options the
    * simulated paths need (sim/kconfig-defaults.ts) and `kconfig` above are laid over it.
    */

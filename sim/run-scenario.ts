@@ -37,6 +37,8 @@ export interface SimOptions {
   maxIndirectTargets?: number;
   /** How speculative reference sites are looked for (sim.facts). */
   facts?: { maxClimb: number; exclude: string[] };
+  /** Different walkers raced in one run (sim.mixed_walkers): groups of this many; below 2, none. */
+  mixedWalkers?: number;
   /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */
   maxAssumptions?: number;
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
@@ -569,7 +571,19 @@ export interface ScenarioInstance {
   series?: string;
   /** The driver whose pgmap the page is (its free callbacks, its allocation path), from the facts. */
   driver?: DriverFact;
+  /**
+   * Several different walkers in one run, racing each other as well as the owner (one actor each), where the
+   * facts say each of them can meet the page; walker is then their names joined with "+".
+   */
+  mix?: MixedWalker[];
   name: string;
+}
+
+/** One walker of a mixed instance: its entry, its arguments from the facts, and the site it reaches. */
+export interface MixedWalker {
+  walker: string;
+  args?: string[];
+  site?: string;
 }
 
 /** The page type a scenario's page is, in the facts' names ("device-private" ..., "normal"). */
@@ -586,7 +600,7 @@ export function scenarioPageType(tp: TreeProgram, sc: Scenario): string | undefi
  * each once per driver that sets up pages of that type (its own callbacks and allocation path), named
  * "scenario[walker]@driver" where the type has more than one.
  */
-export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, seriesFns: string[] = []): ScenarioInstance[] {
+export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, seriesFns: string[] = [], mix = 0): ScenarioInstance[] {
   const out: ScenarioInstance[] = [];
   for (const sc of scenarios) {
     // A scenario with the series' own code as an actor: one instance per function of the series (none
@@ -602,13 +616,36 @@ export function instances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFac
       perDriver({ scenario: sc, name: sc.name });
       continue;
     }
-    for (const w of type ? walkersFor(facts, type) : []) {
+    const walkers = type ? walkersFor(facts, type) : [];
+    for (const w of walkers) {
       perDriver({ scenario: sc, walker: w.entry, args: w.args, site: `${w.site} (${w.at})`, name: `${sc.name}[${w.entry}]` });
+    }
+    // Different walkers racing each other on the same page (what one walker's reference lets another do), in
+    // groups of `mix` (sim.mixed_walkers), each walker in one group, in the facts' order.
+    for (const group of mixGroups(walkers.map((w) => ({ walker: w.entry, args: w.args, site: `${w.site} (${w.at})` })), mix)) {
+      const name = group.map((g) => g.walker).join('+');
+      perDriver({ scenario: sc, walker: name, mix: group, name: `${sc.name}[${name}]` });
     }
     // Besides the tree's own walkers: any lockless user of the speculative get, with no check before it. The
     // refcount API promises such users that a free page is at refcount 0; this instance tells whether the
     // tree still keeps that promise, whoever the walkers of tomorrow are.
     if (wa.walkers.fallback) perDriver({ scenario: sc, name: `${sc.name}[generic]` });
+  }
+  return out;
+}
+
+/**
+ * The walkers cut into groups of `size` (2 or more), in order; a short last group is filled from the first
+ * walkers, so each walker races a different one at least once. Fewer than two walkers: no group.
+ */
+export function mixGroups<T>(walkers: T[], size: number): T[][] {
+  if (size < 2 || walkers.length < 2) return [];
+  const k = Math.min(size, walkers.length);
+  const out: T[][] = [];
+  for (let i = 0; i < walkers.length; i += k) {
+    const g = walkers.slice(i, i + k);
+    for (let j = 0; g.length < k; j++) g.push(walkers[j]);
+    out.push(g);
   }
   return out;
 }
@@ -620,6 +657,16 @@ export function withDrivers(facts: TreeFacts, type: string | undefined, inst: Sc
   if (only && !drivers.length) return [];
   if (all.length <= 1) return [{ ...inst, ...(drivers[0] ? { driver: drivers[0] } : {}) }];
   return drivers.map((d) => ({ ...inst, driver: d, name: `${inst.name}@${d.name}` }));
+}
+
+/** An actor of a run: its role, the C glue it runs, and (a walker) the tree function it stands for. */
+interface ActorGlue {
+  role: string;
+  glue: string;
+  allocator: boolean;
+  holds: string[];
+  copies: number;
+  walker?: string;
 }
 
 const emptyStats = (): RunStats => ({ states: 0, transitions: 0, ms: 0, complete: true });
@@ -637,18 +684,26 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   if (pr.kind !== 'ok') return { ...base, status: pr.kind, reason: pr.reason, notes: pr.notes, neverFrees: pr.neverFrees };
   const freeRefcount = pr.freeRefcount;
 
-  const actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }> = [];
+  const actorsGlue: ActorGlue[] = [];
   for (const a of sc.actors) {
     let glue = a.glue ?? '';
     if (a.walkers) {
-      if (inst.walker) {
-        if (!(await tp.program.resolveFunction(inst.walker))) {
-          return { ...base, status: 'not-applicable', reason: `the tree has no ${inst.walker}()` };
-        }
-        glue = await walkerGlue(tp, inst.walker, pageName, inst.args);
-      } else glue = a.walkers.fallback ?? '';
       // Whatever the walker kept, it drops through the tree's own put path.
-      glue += ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
+      const putHeld = ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
+      const list: MixedWalker[] = inst.mix ?? (inst.walker ? [{ walker: inst.walker, args: inst.args }] : []);
+      for (const w of list) {
+        if (!(await tp.program.resolveFunction(w.walker))) {
+          return { ...base, status: 'not-applicable', reason: `the tree has no ${w.walker}()` };
+        }
+      }
+      if (inst.mix) {
+        // One actor per walker: different code, so no symmetry between them.
+        for (const w of inst.mix) {
+          actorsGlue.push({ role: a.role, glue: (await walkerGlue(tp, w.walker, pageName, w.args)) + putHeld, allocator: a.allocator, holds: a.holds, copies: 1, walker: w.walker });
+        }
+        continue;
+      }
+      glue = (inst.walker ? await walkerGlue(tp, inst.walker, pageName, inst.args) : a.walkers.fallback ?? '') + putHeld;
     }
     if (a.series) {
       if (!inst.series) return { ...base, status: 'not-applicable', reason: 'no function of a series to call' };
@@ -661,7 +716,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
       if (alloc) glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc, pageName)} == ${pageName}) __kbot_alloc(${pageName});`;
     }
     const copies = a.count === 'walkers' ? opts.walkers : a.count;
-    actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies });
+    actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies, ...(a.walkers && inst.walker ? { walker: inst.walker } : {}) });
   }
 
   const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
@@ -749,9 +804,10 @@ export function assumptionsOf(trace: TraceStep[]): string[] {
   return [...new Set(trace.flatMap((t) => t.assumptions ?? []))];
 }
 
-function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number; label: StepLabel }>, actorsGlue: Array<{ role: string; copies: number }>, scenario: string): TraceStep[] {
+function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number; label: StepLabel }>, actorsGlue: ActorGlue[], scenario: string): TraceStep[] {
   const roles: string[] = [];
-  for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) roles.push(a.role);
+  const walkerOf: Array<string | undefined> = [];
+  for (const a of actorsGlue) for (let c = 0; c < a.copies; c++) { roles.push(a.role); walkerOf.push(a.walker); }
   let s = m.initial();
   const out: TraceStep[] = [];
   for (const st of steps) {
@@ -766,7 +822,7 @@ function renderTrace(m: Machine, steps: Array<{ actor: number; outcome?: number;
     // The glue's own frame (where the actor starts) is not tree code either.
     const via = l.via.filter((v) => !v.startsWith('__kbot_'));
     out.push({
-      cpu: `CPU${st.actor}`, actor: role, func: glue ? `${role} (scenario)` : l.func,
+      cpu: `CPU${st.actor}`, actor: role, ...(walkerOf[st.actor] ? { walker: walkerOf[st.actor] } : {}), func: glue ? `${role} (scenario)` : l.func,
       file: glue ? `sim/scenarios/${scenario}.yaml` : l.file, line: glue ? 1 : l.line,
       op, refcount: d.refcount, freeList: d.freeList, pageState: d.pageState, via,
       frames: via.map((v) => {

@@ -3,7 +3,7 @@ import { assumptionsOf, instances, withDrivers, loadTreeProgram, probeScenario, 
 export type { ScenarioRun };
 import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
-import { factsAfterSeries, treeFacts, type TreeFacts } from './facts/facts.ts';
+import { factsAfterSeries, treeFacts, walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { FactsCache } from '../analyzers/types.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
@@ -59,7 +59,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // that concern what the series changed run first, with a larger share of the budget (concerns()).
   const concerned = concerns(ta, fb, fa, input.touched ?? []);
   const code = await seriesCode(tb, ta, input.before, input.after, input.touched ?? []);
-  const insts = chosenInstances(ta, input.scenarios, fa, input.only, code.actors)
+  const insts = chosenInstances(ta, input.scenarios, fa, opts, input.only, code.actors)
     .map((inst, i) => ({ inst, i, w: concerned(inst) }))
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
@@ -174,7 +174,11 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
 function beforeInstance(inst: ScenarioInstance, renames: Map<string, string>, fb: TreeFacts, type: string | undefined): ScenarioInstance {
   const old = inst.walker && renames.get(inst.walker);
   const driver = inst.driver && fb.pageTypes.find((t) => t.name === type)?.drivers?.find((d) => d.name === inst.driver!.name && d.at.file === inst.driver!.at.file);
-  return { ...inst, ...(old ? { walker: old } : {}), driver: driver || undefined };
+  const mix = inst.mix?.map((w) => ({ ...w, walker: renames.get(w.walker) ?? w.walker }));
+  return {
+    ...inst, ...(old ? { walker: old } : {}), driver: driver || undefined,
+    ...(mix ? { mix, walker: mix.map((w) => w.walker).join('+') } : {}),
+  };
 }
 
 /**
@@ -191,8 +195,10 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
   };
   const meets = (f: TreeFacts, entry: string, type: string) =>
     f.sites.some((s) => s.chains.some((c) => c.entry.func === entry && c.class === 'pfn-walker' && c.meets[type]?.can === true));
-  return (inst) => {
+  const weight = (inst: ScenarioInstance): number => {
     if (inst.series) return 8;
+    // Different walkers in one run: as much as the walker of theirs that concerns the series most.
+    if (inst.mix) return Math.max(...inst.mix.map((w) => weight({ ...inst, mix: undefined, walker: w.walker, site: w.site })));
     const type = scenarioPageType(ta, inst.scenario);
     if (type && inst.walker && meets(fa, inst.walker, type) && !meets(fb, inst.walker, type)) return 8;
     if (type && life(fb, type) !== life(fa, type)) return 4;
@@ -200,6 +206,7 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
     const file = /\(([^:()]+):\d+\)$/.exec(inst.site ?? '')?.[1];
     return file && touched.includes(file) ? 2 : 1;
   };
+  return weight;
 }
 
 /** The same, on one tree only (`kbot sim`): no differential. */
@@ -207,7 +214,7 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
   const t0 = performance.now();
   const tp = await loadTreeProgram(tree, options);
   const facts = await treeFacts(tree, tp, scenarios, options, cache);
-  const insts = chosenInstances(tp, scenarios, facts, only);
+  const insts = chosenInstances(tp, scenarios, facts, options, only);
   const out: ScenarioRun[] = [];
   const budget = new Budget(t0, options.maxMs);
   for (let i = 0; i < insts.length; i++) {
@@ -245,15 +252,22 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
  * The instances to run: all, those of one scenario, or one instance named "scenario[walker]" (once per driver
  * of its page type) or "scenario[walker]@driver" — which needs no search for the tree's other walkers.
  */
-function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, only?: string, seriesFns: string[] = []): ScenarioInstance[] {
+function chosenInstances(tp: TreeProgram, scenarios: Scenario[], facts: TreeFacts, opts: SimOptions, only?: string, seriesFns: string[] = []): ScenarioInstance[] {
   const one = only ? /^(.+)\[(.+)\](?:@(\w[\w.>-]*))?$/.exec(only) : null;
   if (one) {
     const sc = scenarios.find((x) => x.name === one[1]);
     if (!sc) return [];
     const name = `${one[1]}[${one[2]}]`;
     if (sc.actors.some((a) => a.series)) return [{ scenario: sc, name, series: one[2] }];
-    return withDrivers(facts, scenarioPageType(tp, sc), { scenario: sc, name, walker: one[2] === 'generic' ? undefined : one[2] }, one[3]);
+    const type = scenarioPageType(tp, sc);
+    // "a+b": those walkers racing each other, with the arguments the facts give them.
+    const names = one[2].split('+');
+    const known = type ? walkersFor(facts, type) : [];
+    const mix = names.length > 1
+      ? { mix: names.map((w) => { const f = known.find((k) => k.entry === w); return { walker: w, ...(f ? { args: f.args, site: `${f.site} (${f.at})` } : {}) }; }) }
+      : {};
+    return withDrivers(facts, type, { scenario: sc, name, walker: one[2] === 'generic' ? undefined : one[2], ...mix }, one[3]);
   }
-  const all = instances(tp, scenarios, facts, seriesFns);
+  const all = instances(tp, scenarios, facts, seriesFns, opts.mixedWalkers ?? 0);
   return only ? all.filter((i) => i.scenario.name === only || i.name === only) : all;
 }
