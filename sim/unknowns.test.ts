@@ -219,3 +219,18 @@ test('a walker the series only renames is matched by what its code does: its old
   assert.equal(run!.before.walker, 'memory_failure');
   assert.deepEqual(res.judgements.filter((j) => j.result === 'unexpected').map((j) => `${j.name}: ${j.introduced.map((v) => v.category).join()}`), []);
 });
+
+test('a walker that reaches NULL only by deciding unknowns drops that path and goes on (the kernel would oops there)', async () => {
+  // The owner record is there only when a helper the tree lacks says the frame is tracked: the way it says
+  // not, the next line reads through NULL, which the kernel would never survive; the other way, the scanner
+  // reaches its get.
+  const src = scanner('struct frame_owner *Owner = NULL;\n\t\tif (frame_tracked(Frame))\n\t\t\tOwner = &TheOwner;\n\t\tif (Owner->Busy)\n\t\t\tcontinue;',
+    'struct frame_owner { int Busy; };\nstatic struct frame_owner TheOwner;\nbool frame_tracked(struct page *p);');
+  const run = await runScanner({ 'mm/frame_scan.c': src }, 'null-owner');
+  assert.equal(run.walkerReachedGet, true);
+  assert.ok(run.violations.some((v) => v.category === 'speculative-get-on-free-page'), `${run.status} ${run.reason ?? ''}`);
+  assert.ok(run.notes.some((n) => /^paths dropped: read of Busy through a NULL pointer in ScanFrames\(\) after deciding unknown values/.test(n)), run.notes.join('\n'));
+  // Every such path is one where the walker assumed the frame untracked.
+  const get = run.violations.find((v) => v.category === 'speculative-get-on-free-page')!;
+  assert.ok(get.assumptions.some((a) => /frame_tracked\(Frame\) is true/.test(a)), get.assumptions.join('; ') + '\n' + get.trace.map((t) => `${t.func} ${t.file}:${t.line} ${t.op}`).join('\n'));
+});

@@ -183,8 +183,9 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Every outcome of actor's step from s, violations recorded against state `from`. */
-  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: string }> {
-    const out: Array<{ state: S; key: string }> = [];
+  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: string; outcome: number }> {
+    // Each successor keeps its outcome's number: with an outcome pruned, the list's index is not it.
+    const out: Array<{ state: S; key: string; outcome: number }> = [];
     let n = 1;
     for (let k = 0; k < n; k++) {
       const r = sys.step(s, actor, k);
@@ -196,14 +197,14 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       transitions++;
       if (r.pruned) continue;
       for (const v of r.violations) record(v.category, v.message, from, actor, r.label, k);
-      out.push({ state: r.state, key: sys.key(r.state) });
+      out.push({ state: r.state, key: sys.key(r.state), outcome: k });
     }
     return out;
   }
 
   function stepAndHandle(from: number, s: S, actor: number, sleepSet: number): void {
     const rs = stepAll(from, s, actor);
-    for (let k = 0; k < rs.length && !stop; k++) handle(from, actor, k, rs[k]!.state, rs[k]!.key, sleepSet);
+    for (let k = 0; k < rs.length && !stop; k++) handle(from, actor, rs[k]!.outcome, rs[k]!.state, rs[k]!.key, sleepSet);
   }
 
   /** The steps (actor, outcome) along the BFS-tree path to state i, first step first. */
@@ -269,7 +270,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const asleep = sleep[i]!;
     const fps: Access[][] = en.map((a) => sys.footprint(s, a));
     let pre = -1;
-    let preResults: Array<{ state: S; key: string }> = [];
+    let preResults: Array<{ state: S; key: string; outcome: number }> = [];
     if (usePersistent && en.length > 1) {
       const k = singleton(s, en, fps, asleep);
       if (k >= 0) {
@@ -277,7 +278,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         const rs = stepAll(i, s, p);
         if (!rs.some((r) => index.has(r.key))) {
           const z = inherit(asleep, p, en, fps, fps[k]!);
-          for (let o = 0; o < rs.length && !stop; o++) handle(i, p, o, rs[o]!.state, rs[o]!.key, z);
+          for (let o = 0; o < rs.length && !stop; o++) handle(i, p, rs[o]!.outcome, rs[o]!.state, rs[o]!.key, z);
           return;
         }
         // Proviso: p leads back into stored states, so expand fully (p's outcomes are reused below).
@@ -290,7 +291,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       const a = en[k]!;
       if ((asleep & bit(a)) !== 0) continue;
       const z = inherit(asleep | done, a, en, fps, fps[k]!);
-      if (a === pre) for (let o = 0; o < preResults.length && !stop; o++) handle(i, a, o, preResults[o]!.state, preResults[o]!.key, z);
+      if (a === pre) for (let o = 0; o < preResults.length && !stop; o++) handle(i, a, preResults[o]!.outcome, preResults[o]!.state, preResults[o]!.key, z);
       else stepAndHandle(i, s, a, z);
       if (stop) return;
       done |= bit(a);

@@ -329,6 +329,17 @@ class Exec {
   }
 
   fail(msg: string): Stop {
+    // Through NULL on a path that got there by deciding unknowns (a field nothing set, a call the tree lacks
+    // taken as returning NULL): the kernel would oops there, so those decisions do not hold together on a
+    // real machine. The path is dropped, as a BUG() on such a path is, and the run's notes say so. Through
+    // NULL with nothing assumed is a gap in the model: the run says unmodelled.
+    if (msg.includes('a NULL pointer') && Object.keys(this.actor.assumed).length) {
+      const top = this.actor.frames[this.actor.frames.length - 1];
+      this.w.lazy?.notFollowed.add(`paths dropped: ${msg} in ${top?.fn ?? '?'}() after deciding unknown values (the kernel would oops there)`);
+      this.actor.status = 'infeasible';
+      this.pruned = true;
+      return new Stop('infeasible');
+    }
     this.violations.push({ category: 'unmodelled', message: msg });
     this.actor.status = 'unmodelled';
     return new Stop(msg);
