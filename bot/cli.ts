@@ -263,7 +263,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
     for (const r of runs) {
       const s = r.stats;
       out.push(`${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}` +
-        (r.freeRefcount === undefined ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions, ${s.ms.toFixed(0)} ms`));
+        (r.freeRefcount === undefined ? '' : ` — free at refcount ${r.freeRefcount}, ${s.states} states, ${s.transitions} transitions${s.depth !== undefined ? `, depth ${s.depth}` : ''}, ${s.ms.toFixed(0)} ms`));
       const unmodelled = r.notes.filter((n) => n.startsWith('unmodelled'));
       if (unmodelled.length) out.push(`  ${unmodelled.length} unmodelled note(s), e.g. ${unmodelled[0]}`);
       for (const v of r.violations) {

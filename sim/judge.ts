@@ -30,6 +30,10 @@ export function judge(before: ScenarioRun, after: ScenarioRun): Judgement {
   const had = new Set(before.status === 'violations' ? before.violations.map((v) => v.category) : []);
   const introduced = after.violations.filter((v) => !had.has(v.category));
   if (introduced.length) return { ...j, result: 'unexpected', introduced };
-  if (after.status === 'incomplete') return { ...j, result: 'incomplete', note: after.reason };
+  // Never clean: how far it got, so a reader can judge what was covered.
+  if (after.status === 'incomplete') {
+    const s = after.stats;
+    return { ...j, result: 'incomplete', note: `${after.reason}; it got to ${s.states} states, ${s.transitions} transitions${s.depth !== undefined ? `, depth ${s.depth}` : ''}, in ${Math.round(s.ms)} ms` };
+  }
   return { ...j, result: 'ok' };
 }

@@ -62,6 +62,8 @@ export interface RunStats {
   ms: number;
   complete: boolean;
   incompleteReason?: string;
+  /** How deep the breadth-first search got: the longest of the shortest paths to the states it stored. */
+  depth?: number;
 }
 
 export interface SimViolation {
@@ -745,7 +747,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   }
   // What stopped an actor before its first shared step (the explorer never sees those steps).
   for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
-  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason };
+  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, ...(res.depth !== undefined ? { depth: res.depth } : {}) };
   const reached = Object.fromEntries(reachedFrom(tp.compiler, b.roots));
   const notes = runNotes(tp, b);
   if (res.error) {

@@ -57,7 +57,7 @@ export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: Bo
     let work = 0;
     while (stack.length) {
       if ((++work & 63) === 0 && performance.now() - t0 >= opts.maxMs) {
-        stopped = `time budget ${opts.maxMs} ms reached`;
+        stopped = `time budget ${Math.round(opts.maxMs)} ms reached`;
         return stuck;
       }
       if (states >= maxStates) {

@@ -345,7 +345,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         }
         if ((++work & 31) === 0) {
           const now = performance.now();
-          if (now - t0 >= maxMs) stop = `time budget ${maxMs} ms reached`;
+          if (now - t0 >= maxMs) stop = `time budget ${Math.round(maxMs)} ms reached`;
           if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = now;
             opts.onProgress({ states: index.size, transitions, ms: now - t0 });
