@@ -75,6 +75,7 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
         else if (j.result === 'incomplete' && /^not run: the time budget/.test(j.note ?? '')) notRun.push(j.name);
         else if (j.result === 'incomplete') notes.push(`refcount-sim: ${j.name}: incomplete: ${j.note}`);
       }
+      if (res.budget) notes.push(`refcount-sim: ${res.budget}`);
       if (notRun.length) {
         notes.push(`refcount-sim: ${notRun.length} scenario run(s) not done within the time budget (sim.max_seconds): ${notRun.join(', ')}`);
       }

@@ -34,6 +34,8 @@ export interface SimulateResult {
   ms: number;
   /** What each tree says: page types' life and the speculative reference sites (absent with nothingToCheck). */
   facts?: { before: TreeFacts; after: TreeFacts };
+  /** Where the one budget went: reading the trees and their facts, and what was left for the runs. */
+  budget?: string;
 }
 
 export function touchesRefcounts(lines: string[]): boolean {
@@ -64,6 +66,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     .sort((a, b) => b.w - a.w || a.i - b.i);
   const judgements: Judgement[] = [];
   const budget = new Budget(t0, input.options.maxMs);
+  const spent = performance.now() - t0;
+  // (A tree's facts are cached per commit: a second review of the same base reads them in a fraction of this.)
+  const budgetNote = `of the ${(input.options.maxMs / 1000).toFixed(0)} s budget (sim.max_seconds), reading the trees and their facts took ` +
+    `${(spent / 1000).toFixed(1)} s; ${insts.length} run(s) shared the ${(budget.left() / 1000).toFixed(1)} s left, by weight`;
   const touchedHeader = (input.touched ?? []).some((f) => !f.endsWith('.c'));
   // Each scenario's release alone (per driver), once per tree, before the budget is shared: the first instance of a
   // scenario would otherwise spend its share learning what all of them use.
@@ -102,7 +108,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     }
     judgements.push(judge(before, after));
   }
-  return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa } };
+  return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa }, budget: budgetNote };
 }
 
 /** What the series does to the functions of the files it touches, by their text before and after. */
