@@ -64,7 +64,7 @@ test('linux 6.12: device private folios made free at refcount 1 by a branch in p
     assert.ok(trace.some((st) => st.func === 'put_page' && st.file === 'include/linux/mm.h' && st.line === 1550), f.title);
     const walker = trace.filter((st) => st.actor === 'walker');
     assert.ok(walker.some((st) => /^mm\/(memory_hotplug|migrate_device|ksm|gup|huge_memory)\.c$/.test(st.file) ||
-      (st.frames ?? []).some((fr) => /^mm\/(memory_hotplug|migrate_device|ksm|gup|huge_memory)\.c$/.test(fr.file))), f.title);
+      (st.via ?? []).some((v) => /\(mm\/(memory_hotplug|migrate_device|ksm|gup|huge_memory)\.c:\d+\)$/.test(v))), f.title);
   }
   assert.ok(s.replies.length > 0, 'a reply to the author');
 });
