@@ -64,7 +64,12 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
             const scope = `${j.after.scenario}|${v.category}`;
             if (!j.after.walker && byRealWalker.has(scope)) continue;
             const intent = opts.scenarios.find((sc) => sc.name === j.after.scenario)?.intent;
-            const f = { ...toFinding(j, v.category, v.message, v.trace, input, intent), run: runOf(input, opts.sim) };
+            // For a finding no real walker showed: the tree's walker runs of the scenario that did not finish,
+            // so "no walker was seen doing this" is not claimed of runs that stopped early.
+            const unfinished = j.after.walker ? [] : res.judgements
+              .filter((x) => x.after.scenario === j.after.scenario && x.after.walker && (x.result === 'incomplete' || x.result === 'unmodelled'))
+              .map((x) => x.name);
+            const f = { ...toFinding(j, v.category, v.message, v.trace, input, intent, unfinished), run: runOf(input, opts.sim) };
             const key = `${f.category}|${f.title}`;
             if (seen.has(key)) continue;
             seen.add(key);
@@ -211,7 +216,7 @@ function walkersIn(j: Judgement, trace: TraceStep[]): string[] {
   return stepped.length ? stepped : j.after.walker.split('+');
 }
 
-function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput, intent?: string): Finding {
+function toFinding(j: Judgement, category: string, message: string, trace: TraceStep[], input: AnalyzerInput, intent?: string, unfinished: string[] = []): Finding {
   const walkers = walkersIn(j, trace);
   const walker = walkers.length ? walkers.join('+') : undefined;
   const fns = new Set<string>();
@@ -253,8 +258,12 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
       lines.push(guards.length ? `What ${w}() checks before its get: ${guards.join(', ')}; none of it keeps the walker off this page.` : `${w}() checks nothing about the page before its get.`);
     }
   } else {
+    const cut = unfinished.length
+      ? ` (${unfinished.length} of their runs stopped before exploring everything, so for those this is not known: ` +
+        `${unfinished.slice(0, 4).join(', ')}${unfinished.length > 4 ? ` and ${unfinished.length - 4} more` : ''})`
+      : '';
     lines.push(
-      'None of the tree\'s pfn walkers that can meet this page was seen doing this (see the sites listed with the ' +
+      `None of the tree's pfn walkers that can meet this page was seen doing this${cut} (see the sites listed with the ` +
         'page-life finding), but nothing in the refcount API stops a new one: callers of get_page_unless_zero() and ' +
         'folio_try_get() rely on a free page being at refcount 0.',
     );
