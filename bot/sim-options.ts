@@ -3,6 +3,7 @@ import type { KbotConfig } from '../config/schema.ts';
 import { DEFAULT_KCONFIG } from '../sim/kconfig-defaults.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Kconfig } from '../sim/frontend/ast.ts';
+import type { Analyzer } from '../analyzers/types.ts';
 import { readKconfigFile } from './read-kconfig.ts';
 
 /**
@@ -10,10 +11,12 @@ import { readKconfigFile } from './read-kconfig.ts';
  * the simulated paths need (ZONE_DEVICE, DEVICE_PRIVATE, DEBUG_VM ...) and the config's own sim.kconfig laid
  * over them. Returns where it came from, for the output.
  */
-export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ kconfig: Kconfig; source: string }> {
+export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ kconfig: Kconfig; source: string; file?: { values: Kconfig; source: string } }> {
   const path = file ?? config.sim.kconfig_file;
   const base = path ? await readKconfigFile(path) : {};
   return {
+    // The .config alone, as the kernel is built from it (hot-path-cost asks it which options are off).
+    ...(path ? { file: { values: base, source: path } } : {}),
     kconfig: { ...base, ...DEFAULT_KCONFIG, ...config.sim.kconfig },
     source: path ? `${path}, with the simulated paths' options on` : 'the simulated paths\' options (no .config given)',
   };
@@ -30,4 +33,21 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxIndirectTargets: config.sim.max_indirect_targets,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
   };
+}
+
+/** The analyzers of a review beside the simulator, from the config: hot-path-cost, and checkpatch when enabled. */
+export async function sideAnalyzers(config: KbotConfig, kc: { kconfig: Kconfig; file?: { values: Kconfig; source: string } }): Promise<Analyzer[]> {
+  const [{ hotPathCostAnalyzer }, { checkpatchAnalyzer }, { checkpatchRunner }] = await Promise.all([
+    import('../analyzers/hot-path-cost.ts'), import('../analyzers/checkpatch.ts'), import('./checkpatch/run-checkpatch.ts'),
+  ]);
+  const hp = config.hot_path;
+  const out: Analyzer[] = [hotPathCostAnalyzer({
+    functions: hp.functions, minCallSites: hp.min_call_sites, exclude: hp.exclude, maxInlineDepth: hp.max_inline_depth,
+    kconfig: kc.kconfig, ...(kc.file ? { distroKconfig: kc.file } : {}),
+  })];
+  const cp = config.checkpatch;
+  if (cp.enabled) {
+    out.push(checkpatchAnalyzer({ runner: checkpatchRunner(config.work_dir), warnings: cp.warnings, maxSeconds: cp.max_seconds, errorSeverity: cp.error_severity }));
+  }
+  return out;
 }
