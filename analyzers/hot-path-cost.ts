@@ -48,6 +48,11 @@ interface Cost {
   keys: number;
   /** Calls kbot could not read (an out-of-line function counts as a call; a macro it does not expand, as nothing). */
   unread: string[];
+  /**
+   * Set when the test is false at compile time (a config option the build leaves off): the compiler drops it
+   * and what it guards. Says which test, and in which inline helper.
+   */
+  never?: string;
 }
 
 const zero = (): Cost => ({ loads: 0, stores: 0, branches: 0, calls: 0, indirectCalls: 0, keys: 0, unread: [] });
@@ -158,7 +163,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         const added = subtract(after, before);
         const removed = subtract(before, after);
         const existingConds = new Set(before.filter((s) => s.kind === 'branch').map((s) => s.text));
-        const everyCall: Site[] = [];
+        let everyCall: Site[] = [];
         const gated: Site[] = [];
         const under: Array<{ site: Site; cond: Cond }> = [];
         for (const s of added) {
@@ -195,10 +200,23 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
           await resolve(input.after, missing, defs, globals, readC, opts.exclude);
           costs = everyCall.map((s) => siteCost(s, removed, defs, globals, gateKconfig));
         }
+        // A test false at compile time (an option the build leaves off) is dropped with what it guards.
+        const compiledOut = everyCall.filter((_, i) => costs[i].full.never);
+        if (compiledOut.length) {
+          gatedCount += compiledOut.length;
+          for (const [i, s] of everyCall.entries()) if (costs[i].full.never) s.gate = { kind: 'config', text: costs[i].full.never!, line: s.line };
+          costs = costs.filter((k) => !k.full.never);
+          everyCall = everyCall.filter((s) => !compiledOut.includes(s));
+        }
+        const offNote = compiledOut.length ? `compiled out: ${compiledOut.map((s) => `${s.text} (${s.gate!.text} is off in ${gateSource})`).join('; ')}` : '';
+        if (!everyCall.length) {
+          described.push(`${label}: nothing added on every call; ${offNote}`);
+          continue;
+        }
         const common = costs.reduce((a, k) => add(a, k.common), zero());
         const full = costs.reduce((a, k) => add(a, k.full), zero());
         if (isZero(common) && isZero(full)) {
-          described.push(`${label}: the additions on every call cost nothing counted (${everyCall.map((s) => s.text).join('; ')})`);
+          described.push(`${label}: the additions on every call cost nothing counted (${everyCall.map((s) => s.text).join('; ')})${offNote ? `; ${offNote}` : ''}`);
           continue;
         }
         const n = sites.get(c.after.name) ?? 0;
@@ -207,7 +225,8 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         const confidence: Confidence = unread.length ? 'medium' : 'high';
         const fix = await fixShape(input.after, tests, defs, opts.exclude);
         const { patch, hunk, hunkFile } = hunkAt(input, c.file, everyCall[0].line) ?? { patch: input.patches[0]?.messageId ?? null, hunk: [], hunkFile: c.file };
-        const what = describeCost(common);
+        // The cost every call pays; a test whose first operand costs nothing counted is said at its full cost.
+        const what = describeCost(isZero(common) ? full : common);
         const when = tests.length ? (costsDiffer(common, full) ? ` when its test fails at the first operand (a page without the feature); ${describeCost(full)} when every operand is evaluated` : '') : '';
         const title = `${c.after.name}() gains ${what} on every call (${n} call site${n === 1 ? '' : 's'}); put it behind a static key`;
         const detailLines = [
@@ -224,7 +243,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
           patch, files: [c.file, ...fix.files.filter((f) => f !== c.file)], hunk, hunkFile,
           callSites: [...everyCall.map((s) => `${c.file}:${s.line}`), ...fix.sites],
         });
-        described.push(`${label}: ${what} on every call`);
+        described.push(`${label}: ${what} on every call${offNote ? `; ${offNote}` : ''}`);
       }
       const cold = changed.length - hot.length;
       const checked = [
@@ -464,27 +483,48 @@ interface CostCtx {
 function condCost(e: Expr, ctx: CostCtx, mode: 'common' | 'full'): Cost {
   const v = stripHints(e);
   if (v.k === 'binary' && v.op === '&&') {
+    // `a && b` with either side false at compile time is false, and dropped with what it guards.
     const l = condCost(v.left, ctx, mode);
-    // A feature's page is rare: the common path stops at the first operand (or at a key that is off).
-    if (mode === 'common' || isOffGate(v.left, ctx)) return l;
-    return add(l, condCost(v.right, ctx, mode));
+    if (l.never) return l;
+    const r = condCost(v.right, ctx, mode);
+    if (r.never) return { ...zero(), never: r.never };
+    // An option the build has on is no test: the next operand is the first one evaluated.
+    if (configTruth(v.left, ctx) === true) return add(l, r);
+    // A feature's page is rare: the common path stops at the first operand that tests anything (a key off
+    // stops it too).
+    if (mode === 'common') return l;
+    return add(l, r);
   }
-  if (v.k === 'binary' && v.op === '||') return add(condCost(v.left, ctx, mode), condCost(v.right, ctx, mode));
-  if (v.k === 'unary' && v.op === '!') return condCost(v.arg, ctx, mode);
+  if (v.k === 'binary' && v.op === '||') {
+    const l = condCost(v.left, ctx, mode);
+    const r = condCost(v.right, ctx, mode);
+    if (l.never && r.never) return { ...zero(), never: l.never };
+    return add(l, r);
+  }
+  if (v.k === 'unary' && v.op === '!') {
+    const c = condCost(v.arg, ctx, mode);
+    return c.never ? { ...c, never: undefined } : c;
+  }
   if (v.k === 'call' && v.callee.k === 'id') {
     const name = v.callee.name;
     if (STATIC_KEY_TESTS.has(name)) return { ...zero(), keys: 1 };
-    if (CONFIG_TESTS.has(name)) return zero();
+    if (CONFIG_TESTS.has(name)) return configTruth(v, ctx) === false ? { ...zero(), never: exprText(v) } : zero();
     const def = ctx.defs.get(name);
     const ret = def ? singleReturn(def) : null;
-    if (ret && ctx.depth < 16) return add(argsCost(v.args, ctx), condCost(ret, { ...ctx, depth: ctx.depth + 1 }, mode));
+    if (ret && ctx.depth < 16) {
+      const inner = condCost(ret, { ...ctx, depth: ctx.depth + 1 }, mode);
+      if (inner.never) return { ...zero(), never: `${inner.never} in ${name}()` };
+      return add(argsCost(v.args, ctx), inner);
+    }
   }
   return add(valueCost(v, ctx, mode), { ...zero(), branches: 1 });
 }
 
-function isOffGate(e: Expr, ctx: CostCtx): boolean {
+/** The value of a compile-time test of a config option (IS_ENABLED(CONFIG_X)), or null for anything else. */
+function configTruth(e: Expr, ctx: CostCtx): boolean | null {
   const v = stripHints(e);
-  return v.k === 'call' && v.callee.k === 'id' && CONFIG_TESTS.has(v.callee.name) && v.args[0]?.k === 'id' && !configOn(v.args[0].name, ctx.kconfig);
+  if (v.k === 'call' && v.callee.k === 'id' && CONFIG_TESTS.has(v.callee.name) && v.args[0]?.k === 'id') return configOn(v.args[0].name, ctx.kconfig);
+  return null;
 }
 
 /** The expression of a function whose body is one `return <expr>;`, the shape of most refcount and page helpers. */

@@ -1,0 +1,67 @@
+// Series against Debian's linux-source-6.1 for the hot-path-cost and checkpatch analyzers: the seed's remark
+// (a device private branch added to put_page(), which every put of every page inlines), the same branch behind
+// a static key as Linux later did it (devmap_managed_key), a branch added to a function that is not inlined,
+// and a patch with a checkpatch style error.
+import type { TreePatch } from './series-on-tree.ts';
+
+const SOB = 'Signed-off-by: Ines Albrecht <ines.albrecht@example.org>';
+
+const PUT_PAGE = '\tstruct folio *folio = page_folio(page);\n\n\t/*\n\t * For some devmap managed pages we need to catch refcount transition\n\t * from 2 to 1:\n\t */\n\tif (put_devmap_managed_page(&folio->page))\n\t\treturn;\n\tfolio_put(folio);\n}';
+
+/** put_page() hands device private pages to their own release path first, for every page, as the 2017 patch did. */
+export const seedStyle: TreePatch[] = [{
+  subject: 'mm: special case put_page() for device private pages',
+  body: `A device private page has no user left when its refcount drops to 1.\nCatch that transition in put_page() and give the page back to the\ndriver there.\n\n${SOB}`,
+  edits: [
+    {
+      path: 'include/linux/mm.h',
+      find: PUT_PAGE,
+      replace: PUT_PAGE.replace('\tstruct folio *folio = page_folio(page);\n\n', '\tstruct folio *folio = page_folio(page);\n\n\tif (unlikely(is_device_private_page(page))) {\n\t\tput_device_private_page(page);\n\t\treturn;\n\t}\n\n'),
+    },
+    {
+      path: 'include/linux/mm.h',
+      find: 'static inline void put_page(struct page *page)\n{',
+      replace: 'void put_device_private_page(struct page *page);\n\nstatic inline void put_page(struct page *page)\n{',
+    },
+  ],
+}];
+
+/** The same, behind a static key enabled when the first device private pgmap is set up. */
+export const seedStyleKeyed: TreePatch[] = [{
+  subject: 'mm: special case put_page() for device private pages, behind a static key',
+  body: `A device private page has no user left when its refcount drops to 1.\nCatch that transition in put_page(), behind a static key so that\nmachines without device private memory pay nothing for it.\n\n${SOB}`,
+  edits: [
+    {
+      path: 'include/linux/mm.h',
+      find: PUT_PAGE,
+      replace: PUT_PAGE.replace('\tstruct folio *folio = page_folio(page);\n\n', '\tstruct folio *folio = page_folio(page);\n\n\tif (static_branch_unlikely(&device_private_key) &&\n\t    is_device_private_page(page)) {\n\t\tput_device_private_page(page);\n\t\treturn;\n\t}\n\n'),
+    },
+    {
+      path: 'include/linux/mm.h',
+      find: 'static inline void put_page(struct page *page)\n{',
+      replace: 'DECLARE_STATIC_KEY_FALSE(device_private_key);\nvoid put_device_private_page(struct page *page);\n\nstatic inline void put_page(struct page *page)\n{',
+    },
+  ],
+}];
+
+/** A branch in __folio_put(), which put_page() calls out of line on the last put only. */
+export const coldBranch: TreePatch[] = [{
+  subject: 'mm/swap: count device private folios freed',
+  body: `Count the device private folios that reach __folio_put(), for the\ndriver's statistics.\n\n${SOB}`,
+  edits: [{
+    path: 'mm/swap.c',
+    find: 'void __folio_put(struct folio *folio)\n{\n',
+    replace: 'void __folio_put(struct folio *folio)\n{\n\tif (folio_is_device_private(folio))\n\t\tcount_vm_event(PGFREE);\n',
+  }],
+}];
+
+/** The same branch, written against the kernel's coding style: `if(` with no space (a checkpatch ERROR). */
+export const styleError: TreePatch[] = [{
+  subject: 'mm/swap: count device private folios freed, tersely',
+  body: `Count the device private folios that reach __folio_put(), for the\ndriver's statistics.\n\n${SOB}`,
+  edits: [{
+    path: 'mm/swap.c',
+    find: 'void __folio_put(struct folio *folio)\n{\n',
+    replace: 'void __folio_put(struct folio *folio)\n{\n\tif(folio_is_device_private(folio))\n\t\tcount_vm_event(PGFREE);\n',
+  }],
+}];
