@@ -149,6 +149,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
       // then the headers the tree defines them in (one search per level, hot_path.max_inline_depth levels).
       const defs = new Map<string, FunctionDef | null>();
       const globals = new Set<string>();
+      const macros = new Set<string>();
       for (const c of hot) {
         for (const f of c.afterFile.parsed.functions) if (f.isInline && !defs.has(f.name)) defs.set(f.name, f);
         for (const g of c.afterFile.parsed.globals) globals.add(g.name);
@@ -188,7 +189,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         }
         // Count what each every-call addition costs; callee definitions are read level by level.
         let round = 0;
-        let costs = everyCall.map((s) => siteCost(s, removed, defs, globals, gateKconfig));
+        let costs = everyCall.map((s) => siteCost(s, removed, defs, globals, macros, gateKconfig));
         for (;;) {
           const missing = [...new Set(costs.flatMap((k) => [...k.common.unread, ...k.full.unread]))].filter((n) => !defs.has(n));
           if (!missing.length) break;
@@ -197,8 +198,8 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
             break;
           }
           round++;
-          await resolve(input.after, missing, defs, globals, readC, opts.exclude);
-          costs = everyCall.map((s) => siteCost(s, removed, defs, globals, gateKconfig));
+          await resolve(input.after, missing, defs, globals, macros, readC, opts.exclude);
+          costs = everyCall.map((s) => siteCost(s, removed, defs, globals, macros, gateKconfig));
         }
         // A test false at compile time (an option the build leaves off) is dropped with what it guards.
         const compiledOut = everyCall.filter((_, i) => costs[i].full.never);
@@ -222,6 +223,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         const n = sites.get(c.after.name) ?? 0;
         const tests = everyCall.filter((s) => s.kind === 'branch');
         const unread = [...new Set([...common.unread, ...full.unread])].filter((u) => defs.get(u) == null);
+        const unreadText = unread.map((u) => `${u}()${macros.has(u) ? ' (a macro)' : ' (out of line: one call)'}`);
         const confidence: Confidence = unread.length ? 'medium' : 'high';
         const fix = await fixShape(input.after, tests, defs, opts.exclude);
         const { patch, hunk, hunkFile } = hunkAt(input, c.file, everyCall[0].line) ?? { patch: input.patches[0]?.messageId ?? null, hunk: [], hunkFile: c.file };
@@ -233,7 +235,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
           `This series adds to ${c.after.name}(), ${why(c).replace(/^listed/, 'a function listed').replace(/^static/, 'a static')}, ${n} call site${n === 1 ? '' : 's'} in the tree, ` +
             `${everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.text} (${c.file}:${s.line})` : `${s.kind.replace('-', ' ')} ${s.text} (${c.file}:${s.line})`)).join(', ')}, on the path every call takes.`,
           `Counted from the C: ${what}${when}.`,
-          unread.length ? `Not counted (not read as inline C): ${unread.slice(0, 6).map((u) => `${u}()`).join(', ')}${unread.length > 6 ? ` and ${unread.length - 6} more` : ''}.` : '',
+          unread.length ? `Not read as inline C: ${unreadText.slice(0, 6).join(', ')}${unread.length > 6 ? ` and ${unread.length - 6} more` : ''}.` : '',
           `It is not behind a static key or a config option ${opts.distroKconfig ? `that ${gateSource} leaves off` : 'that is off'}.`,
           fix.text,
         ].filter(Boolean);
@@ -287,11 +289,15 @@ async function callSites(view: TreeView, names: string[], exclude: string[], cha
 
 /** Reads the definitions of `names` from the headers the tree has them in (static inline only). */
 async function resolve(
-  view: TreeView, names: string[], defs: Map<string, FunctionDef | null>, globals: Set<string>,
+  view: TreeView, names: string[], defs: Map<string, FunctionDef | null>, globals: Set<string>, macros: Set<string>,
   readC: (v: TreeView, p: string) => Promise<FileC | null>, exclude: string[],
 ): Promise<void> {
   for (const n of names) defs.set(n, null);
-  const hits = (await view.grepWords(names, ['include/', 'arch/'])).filter((h) => !exclude.some((p) => pathUnder(h.path, p)) && /\binline\b/.test(h.text) && !/;\s*$/.test(h.text));
+  const all = (await view.grepWords(names, ['include/', 'arch/'])).filter((h) => !exclude.some((p) => pathUnder(h.path, p)));
+  // A macro (ASSERT_EXCLUSIVE_BITS(), a KCSAN check that is empty in most builds) is not expanded: it is not
+  // counted, and the finding says so.
+  for (const n of names) if (all.some((h) => new RegExp(`^\\s*#\\s*define\\s+${n}\\b`).test(h.text))) macros.add(n);
+  const hits = all.filter((h) => /\binline\b/.test(h.text) && !/;\s*$/.test(h.text));
   const files = [...new Set(hits.map((h) => h.path))];
   for (const f of files) {
     const c = await readC(view, f);
@@ -454,8 +460,8 @@ function subtract(a: Site[], b: Site[]): Site[] {
  * stops at its first operand, a static key is off), `full` with every operand evaluated (the key on). A test
  * that replaces one the function had (the old test now one operand of it) costs the difference.
  */
-function siteCost(s: Site, removed: Site[], defs: Map<string, FunctionDef | null>, globals: Set<string>, kconfig: Kconfig): { common: Cost; full: Cost } {
-  const ctx: CostCtx = { defs, globals, kconfig, depth: 0 };
+function siteCost(s: Site, removed: Site[], defs: Map<string, FunctionDef | null>, globals: Set<string>, macros: Set<string>, kconfig: Kconfig): { common: Cost; full: Cost } {
+  const ctx: CostCtx = { defs, globals, macros, kconfig, depth: 0 };
   if (s.kind === 'branch' && s.expr) {
     const common = condCost(s.expr, ctx, 'common');
     const full = condCost(s.expr, ctx, 'full');
@@ -475,6 +481,8 @@ function siteCost(s: Site, removed: Site[], defs: Map<string, FunctionDef | null
 interface CostCtx {
   defs: Map<string, FunctionDef | null>;
   globals: Set<string>;
+  /** Names the tree defines as macros: not expanded, not counted (said as not counted). */
+  macros: Set<string>;
   kconfig: Kconfig;
   depth: number;
 }
@@ -592,6 +600,7 @@ function valueCost(e: Expr, ctx: CostCtx, mode: 'common' | 'full', addr = false)
         const def = ctx.defs.get(name);
         const ret = def ? singleReturn(def) : null;
         if (ret && ctx.depth < 16) return add(argsCost(e.args, ctx), valueCost(ret, { ...ctx, depth: ctx.depth + 1 }, mode));
+        if (ctx.macros.has(name)) return { ...zero(), unread: [name] };
         return add(argsCost(e.args, ctx), callCost(name, ctx, mode));
       }
       return add(add(argsCost(e.args, ctx), valueCost(e.callee, ctx, mode)), { ...zero(), indirectCalls: 1 });

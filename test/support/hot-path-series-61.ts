@@ -65,3 +65,25 @@ export const styleError: TreePatch[] = [{
     replace: 'void __folio_put(struct folio *folio)\n{\n\tif(folio_is_device_private(folio))\n\t\tcount_vm_event(PGFREE);\n',
   }],
 }];
+
+/**
+ * The seed's branch open-coded, as a test of the page's zone and pgmap type: Debian's config leaves
+ * CONFIG_DEVICE_PRIVATE off, which makes is_device_private_page() false at compile time (seedStyle costs a
+ * Debian kernel nothing), but ZONE_DEVICE on.
+ */
+export const seedStyleOpenCoded: TreePatch[] = [{
+  subject: 'mm: special case put_page() for device pages of private memory',
+  body: `A device private page has no user left when its refcount drops to 1.\nCatch that transition in put_page() and give the page back to the\ndriver there.\n\n${SOB}`,
+  edits: [
+    {
+      path: 'include/linux/mm.h',
+      find: PUT_PAGE,
+      replace: PUT_PAGE.replace('\tstruct folio *folio = page_folio(page);\n\n', '\tstruct folio *folio = page_folio(page);\n\n\tif (unlikely(is_zone_device_page(page) &&\n\t\t     page->pgmap->type == MEMORY_DEVICE_PRIVATE)) {\n\t\tput_device_private_page(page);\n\t\treturn;\n\t}\n\n'),
+    },
+    {
+      path: 'include/linux/mm.h',
+      find: 'static inline void put_page(struct page *page)\n{',
+      replace: 'void put_device_private_page(struct page *page);\n\nstatic inline void put_page(struct page *page)\n{',
+    },
+  ],
+}];
