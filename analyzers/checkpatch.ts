@@ -93,22 +93,33 @@ function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim())?.trim() ?? '';
 }
 
-/** Where line `n` of the patch mail is: a file and its new-side line in a hunk, or the commit message. */
-export function locateMailLine(mail: string, n: number): { file: string; line: number; hunk: PatchInput['files'][number]['hunks'][number] | null } | null {
+/** Where line `n` of the patch mail is: a file and its new-side line in a hunk, or null (the message, a signature). */
+export function locateMailLine(mail: string, n: number): { file: string; line: number } | null {
   const lines = mail.split('\n');
   let file: string | null = null;
   let newLine = 0;
-  let inHunk = false;
+  // What is left of the hunk, by its header's counts: a hunk ends where they say, not at the first odd line.
+  let oldLeft = 0;
+  let newLeft = 0;
   for (let i = 0; i < lines.length && i < n; i++) {
     const l = lines[i];
-    const h = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
-    if (l.startsWith('diff --git ')) { file = null; inHunk = false; continue; }
-    if (l.startsWith('+++ ')) { file = l.slice(4).replace(/^b\//, '').replace(/\t.*$/, ''); inHunk = false; continue; }
-    if (h && file) { newLine = Number(h[1]); inHunk = true; if (i === n - 1) return { file, line: newLine, hunk: null }; continue; }
-    if (!inHunk || !file) continue;
-    if (i === n - 1) return l[0] === '-' ? { file, line: newLine, hunk: null } : l[0] === ' ' || l[0] === '+' ? { file, line: newLine, hunk: null } : null;
-    if (l[0] === ' ' || l[0] === '+') newLine++;
-    else if (l[0] !== '-' && l[0] !== '\\') inHunk = false;
+    const here = i === n - 1;
+    if (oldLeft > 0 || newLeft > 0) {
+      if (l[0] === '\\') continue;
+      if (here) return file ? { file, line: newLine } : null;
+      if (l[0] === '-') oldLeft--;
+      else if (l[0] === '+') { newLeft--; newLine++; } else { oldLeft--; newLeft--; newLine++; }
+      continue;
+    }
+    const h = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(l);
+    if (l.startsWith('diff --git ')) file = null;
+    else if (l.startsWith('+++ ')) file = l.slice(4).replace(/^b\//, '').replace(/\t.*$/, '');
+    else if (h && file) {
+      newLine = Number(h[2]);
+      oldLeft = h[1] === undefined ? 1 : Number(h[1]);
+      newLeft = h[3] === undefined ? 1 : Number(h[3]);
+      if (here) return { file, line: newLine };
+    }
   }
   return null;
 }
@@ -116,7 +127,7 @@ export function locateMailLine(mail: string, n: number): { file: string; line: n
 function toFinding(p: PatchInput, n: number, level: string, type: string, msg: string, severity: Severity): Finding {
   const at = locateMailLine(p.mail!, n);
   const fd = at ? p.files.find((f) => f.to === at.file) : undefined;
-  const hunk = fd?.hunks.find((h) => at!.line >= h.newStart && at!.line < h.newStart + Math.max(1, h.lines.filter((l) => l[0] !== '-').length));
+  const hunk = fd?.hunks.find((h) => at!.line >= h.newStart && at!.line <= h.newStart + Math.max(1, h.lines.filter((l) => l[0] !== '-').length));
   const where = at ? `${at.file}:${at.line}` : 'the commit message';
   return {
     analyzer: 'checkpatch', category: 'checkpatch', severity,

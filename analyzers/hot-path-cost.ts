@@ -231,17 +231,18 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         const what = describeCost(isZero(common) ? full : common);
         const when = tests.length ? (costsDiffer(common, full) ? ` when its test fails at the first operand (a page without the feature); ${describeCost(full)} when every operand is evaluated` : '') : '';
         const title = `${c.after.name}() gains ${what} on every call (${n} call site${n === 1 ? '' : 's'}); put it behind a static key`;
+        const whyHot = listed.some((re) => re.test(c.after.name)) ? 'is listed in hot_path.functions' : `is static inline in a header (hot_path.min_call_sites: ${opts.minCallSites})`;
+        const addedText = everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.text} (${c.file}:${s.line})` : `${s.kind === 'indirect-call' ? 'an indirect call' : `a ${s.kind}`} ${s.text} (${c.file}:${s.line})`));
         const detailLines = [
-          `This series adds to ${c.after.name}(), ${why(c).replace(/^listed/, 'a function listed').replace(/^static/, 'a static')}, ${n} call site${n === 1 ? '' : 's'} in the tree, ` +
-            `${everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.text} (${c.file}:${s.line})` : `${s.kind.replace('-', ' ')} ${s.text} (${c.file}:${s.line})`)).join(', ')}, on the path every call takes.`,
+          `This series adds ${addedText.join(', ')} to ${c.after.name}(), on the path every call takes. ${c.after.name}() ${whyHot}; the tree calls it from ${n} place${n === 1 ? '' : 's'}.`,
           `Counted from the C: ${what}${when}.`,
           unread.length ? `Not read as inline C: ${unreadText.slice(0, 6).join(', ')}${unread.length > 6 ? ` and ${unread.length - 6} more` : ''}.` : '',
-          `It is not behind a static key or a config option ${opts.distroKconfig ? `that ${gateSource} leaves off` : 'that is off'}.`,
+          `It is not behind a static key, nor behind a config option ${opts.distroKconfig ? `that ${gateSource} leaves off` : 'that is off'}.`,
           fix.text,
         ].filter(Boolean);
         findings.push({
           analyzer: 'hot-path-cost', category: 'hot-path-cost', severity: 'warning', confidence,
-          title, message: `${c.after.name}() gains ${what} on every call.`, detail: detailLines.join(' '), context: fix.text,
+          title, message: `${c.after.name}() gains ${what} on every call.`, detail: detailLines.join(' '), suggestion: fix.code,
           patch, files: [c.file, ...fix.files.filter((f) => f !== c.file)], hunk, hunkFile,
           callSites: [...everyCall.map((s) => `${c.file}:${s.line}`), ...fix.sites],
         });
@@ -633,7 +634,7 @@ function describeCost(c: Cost): string {
  * (`page->pgmap->type == MEMORY_DEVICE_PRIVATE`), the places the tree stores that constant in that field are
  * where such objects are made: the key is enabled there.
  */
-async function fixShape(view: TreeView, tests: Site[], defs: Map<string, FunctionDef | null>, exclude: string[]): Promise<{ text: string; sites: string[]; files: string[] }> {
+async function fixShape(view: TreeView, tests: Site[], defs: Map<string, FunctionDef | null>, exclude: string[]): Promise<{ text: string; code: string[]; sites: string[]; files: string[] }> {
   const test = tests[0];
   const cmp = test?.expr ? constantCompare(test.expr, defs, 0) : null;
   const keyName = cmp ? `${cmp.constant.toLowerCase()}_key` : test?.expr ? `${leafName(test.expr) ?? 'feature'}_key` : 'feature_key';
@@ -646,14 +647,20 @@ async function fixShape(view: TreeView, tests: Site[], defs: Map<string, Functio
   const testText = test ? test.text : '<the added test>';
   const where = cmp
     ? sites.length
-      ? `where the first object whose ${cmp.field} is ${cmp.constant} is set up (the tree sets ${cmp.field} to ${cmp.constant} at ${sites.slice(0, 4).join(', ')}${sites.length > 4 ? ` and ${sites.length - 4} more` : ''})`
-      : `where the first object with ${cmp.field} ${cmp.constant} is set up (the tree sets none yet)`
+      ? `where the first object whose ${cmp.field} is ${cmp.constant} is set up: the tree sets ${cmp.field} to ${cmp.constant} at ${sites.slice(0, 4).join(', ')}${sites.length > 4 ? ` and ${sites.length - 4} more places` : ''}`
+      : `where the first object whose ${cmp.field} is ${cmp.constant} is set up (the tree sets none yet)`
     : 'where the feature gets its first user';
-  const text = `A static key takes the cost off every machine that does not use the feature: ` +
-    `DEFINE_STATIC_KEY_FALSE(${keyName}); test static_branch_unlikely(&${keyName}) && ${testText}, ` +
-    `and static_branch_enable(&${keyName}) (or static_branch_inc() with a matching dec on teardown) ${where}. ` +
-    `With the key off the test is one no-op instruction (a patched jump) and no load; with it on, what is counted above.`;
-  return { text, sites, files: [...new Set(sites.map((s) => s.replace(/:\d+$/, '')))] };
+  const text = `A static key takes the cost off every machine that does not use the feature: with the key off the test ` +
+    `is one no-op instruction (a patched jump) and no load; with it on, what is counted above. The shape of the fix, ` +
+    `with static_branch_enable(&${keyName}) (or static_branch_inc(), and a dec on teardown) ${where}:`;
+  // The test as the tree would have it: the key first, so that && stops there while it is off.
+  const code = [`DEFINE_STATIC_KEY_FALSE(${keyName});`, '', ...wrapTest(`if (static_branch_unlikely(&${keyName}) &&`, `${testText})`)];
+  return { text, code, sites, files: [...new Set(sites.map((s) => s.replace(/:\d+$/, '')))] };
+}
+
+/** `if (key &&` and the test under it, aligned as kernel style has a continued condition. */
+function wrapTest(first: string, rest: string): string[] {
+  return [first, `    ${rest}`];
 }
 
 /** The first `x->field == CONSTANT` an added test (or the inline helpers it calls) makes. */

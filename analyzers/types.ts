@@ -123,6 +123,8 @@ export interface Finding {
    * finding of one scenario instance, so a reply says it once.
    */
   context?: string;
+  /** C lines of the fix's shape (a static key and the test behind it), shown as code after the detail. */
+  suggestion?: string[];
   /** The speculative reference sites a page-life finding concerns, and what keeps each off the page. */
   sites?: SiteVerdict[];
   /** How to run again what found it: the commit simulated and the simulator's budget. */

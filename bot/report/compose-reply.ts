@@ -242,6 +242,7 @@ function plainSection(f: Finding): string[] {
     return lines;
   }
   if (f.detail) lines.push('', ...wrapText(f.detail));
+  if (f.suggestion?.length) lines.push('', ...f.suggestion.map((l) => (l ? `    ${l}` : '')));
   if (f.callSites && f.callSites.length > 0) lines.push('', 'Where:', ...f.callSites.map((s) => `  ${s}`));
   return lines;
 }
