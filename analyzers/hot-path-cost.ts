@@ -232,7 +232,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         const when = tests.length ? (costsDiffer(common, full) ? ` when its test fails at the first operand (a page without the feature); ${describeCost(full)} when every operand is evaluated` : '') : '';
         const title = `${c.after.name}() gains ${what} on every call (${n} call site${n === 1 ? '' : 's'}); put it behind a static key`;
         const whyHot = listed.some((re) => re.test(c.after.name)) ? 'is listed in hot_path.functions' : `is static inline in a header (hot_path.min_call_sites: ${opts.minCallSites})`;
-        const addedText = everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.text} (${c.file}:${s.line})` : `${s.kind === 'indirect-call' ? 'an indirect call' : `a ${s.kind}`} ${s.text} (${c.file}:${s.line})`));
+        const addedText = everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.expr ? cText(stripHints(s.expr)) : s.text} (${c.file}:${s.line})` : `${s.kind === 'indirect-call' ? 'an indirect call' : `a ${s.kind}`} ${s.text} (${c.file}:${s.line})`));
         const detailLines = [
           `This series adds ${addedText.join(', ')} to ${c.after.name}(), on the path every call takes. ${c.after.name}() ${whyHot}; the tree calls it from ${n} place${n === 1 ? '' : 's'}.`,
           `Counted from the C: ${what}${when}.`,
@@ -644,7 +644,8 @@ async function fixShape(view: TreeView, tests: Site[], defs: Map<string, Functio
     const hits = await view.grepWords([cmp.constant]);
     sites = hits.filter((h) => !exclude.some((p) => pathUnder(h.path, p)) && re.test(h.text)).map((h) => `${h.path}:${h.line}`);
   }
-  const testText = test ? test.text : '<the added test>';
+  // The test as the tree's C would write it, a && operand behind the key.
+  const testText = test?.expr ? cText(stripHints(test.expr), PREC['&&']) : '<the added test>';
   const where = cmp
     ? sites.length
       ? `where the first object whose ${cmp.field} is ${cmp.constant} is set up: the tree sets ${cmp.field} to ${cmp.constant} at ${sites.slice(0, 4).join(', ')}${sites.length > 4 ? ` and ${sites.length - 4} more places` : ''}`
@@ -656,6 +657,30 @@ async function fixShape(view: TreeView, tests: Site[], defs: Map<string, Functio
   // The test as the tree would have it: the key first, so that && stops there while it is off.
   const code = [`DEFINE_STATIC_KEY_FALSE(${keyName});`, '', ...wrapTest(`if (static_branch_unlikely(&${keyName}) &&`, `${testText})`)];
   return { text, code, sites, files: [...new Set(sites.map((s) => s.replace(/:\d+$/, '')))] };
+}
+
+const PREC: Record<string, number> = {
+  '*': 13, '/': 13, '%': 13, '+': 12, '-': 12, '<<': 11, '>>': 11, '<': 10, '<=': 10, '>': 10, '>=': 10,
+  '==': 9, '!=': 9, '&': 8, '^': 7, '|': 6, '&&': 5, '||': 4,
+};
+
+/** C text of an expression with only the parentheses C needs (exprText parenthesises every operation). */
+export function cText(e: Expr, outer = 0): string {
+  const wrap = (t: string, prec: number) => (prec < outer ? `(${t})` : t);
+  switch (e.k) {
+    case 'binary': {
+      const p = PREC[e.op] ?? 1;
+      return wrap(`${cText(e.left, p)} ${e.op} ${cText(e.right, p + 1)}`, p);
+    }
+    case 'unary': return wrap(`${e.op}${cText(e.arg, 14)}`, 14);
+    case 'call': return `${cText(e.callee, 15)}(${e.args.map((a) => cText(a, 2)).join(', ')})`;
+    case 'member': return `${cText(e.obj, 15)}${e.arrow ? '->' : '.'}${e.field}`;
+    case 'index': return `${cText(e.obj, 15)}[${cText(e.index)}]`;
+    case 'cond': return wrap(`${cText(e.test, 4)} ? ${cText(e.then)} : ${cText(e.else, 3)}`, 3);
+    case 'cast': return wrap(`(${e.type})${cText(e.arg, 14)}`, 14);
+    case 'assign': return wrap(`${cText(e.target, 14)} ${e.op} ${cText(e.value, 2)}`, 2);
+    default: return exprText(e);
+  }
 }
 
 /** `if (key &&` and the test under it, aligned as kernel style has a continued condition. */

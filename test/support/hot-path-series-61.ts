@@ -87,3 +87,14 @@ export const seedStyleOpenCoded: TreePatch[] = [{
     },
   ],
 }];
+
+/** A line past 100 columns: a checkpatch WARNING (LONG_LINE), no ERROR. */
+export const styleWarning: TreePatch[] = [{
+  subject: 'mm/swap: say who frees device folios',
+  body: `Say where device folios go when __folio_put() sees them.\n\n${SOB}`,
+  edits: [{
+    path: 'mm/swap.c',
+    find: 'void __folio_put(struct folio *folio)\n{\n',
+    replace: 'void __folio_put(struct folio *folio)\n{\n\t/* ZONE_DEVICE folios go back to their pgmap owner through free_zone_device_page(), never to the page allocator */\n',
+  }],
+}];
