@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { buildExampleTree, examplesDir } from '../examples/build-tree.ts';
 import { parseConfig } from '../config/read-config.ts';
 import { reviewInput } from '../bot/review.ts';
-import { sideAnalyzers, simOptions } from '../bot/sim-options.ts';
+import { simOptions } from '../bot/sim-options.ts';
+import { sideAnalyzers } from '../bot/side-analyzers.ts';
 import { seriesOnTree, type TreePatch } from '../test/support/series-on-tree.ts';
 import type { SeriesReview } from '../bot/types.ts';
 

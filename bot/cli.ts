@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { readConfig, type KbotConfig } from '../config/read-config.ts';
 import { oneOf, parseCommand, positiveInt, UsageError, type CommandSpec } from './cli-args.ts';
-import { kconfigFor, sideAnalyzers, simOptions } from './sim-options.ts';
+import { kconfigFor, simOptions } from './sim-options.ts';
+import { sideAnalyzers } from './side-analyzers.ts';
 import { kbotVersion } from './version.ts';
 import { checkCommit, checkTree } from './tree/check-tree.ts';
 import { resolveCommit } from './tree/run-git.ts';

@@ -10,7 +10,8 @@ import { reviewInput } from './review.ts';
 import { renderText } from './report/render-text.ts';
 import { loadScenarios } from './load-scenarios.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
-import { sideAnalyzers, simOptions } from './sim-options.ts';
+import { simOptions } from './sim-options.ts';
+import { sideAnalyzers } from './side-analyzers.ts';
 import type { ReviewResult } from './types.ts';
 
 /** The series the demo reviews, in order, and what a reader should expect of each. */

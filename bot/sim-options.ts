@@ -3,7 +3,6 @@ import type { KbotConfig } from '../config/schema.ts';
 import { DEFAULT_KCONFIG } from '../sim/kconfig-defaults.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Kconfig } from '../sim/frontend/ast.ts';
-import type { Analyzer } from '../analyzers/types.ts';
 import { readKconfigFile } from './read-kconfig.ts';
 
 /**
@@ -33,21 +32,4 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxIndirectTargets: config.sim.max_indirect_targets,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
   };
-}
-
-/** The analyzers of a review beside the simulator, from the config: hot-path-cost, and checkpatch when enabled. */
-export async function sideAnalyzers(config: KbotConfig, kc: { kconfig: Kconfig; file?: { values: Kconfig; source: string } }): Promise<Analyzer[]> {
-  const [{ hotPathCostAnalyzer }, { checkpatchAnalyzer }, { checkpatchRunner }] = await Promise.all([
-    import('../analyzers/hot-path-cost.ts'), import('../analyzers/checkpatch.ts'), import('./checkpatch/run-checkpatch.ts'),
-  ]);
-  const hp = config.hot_path;
-  const out: Analyzer[] = [hotPathCostAnalyzer({
-    functions: hp.functions, minCallSites: hp.min_call_sites, exclude: hp.exclude, maxInlineDepth: hp.max_inline_depth,
-    kconfig: kc.kconfig, ...(kc.file ? { distroKconfig: kc.file } : {}),
-  })];
-  const cp = config.checkpatch;
-  if (cp.enabled) {
-    out.push(checkpatchAnalyzer({ runner: checkpatchRunner(config.work_dir), warnings: cp.warnings, maxSeconds: cp.max_seconds, errorSeverity: cp.error_severity }));
-  }
-  return out;
 }
