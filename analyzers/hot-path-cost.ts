@@ -138,12 +138,37 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         return done([], notes, { analyzer: 'hot-path-cost', status: 'skipped', checked: `the series changes no function of the tree's C (${files.length} C file(s) touched)`, findings: 0 });
       }
       // Candidates: listed names, and static inline functions of headers (the call-site count decides those).
-      const candidates = changed.filter((c) => listed.some((re) => re.test(c.after.name)) || (c.after.isStatic && c.after.isInline && c.file.endsWith('.h')));
-      const names = [...new Set(candidates.map((c) => c.after.name))];
+      const isListed = (name: string) => listed.some((re) => re.test(name));
+      const candidates = changed.filter((c) => isListed(c.after.name) || (c.after.isStatic && c.after.isInline && c.file.endsWith('.h')));
+      // A static inline helper that a listed function of the same header calls on its every-call path is inlined
+      // into every one of its calls (6.1's put_page() calls put_devmap_managed_page() first thing): its host.
+      // Followed through helpers of helpers (put_page() → put_devmap_managed_page() → ..._refs()), in that header.
+      const hostOf = new Map<string, string>();
+      for (const file of new Set(candidates.map((c) => c.file))) {
+        const fns = candidates.find((c) => c.file === file)!.afterFile.parsed.functions;
+        const reached = new Map<string, string>(fns.filter((f) => isListed(f.name)).map((f) => [f.name, f.name]));
+        const queue = [...reached.keys()];
+        while (queue.length) {
+          const name = queue.shift()!;
+          const f = fns.find((x) => x.name === name);
+          if (!f) continue;
+          for (const callee of everyCallCalls(f.body, gateKconfig)) {
+            if (reached.has(callee) || !fns.some((x) => x.name === callee && x.isStatic && x.isInline)) continue;
+            reached.set(callee, reached.get(name)!);
+            queue.push(callee);
+          }
+        }
+        for (const c of candidates) if (c.file === file && !isListed(c.after.name) && reached.has(c.after.name)) hostOf.set(c.after.name, reached.get(c.after.name)!);
+      }
+      const names = [...new Set([...candidates.map((c) => c.after.name), ...hostOf.values()])];
       const sites = names.length ? await callSites(input.before, names, opts.exclude, changed) : new Map<string, number>();
-      const hot = candidates.filter((c) => listed.some((re) => re.test(c.after.name)) || (sites.get(c.after.name) ?? 0) >= opts.minCallSites);
+      const hot = candidates.filter((c) => isListed(c.after.name) || hostOf.has(c.after.name) || (sites.get(c.after.name) ?? 0) >= opts.minCallSites);
+      /** Whose calls pay for what the series adds: the function itself, or the listed function it is inlined into. */
+      const payer = (c: (typeof changed)[number]) => (isListed(c.after.name) ? c.after.name : hostOf.get(c.after.name) ?? c.after.name);
       const why = (c: (typeof changed)[number]) =>
-        listed.some((re) => re.test(c.after.name)) ? `listed in hot_path.functions` : `static inline in a header, ${sites.get(c.after.name)} call sites (hot_path.min_call_sites: ${opts.minCallSites})`;
+        isListed(c.after.name) ? `listed in hot_path.functions`
+        : hostOf.has(c.after.name) ? `inlined on every call of ${hostOf.get(c.after.name)}() (listed in hot_path.functions), ${sites.get(hostOf.get(c.after.name)!)} call sites`
+        : `static inline in a header, ${sites.get(c.after.name)} call sites (hot_path.min_call_sites: ${opts.minCallSites})`;
 
       // The definitions of the callees the added tests use, read on demand: the function's own file first,
       // then the headers the tree defines them in (one search per level, hot_path.max_inline_depth levels).
@@ -220,7 +245,8 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
           described.push(`${label}: the additions on every call cost nothing counted (${everyCall.map((s) => s.text).join('; ')})${offNote ? `; ${offNote}` : ''}`);
           continue;
         }
-        const n = sites.get(c.after.name) ?? 0;
+        const n = sites.get(payer(c)) ?? 0;
+        const who = payer(c);
         const tests = everyCall.filter((s) => s.kind === 'branch');
         const unread = [...new Set([...common.unread, ...full.unread])].filter((u) => defs.get(u) == null);
         const unreadText = unread.map((u) => `${u}()${macros.has(u) ? ' (a macro)' : ' (out of line: one call)'}`);
@@ -230,11 +256,13 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         // The cost every call pays; a test whose first operand costs nothing counted is said at its full cost.
         const what = describeCost(isZero(common) ? full : common);
         const when = tests.length ? (costsDiffer(common, full) ? ` when its test fails at the first operand (a page without the feature); ${describeCost(full)} when every operand is evaluated` : '') : '';
-        const title = `${c.after.name}() gains ${what} on every call (${n} call site${n === 1 ? '' : 's'}); put it behind a static key`;
-        const whyHot = listed.some((re) => re.test(c.after.name)) ? 'is listed in hot_path.functions' : `is static inline in a header (hot_path.min_call_sites: ${opts.minCallSites})`;
+        const title = `${who}() gains ${what} on every call (${n} call site${n === 1 ? '' : 's'})${who !== c.after.name ? ` through ${c.after.name}()` : ''}; put it behind a static key`;
+        const whyHot = isListed(c.after.name) ? 'is listed in hot_path.functions'
+          : who !== c.after.name ? `is inlined on every call of ${who}(), which is listed in hot_path.functions`
+          : `is static inline in a header (hot_path.min_call_sites: ${opts.minCallSites})`;
         const addedText = everyCall.map((s) => (s.kind === 'branch' ? `the test ${s.expr ? cText(stripHints(s.expr)) : s.text} (${c.file}:${s.line})` : `${s.kind === 'indirect-call' ? 'an indirect call' : `a ${s.kind}`} ${s.text} (${c.file}:${s.line})`));
         const detailLines = [
-          `This series adds ${addedText.join(', ')} to ${c.after.name}(), on the path every call takes. ${c.after.name}() ${whyHot}; the tree calls it from ${n} place${n === 1 ? '' : 's'}.`,
+          `This series adds ${addedText.join(', ')} to ${c.after.name}(), on the path every call takes. ${c.after.name}() ${whyHot}; the tree calls ${who === c.after.name ? 'it' : `${who}()`} from ${n} place${n === 1 ? '' : 's'}.`,
           `Counted from the C: ${what}${when}.`,
           unread.length ? `Not read as inline C: ${unreadText.slice(0, 6).join(', ')}${unread.length > 6 ? ` and ${unread.length - 6} more` : ''}.` : '',
           `It is not behind a static key, nor behind a config option ${opts.distroKconfig ? `that ${gateSource} leaves off` : 'that is off'}.`,
@@ -242,7 +270,7 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
         ].filter(Boolean);
         findings.push({
           analyzer: 'hot-path-cost', category: 'hot-path-cost', severity: 'warning', confidence,
-          title, message: `${c.after.name}() gains ${what} on every call.`, detail: detailLines.join(' '), suggestion: fix.code,
+          title, message: `${who}() gains ${what} on every call.`, detail: detailLines.join(' '), suggestion: fix.code,
           patch, files: [c.file, ...fix.files.filter((f) => f !== c.file)], hunk, hunkFile,
           callSites: [...everyCall.map((s) => `${c.file}:${s.line}`), ...fix.sites],
         });
@@ -404,6 +432,38 @@ function collect(body: Stmt, kconfig: Kconfig): Site[] {
   };
   stmt(body, [], undefined);
   return out;
+}
+
+/**
+ * The functions a body calls on the path every call takes: in its top-level statements and the tests of its
+ * top-level ifs, before any `if (!static_branch_*(&key)) return;` and not behind a gate of the test itself.
+ */
+function everyCallCalls(body: Stmt, kconfig: Kconfig): Set<string> {
+  const out = new Set<string>();
+  const calls = (e: Expr): void => {
+    if (e.k === 'call' && e.callee.k === 'id') out.add(e.callee.name);
+    for (const v of Object.values(e)) {
+      if (Array.isArray(v)) v.forEach((x) => x && typeof x === 'object' && 'k' in x && 'loc' in x && isExpr(x) && calls(x));
+      else if (v && typeof v === 'object' && 'k' in v && isExpr(v as Expr)) calls(v as Expr);
+    }
+  };
+  const stmts = body.k === 'block' ? body.body : [body];
+  for (const s of stmts) {
+    if (s.k === 'expr') calls(s.e);
+    else if (s.k === 'decl' && s.init) calls(s.init);
+    else if (s.k === 'return') { if (s.e) calls(s.e); break; } else if (s.k === 'if') {
+      if (gateOf(s.test, kconfig)) continue;
+      const neg = stripHints(s.test);
+      if (neg.k === 'unary' && neg.op === '!' && gateOf(neg.arg, kconfig) && endsInReturn(s.then)) break;
+      calls(s.test);
+    }
+  }
+  return out;
+}
+
+const EXPR_KINDS = new Set(['num', 'str', 'id', 'call', 'member', 'index', 'unary', 'postfix', 'binary', 'assign', 'cond', 'cast', 'sizeof', 'comma', 'init', 'stmtexpr', 'unmodelled']);
+function isExpr(x: unknown): x is Expr {
+  return !!x && typeof x === 'object' && EXPR_KINDS.has((x as { k: string }).k) && (x as { k: string }).k !== 'stmtexpr';
 }
 
 function endsInReturn(s: Stmt): boolean {

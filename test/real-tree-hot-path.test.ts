@@ -13,7 +13,7 @@ import { reviewInput } from '../bot/review.ts';
 import { kconfigFor } from '../bot/sim-options.ts';
 import { sideAnalyzers } from '../bot/side-analyzers.ts';
 import { seriesOnTree, type TreePatch } from './support/series-on-tree.ts';
-import { coldBranch, seedStyle, seedStyleKeyed, seedStyleOpenCoded, styleError, styleWarning } from './support/hot-path-series-61.ts';
+import { coldBranch, helperAheadOfKey, helperBehindKey, seedStyle, seedStyleKeyed, seedStyleOpenCoded, styleError, styleWarning } from './support/hot-path-series-61.ts';
 import type { SeriesReview } from '../bot/types.ts';
 
 const ROOT = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
@@ -45,7 +45,7 @@ async function reviewAll(named: Record<string, TreePatch[]>, extra: Record<strin
 before(async () => {
   if (!have) return;
   work = await mkdtemp(join(tmpdir(), 'kbot-real-hot-path-'));
-  for (const [k, v] of await reviewAll({ seedStyleOpenCoded, seedStyle, seedStyleKeyed, coldBranch, styleError, styleWarning })) reviews.set(k, v);
+  for (const [k, v] of await reviewAll({ seedStyleOpenCoded, seedStyle, seedStyleKeyed, coldBranch, styleError, styleWarning, helperAheadOfKey, helperBehindKey })) reviews.set(k, v);
   warningsOn = (await reviewAll({ styleWarning }, { checkpatch: { warnings: true } })).get('styleWarning');
   timedOut = (await reviewAll({ styleError }, { checkpatch: { max_seconds: 0.001 } })).get('styleError');
 });
@@ -147,4 +147,17 @@ test('linux 6.1: checkpatch WARNINGs are counted but not reported unless checkpa
   assert.match(on[0].title, /^checkpatch WARNING LONG_LINE_COMMENT at mm\/swap\.c:115: line length of \d+ exceeds 100 columns$/);
   // info is not mailed: the series is clean.
   assert.deepEqual(warningsOn!.replies, []);
+});
+
+test('linux 6.1: a test put ahead of the devmap_managed_key test in put_devmap_managed_page_refs(), which every put_page() inlines: put_page() pays; behind the key: nothing', (t) => {
+  if (!needTree(t)) return;
+  const ahead = reviews.get('helperAheadOfKey')!;
+  const [f, ...rest] = hot(ahead);
+  assert.ok(f, ahead.notes.join('\n'));
+  assert.equal(rest.length, 0);
+  assert.match(f.title, /^put_page\(\) gains 1 load and a branch on every call \(\d+ call sites\) through put_devmap_managed_page_refs\(\); put it behind a static key$/);
+  assert.match(f.detail!, /put_devmap_managed_page_refs\(\) is inlined on every call of put_page\(\), which is listed in hot_path\.functions; the tree calls put_page\(\) from \d+ places\./);
+  const behind = reviews.get('helperBehindKey')!;
+  assert.deepEqual(hot(behind), []);
+  assert.match(coverage(behind, 'hot-path-cost').checked, /put_devmap_managed_page_refs\(\) \(include\/linux\/mm\.h:\d+; inlined on every call of put_page\(\).*nothing added on every call: \d+ addition\(s\) behind static_branch_unlikely\(&devmap_managed_key\)/);
 });

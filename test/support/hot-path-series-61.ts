@@ -98,3 +98,30 @@ export const styleWarning: TreePatch[] = [{
     replace: 'void __folio_put(struct folio *folio)\n{\n\t/* ZONE_DEVICE folios go back to their pgmap owner through free_zone_device_page(), never to the page allocator */\n',
   }],
 }];
+
+const DEVMAP_REFS = '\tif (!static_branch_unlikely(&devmap_managed_key))\n\t\treturn false;\n\tif (!is_zone_device_page(page))\n\t\treturn false;\n\treturn __put_devmap_managed_page_refs(page, refs);\n}';
+
+/**
+ * The test put into put_devmap_managed_page_refs(), the helper put_page() reaches through
+ * put_devmap_managed_page() on every call, ahead of its devmap_managed_key test: every put_page() pays.
+ */
+export const helperAheadOfKey: TreePatch[] = [{
+  subject: 'mm: catch device private pages before the devmap key',
+  body: `Device private pages do not need devmap_managed_key: test for them first.\n\n${SOB}`,
+  edits: [{
+    path: 'include/linux/mm.h',
+    find: DEVMAP_REFS,
+    replace: `\tif (is_zone_device_page(page) &&\n\t    page->pgmap->type == MEMORY_DEVICE_PRIVATE)\n\t\treturn __put_devmap_managed_page_refs(page, refs);\n${DEVMAP_REFS}`,
+  }],
+}];
+
+/** The same test after the helper's devmap_managed_key test: behind the tree's own static key. */
+export const helperBehindKey: TreePatch[] = [{
+  subject: 'mm: catch device private pages behind the devmap key',
+  body: `Test for device private pages once devmap_managed_key says there are\ndevice pages to manage.\n\n${SOB}`,
+  edits: [{
+    path: 'include/linux/mm.h',
+    find: DEVMAP_REFS,
+    replace: DEVMAP_REFS.replace('\t\treturn false;\n\tif (!is_zone_device_page(page))', '\t\treturn false;\n\tif (page->pgmap->type == MEMORY_DEVICE_PRIVATE)\n\t\treturn __put_devmap_managed_page_refs(page, refs);\n\tif (!is_zone_device_page(page))'),
+  }],
+}];
