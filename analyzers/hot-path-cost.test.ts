@@ -110,3 +110,14 @@ test('the folio era: a device private branch in folio_put() is found the same wa
   // The example tree's test_hmm makes device private pgmaps: the key is enabled there.
   assert.match(f.detail!, /the tree sets type to MEMORY_DEVICE_PRIVATE at lib\/test_hmm\.c:\d+/);
 });
+
+test('a VM_BUG_ON_PAGE() added to put_page(): a macro, not expanded, and its arguments not counted as evaluated: no finding, and the coverage names it', async () => {
+  const tree = trees['v4.12-style'];
+  const s = await review(tree, await mbox(tree, 'assert', [{
+    subject: 'mm: assert that put_page() is not called on a free page',
+    body: 'Catch a put of a page nobody holds.\n\nSigned-off-by: Ada Marchetti <ada.marchetti@example.org>',
+    edits: [{ path: 'include/linux/mm.h', find: PUT_PAGE, replace: `${PUT_PAGE}\tVM_BUG_ON_PAGE(page_ref_count(page) == 0, page);\n\n` }],
+  }]));
+  assert.deepEqual(s.findings.filter((f) => f.category === 'hot-path-cost'), []);
+  assert.match(s.coverage!.find((c) => c.analyzer === 'hot-path-cost')!.checked, /put_page\(\).*the additions on every call cost nothing counted \(VM_BUG_ON_PAGE\(\)\)/);
+});

@@ -89,6 +89,8 @@ interface Site {
   gate?: Gate;
   /** For a branch: its test. For a call: the call. */
   expr?: Expr;
+  /** The functions (or macros) whose arguments it is in, innermost last. */
+  within?: string[];
 }
 
 interface FileC {
@@ -224,6 +226,9 @@ export function hotPathCostAnalyzer(opts: HotPathOptions): Analyzer {
           }
           round++;
           await resolve(input.after, missing, defs, globals, macros, readC, opts.exclude);
+          // What sits in a macro's arguments is not counted: the macro may not evaluate them
+          // (VM_BUG_ON_PAGE() is empty without CONFIG_DEBUG_VM).
+          everyCall = everyCall.filter((s) => !s.within?.some((m) => macros.has(m)));
           costs = everyCall.map((s) => siteCost(s, removed, defs, globals, macros, gateKconfig));
         }
         // A test false at compile time (an option the build leaves off) is dropped with what it guards.
@@ -383,6 +388,9 @@ function collect(body: Stmt, kconfig: Kconfig): Site[] {
     }
   };
   const expr = (e: Expr, line: number, conds: Cond[], gate: Gate | undefined): void => {
+    // The calls whose arguments the walk is in: a macro's arguments may never be evaluated.
+    const inside: string[] = [];
+    const push = (site: Site) => out.push(inside.length ? { ...site, within: [...inside] } : site);
     const walk = (v: Expr, addr = false): void => {
       switch (v.k) {
         case 'call': {
@@ -390,26 +398,30 @@ function collect(body: Stmt, kconfig: Kconfig): Site[] {
             const name = v.callee.name;
             if (HINTS.has(name) || READS.has(name)) { v.args.forEach((a) => walk(a)); return; }
             if (STATIC_KEY_TESTS.has(name) || CONFIG_TESTS.has(name)) return;
-            out.push({ kind: 'call', text: `${name}()`, line, conds, gate, expr: v });
+            push({ kind: 'call', text: `${name}()`, line, conds, gate, expr: v });
+            inside.push(name);
+            v.args.forEach((a) => walk(a));
+            inside.pop();
+            return;
           } else {
-            out.push({ kind: 'indirect-call', text: `${exprText(v.callee)}()`, line, conds, gate, expr: v });
+            push({ kind: 'indirect-call', text: `${exprText(v.callee)}()`, line, conds, gate, expr: v });
             walk(v.callee);
           }
           v.args.forEach((a) => walk(a));
           return;
         }
         case 'member':
-          if (v.arrow && !addr) out.push({ kind: 'load', text: exprText(v), line, conds, gate });
+          if (v.arrow && !addr) push({ kind: 'load', text: exprText(v), line, conds, gate });
           walk(v.obj, !v.arrow && addr);
           return;
-        case 'index': if (!addr) out.push({ kind: 'load', text: exprText(v), line, conds, gate }); walk(v.obj); walk(v.index); return;
+        case 'index': if (!addr) push({ kind: 'load', text: exprText(v), line, conds, gate }); walk(v.obj); walk(v.index); return;
         case 'unary':
           if (v.op === '&') { walk(v.arg, true); return; }
-          if (v.op === '*' && !addr) out.push({ kind: 'load', text: exprText(v), line, conds, gate });
+          if (v.op === '*' && !addr) push({ kind: 'load', text: exprText(v), line, conds, gate });
           walk(v.arg);
           return;
         case 'assign':
-          if (v.target.k !== 'id') out.push({ kind: 'store', text: exprText(v.target), line, conds, gate });
+          if (v.target.k !== 'id') push({ kind: 'store', text: exprText(v.target), line, conds, gate });
           walkTarget(v.target);
           walk(v.value);
           return;
@@ -608,7 +620,7 @@ function argsCost(args: Expr[], ctx: CostCtx): Cost {
 
 function callCost(name: string, ctx: CostCtx, mode: 'common' | 'full'): Cost {
   const def = ctx.defs.get(name);
-  if (def === undefined) return { ...zero(), unread: [name] };
+  if (def === undefined || ctx.macros.has(name)) return { ...zero(), unread: [name] };
   if (def === null) return { ...zero(), calls: 1, unread: [name] };
   if (ctx.depth >= 16) return { ...zero(), calls: 1 };
   return bodyCost(def.body, { ...ctx, depth: ctx.depth + 1 }, mode);
