@@ -49,7 +49,10 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
         cache: input.cache,
       });
       if (res.nothingToCheck) {
-        return { findings: [], notes: [`refcount-sim: nothing to check: ${res.nothingToCheck} (${res.ms.toFixed(0)} ms)`] };
+        return {
+          findings: [], notes: [`refcount-sim: nothing to check: ${res.nothingToCheck} (${res.ms.toFixed(0)} ms)`],
+          coverage: { analyzer: 'refcount-sim', status: 'skipped', checked: `nothing to check: ${res.nothingToCheck}`, findings: 0 },
+        };
       }
       const findings: Finding[] = [];
       const notes: string[] = [];
@@ -108,7 +111,11 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
         const shown = opaque.slice(0, 8).map((n) => `${n}()`).join(', ');
         notes.push(`refcount-sim: calls not found in the tree, taken as doing nothing: ${shown}${opaque.length > 8 ? ` and ${opaque.length - 8} more` : ''}`);
       }
-      return { findings, notes };
+      const checked = `${ran.length} scenario run(s) before and after the series, ${states} states after` +
+        `${res.facts ? `; ${res.facts.after.sites.length} speculative reference sites and ${res.facts.after.pageTypes.length} page types read from the tree` : ''}` +
+        `${notRun.length ? `; ${notRun.length} run(s) not done within sim.max_seconds` : ''}`;
+      const coverage = { analyzer: 'refcount-sim', status: 'ran' as const, checked, findings: findings.length, ...(notRun.length ? { limits: [`sim.max_seconds: ${notRun.join(', ')} not run`] } : {}) };
+      return { findings, notes, coverage };
     },
   };
 }
@@ -165,7 +172,7 @@ function lifeChanges(before: TreeFacts, after: TreeFacts, input: AnalyzerInput):
     ].filter((x, i, all) => all.findIndex((y) => y.at === x.at && y.guardedBy === x.guardedBy && y.ruledOut === x.ruledOut) === i);
     out.push({
       message: lines.slice(0, 2).join(' '), sites,
-      analyzer: 'refcount-sim', category: 'page-life-change', severity: unguarded.length || meeting.length ? 'warning' : 'info',
+      analyzer: 'refcount-sim', category: 'page-life-change', severity: unguarded.length || meeting.length ? 'warning' : 'info', confidence: 'high',
       title: `${t.name} pages are now ${what.join(', ')}; ${meeting.length} speculative reference site(s) can meet them`,
       detail: lines.join(' '), patch, files: [...new Set(meeting.map(({ site }) => site.at.replace(/:\d+$/, '')))], hunk, hunkFile,
       callSites: meeting.map(({ site }) => site.at), scenario: `facts:${t.name}`,
@@ -291,6 +298,8 @@ function toFinding(j: Judgement, category: string, message: string, trace: Trace
     category: category as Finding['category'],
     // A finding that only a hypothetical walker shows is worth a warning, not an error.
     severity: walker ? SEVERITY[category] ?? 'warning' : 'warning',
+    // An interleaving of the tree's own code; one with a hypothetical walker says less.
+    confidence: walker ? 'high' : 'medium',
     title,
     detail: lines.join(' '),
     patch,

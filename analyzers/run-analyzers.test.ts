@@ -34,6 +34,11 @@ test('a crashing analyzer becomes an info note; the others still report', async 
   assert.equal(r.findings[0].title, 'bad could not run: tree-sitter exploded');
   assert.equal(r.findings[0].patch, '<cover@x>');
   assert.deepEqual(r.notes, ['bad: analyzer failed: tree-sitter exploded', 'good: ran']);
+  // Each says what it checked: the crash as failed, the one that gave no account of itself as what it returned.
+  assert.deepEqual(r.coverage, [
+    { analyzer: 'bad', status: 'failed', checked: 'nothing: it failed (tree-sitter exploded)', findings: 0 },
+    { analyzer: 'good', status: 'ran', checked: 'the analyzer does not say what it checked', findings: 1 },
+  ]);
 });
 
 test('analyzers run at the same time, not one after the other', async () => {

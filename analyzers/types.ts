@@ -40,7 +40,16 @@ export type Category =
   | 'page-life-change'
   | 'assertion'
   | 'unmodelled'
+  | 'hot-path-cost'
+  | 'checkpatch'
   | 'analyzer-error';
+
+/**
+ * How sure the analyzer is of a finding, for ranking within a severity: `high` when the tree's own code shows it
+ * (an interleaving the simulator ran, a cost counted from the C), `medium` for a tool's pattern match
+ * (checkpatch) or a count that had to leave something out, `low` for a guess. Absent means medium.
+ */
+export type Confidence = 'high' | 'medium' | 'low';
 
 export interface TraceStep {
   /** "CPU0", "CPU1" ... */
@@ -92,6 +101,7 @@ export interface Finding {
   analyzer: string;
   category: Category;
   severity: Severity;
+  confidence?: Confidence;
   title: string;
   /** Explanation in plain text, already wrapped or wrappable. */
   detail?: string;
@@ -115,6 +125,8 @@ export interface Finding {
    * finding of one scenario instance, so a reply says it once.
    */
   context?: string;
+  /** C lines of the fix's shape (a static key and the test behind it), shown as code after the detail. */
+  suggestion?: string[];
   /** The speculative reference sites a page-life finding concerns, and what keeps each off the page. */
   sites?: SiteVerdict[];
   /** How to run again what found it: the commit simulated and the simulator's budget. */
@@ -136,6 +148,11 @@ export interface PatchInput {
   index: number;
   messageId: string;
   subject: string;
+  /**
+   * The patch as mail, as `git format-patch` writes it (From:, Subject:, then the body with the diff), for
+   * tools that read a patch whole (checkpatch.pl).
+   */
+  mail?: string;
   /** Parsed file diffs of this patch. */
   files: Array<{ from: string | null; to: string | null; hunks: Array<{ header: string; newStart: number; lines: string[] }> }>;
 }
@@ -162,6 +179,23 @@ export interface AnalyzerResult {
   findings: Finding[];
   /** Plain sentences for the report ("refcount-sim: nothing to check: the series touches no refcount code"). */
   notes: string[];
+  /** What the analyzer checked, said even when it found nothing. */
+  coverage?: Coverage;
+}
+
+/** One analyzer's account of its run: what it looked at, whether it could, and what it found. */
+export interface Coverage {
+  analyzer: string;
+  /** ran: it checked what `checked` says (`limits` says where a config limit cut it short); skipped: nothing
+   *  of the series was its business or the tree lacks what it needs (`checked` says which); failed: it crashed
+   *  or the tool it runs failed. */
+  status: 'ran' | 'skipped' | 'failed';
+  /** One or two sentences: what was checked ("4 functions the series changes; 1 on a hot path: put_page()"). */
+  checked: string;
+  /** How many findings it returned. */
+  findings: number;
+  /** Limits from the config that cut the run short, said where they were hit. */
+  limits?: string[];
 }
 
 export interface Analyzer {

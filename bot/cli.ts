@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { readConfig, type KbotConfig } from '../config/read-config.ts';
 import { oneOf, parseCommand, positiveInt, UsageError, type CommandSpec } from './cli-args.ts';
 import { kconfigFor, simOptions } from './sim-options.ts';
+import { sideAnalyzers } from './side-analyzers.ts';
 import { kbotVersion } from './version.ts';
 import { checkCommit, checkTree } from './tree/check-tree.ts';
 import { resolveCommit } from './tree/run-git.ts';
@@ -206,7 +207,7 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
     tree,
     cliBase: base,
     config,
-    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) })],
+    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) }), ...(await sideAnalyzers(config, kc))],
   });
   if (values.outbox) {
     const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));

@@ -11,6 +11,7 @@ import { renderText } from './report/render-text.ts';
 import { loadScenarios } from './load-scenarios.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
 import { simOptions } from './sim-options.ts';
+import { sideAnalyzers } from './side-analyzers.ts';
 import type { ReviewResult } from './types.ts';
 
 /** The series the demo reviews, in order, and what a reader should expect of each. */
@@ -28,7 +29,7 @@ export async function runDemo(opts: { keep?: boolean; config?: KbotConfig } = {}
     // A given config is used as it is, but for work_dir: the demo's scratch stays in its temp dir.
     const config = { ...(opts.config ?? parseConfig({})), work_dir: join(dir, 'work') };
     const scenarios = await loadScenarios();
-    const analyzers = [refcountSimAnalyzer({ scenarios, sim: simOptions(config) })];
+    const analyzers = [refcountSimAnalyzer({ scenarios, sim: simOptions(config) }), ...(await sideAnalyzers(config, { kconfig: simOptions(config).kconfig }))];
     const results: Array<{ mbox: string; result: ReviewResult }> = [];
     let text = `kbot demo: example tree v4.12-style built at ${tree.path} (${tree.head.slice(0, 12)})\n`;
     for (const s of DEMO_SERIES) {

@@ -13,7 +13,8 @@ import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
 import { configHash } from '../config/config-hash.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
-import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
+import { rankFindings } from '../analyzers/rank-findings.ts';
+import type { Analyzer, AnalyzerInput, Coverage } from '../analyzers/types.ts';
 import type { KbotConfig } from '../config/schema.ts';
 import type { ApplyResult, Message, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
 
@@ -53,6 +54,7 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
               index: i + 1,
               messageId: m.messageId,
               subject: m.subject,
+              mail: patchMail(m),
               files: (m.diff ?? []).map((f) => ({ from: f.from, to: f.to, hunks: f.hunks.map((h) => ({ header: h.header, newStart: h.newStart, lines: h.lines })) })),
             }]
           : [],
@@ -68,7 +70,8 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     // Searches of the tree after the series: the base's, with the touched files searched anew.
     const touched = [...new Set(early.patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
     const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
-    return await finish(series, apply, result.findings, [...notes, ...result.notes], opts);
+    // Worst first, then surest: the order the report and the reply give them in.
+    return await finish(series, apply, rankFindings(result.findings), [...notes, ...result.notes], opts, result.coverage);
   } finally {
     before.close();
     after?.close();
@@ -81,6 +84,7 @@ async function finish(
   findings: SeriesReview['findings'],
   notes: string[],
   opts: Omit<ReviewOptions, 'input'>,
+  coverage: Coverage[] = [],
 ): Promise<SeriesReview> {
   // Only what a patch author must act on goes to the list; analyzer trouble stays in the report.
   const mailable = findings.filter((f) => f.severity !== 'info');
@@ -90,7 +94,14 @@ async function finish(
   // Each reply's Message-ID says what it is about (stableMessageId), so the same review twice makes the same
   // reply (and outbox file).
   const replies = plan.drafts;
-  return { series, apply, findings, notes, reply: replies[0] ?? null, replies, verdict: describeVerdict({ series, apply, findings }) };
+  return { series, apply, findings, notes, coverage, reply: replies[0] ?? null, replies, verdict: describeVerdict({ series, apply, findings }) };
+}
+
+/** A patch as `git format-patch` writes it (From:, Subject:, the body with its diff), for checkpatch.pl. */
+function patchMail(m: Message): string {
+  const from = m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address;
+  const body = m.patch && !m.body.includes(m.patch) ? `${m.body.replace(/\n*$/, '\n')}${m.patch}` : m.body;
+  return `From: ${from}\nSubject: ${m.subject}\n\n${body}`;
 }
 
 /** The whole run: every series in the input. One bad message or series never stops the others. */

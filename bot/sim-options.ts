@@ -10,10 +10,12 @@ import { readKconfigFile } from './read-kconfig.ts';
  * the simulated paths need (ZONE_DEVICE, DEVICE_PRIVATE, DEBUG_VM ...) and the config's own sim.kconfig laid
  * over them. Returns where it came from, for the output.
  */
-export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ kconfig: Kconfig; source: string }> {
+export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ kconfig: Kconfig; source: string; file?: { values: Kconfig; source: string } }> {
   const path = file ?? config.sim.kconfig_file;
   const base = path ? await readKconfigFile(path) : {};
   return {
+    // The .config alone, as the kernel is built from it (hot-path-cost asks it which options are off).
+    ...(path ? { file: { values: base, source: path } } : {}),
     kconfig: { ...base, ...DEFAULT_KCONFIG, ...config.sim.kconfig },
     source: path ? `${path}, with the simulated paths' options on` : 'the simulated paths\' options (no .config given)',
   };

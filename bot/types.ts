@@ -1,6 +1,6 @@
 // The pipeline's data types. Every stage is a plain function from one of these to the next, so the CLI
 // can call them in a row and a queue job can call any one of them with a serialised payload.
-import type { Finding } from '../analyzers/types.ts';
+import type { Coverage, Finding } from '../analyzers/types.ts';
 
 /** One message as it came from a source, before any parsing. */
 export interface RawMessage {
@@ -161,6 +161,8 @@ export interface SeriesReview {
   apply: ApplyResult;
   findings: Finding[];
   notes: string[];
+  /** What each analyzer checked (absent when no analyzer ran: the series was skipped or did not apply). */
+  coverage?: Coverage[];
   reply: ReplyDraft | null;
   /** Every reply composed (one per patch with findings); `reply` is the first. Absent means [reply]. */
   replies?: ReplyDraft[];

@@ -26,6 +26,24 @@ export const DEFAULT_SIM = {
   facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
 };
 
+/**
+ * Functions on every hot path of the kernel, whatever their call-site count: the page refcount API. A static
+ * inline function of a header is hot too when the tree calls it from min_call_sites places or more.
+ */
+export const DEFAULT_HOT_PATH = {
+  functions: ['put_page', 'get_page', 'folio_put', 'folio_get', 'page_ref_*', 'folio_ref_*', '__free_pages', 'mark_page_accessed'],
+  min_call_sites: 200,
+  exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'],
+  max_inline_depth: 4,
+};
+
+export const DEFAULT_CHECKPATCH = {
+  enabled: true,
+  warnings: false,
+  max_seconds: 60,
+  error_severity: 'warning' as const,
+};
+
 export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
 
 /** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */

@@ -151,3 +151,16 @@ test('report: a per-report domain and an archive URL are optional, validated, an
   assert.ok(problems.some((p) => /report\.archive_url/.test(p)), problems.join('\n'));
   assert.ok(problems.some((p) => /contakt/.test(p)), problems.join('\n'));
 });
+
+test('hot_path and checkpatch: defaults, and a bad value names its key', () => {
+  const c = parseConfig({});
+  assert.ok(c.hot_path.functions.includes('put_page') && c.hot_path.functions.includes('page_ref_*'));
+  assert.equal(c.hot_path.min_call_sites, 200);
+  assert.equal(c.hot_path.max_inline_depth, 4);
+  assert.deepEqual(c.checkpatch, { enabled: true, warnings: false, max_seconds: 60, error_severity: 'warning' });
+  assert.deepEqual(parseConfig({ checkpatch: { warnings: true, error_severity: 'info' } }).checkpatch.error_severity, 'info');
+  const problems = problemsOf(() => parseConfig({ hot_path: { min_call_sites: 0, functions: ['put page'] }, checkpatch: { max_seconds: -1, error_severity: 'error' } }));
+  for (const key of ['hot_path.min_call_sites', 'hot_path.functions[0]', 'checkpatch.max_seconds', 'checkpatch.error_severity']) {
+    assert.ok(problems.some((p) => p.startsWith(`${key}:`)), `${key} in ${problems.join(' | ')}`);
+  }
+});

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import {
   DEFAULT_CC_CAP,
+  DEFAULT_CHECKPATCH,
+  DEFAULT_HOT_PATH,
   DEFAULT_GITHUB_TOKEN_ENV,
   DEFAULT_IDENTITY,
   DEFAULT_PUBLIC_INBOX_BASE,
@@ -70,6 +72,28 @@ export const simSchema = z.strictObject({
   }).prefault({}),
 });
 
+export const hotPathSchema = z.strictObject({
+  /** Names or globs (`page_ref_*`) of functions always on a hot path. */
+  functions: z.array(z.string().regex(/^[A-Za-z_*?][A-Za-z0-9_*?]*$/, 'expected a C name or a glob of one')).default(DEFAULT_HOT_PATH.functions),
+  /** A static inline function of a header with at least this many call sites in the tree is hot. */
+  min_call_sites: z.number().int().min(1).default(DEFAULT_HOT_PATH.min_call_sites),
+  /** Path prefixes whose calls are not counted. */
+  exclude: z.array(z.string()).default(DEFAULT_HOT_PATH.exclude),
+  /** Levels of static inline callees read to count what an added test costs. */
+  max_inline_depth: z.number().int().min(0).max(16).default(DEFAULT_HOT_PATH.max_inline_depth),
+});
+
+export const checkpatchSchema = z.strictObject({
+  /** Run the tracked tree's scripts/checkpatch.pl (with perl) on each patch, where the tree has one. */
+  enabled: z.boolean().default(DEFAULT_CHECKPATCH.enabled),
+  /** Report its WARNINGs and CHECKs too (as info), not only its ERRORs. */
+  warnings: z.boolean().default(DEFAULT_CHECKPATCH.warnings),
+  /** A run on one patch that takes longer is stopped, and the report says so. */
+  max_seconds: z.number().positive().default(DEFAULT_CHECKPATCH.max_seconds),
+  /** The severity of a checkpatch ERROR (warning: mailed to the author; info: in the report only). */
+  error_severity: z.enum(['warning', 'info']).default(DEFAULT_CHECKPATCH.error_severity),
+});
+
 export const smtpSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(587),
@@ -119,6 +143,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   sim: simSchema.prefault({}),
+  hot_path: hotPathSchema.prefault({}),
+  checkpatch: checkpatchSchema.prefault({}),
   smtp: smtpSchema.optional(),
   github: githubSchema.optional(),
 });

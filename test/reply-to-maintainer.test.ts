@@ -79,7 +79,7 @@ describe('the reply on the example series (free at refcount 1, folio and fsdax)'
     // the example series have races with more than one result: they were grouped, not just counted
     assert.ok(races >= 3, `races: ${races}`);
     const h = hmm.series[0]!.replies[0]!.body;
-    assert.match(h, /found 4 problems in this patch; 3 of them are results\nof one race, shown once\./);
+    assert.match(h, /found 5 problems in this patch; 3 of them are results\nof one race, shown once\./);
   });
 
   test('the ladder: one line per step with the C it ran and the page after it; file:line in a legend', () => {

@@ -97,6 +97,14 @@ describe('hmm-devpriv-free-at-1 (frees device private pages at refcount 1)', () 
     for (const f of buggy.series[0].findings) {
       assert.ok(f.hunk && f.hunk.length > 1, `${f.category} has a hunk`);
       assert.match(f.hunk[0], /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/);
+      for (const l of f.hunk.filter((x) => x.startsWith('+'))) assert.ok(patch2.text.includes(`\n${l}\n`), `hunk line ${JSON.stringify(l)} is not in patch 2/3`);
+    }
+  });
+
+  test('the simulator\'s findings quote the hunk that calls ->page_free', () => {
+    for (const f of buggy.series[0].findings.filter((x) => x.analyzer === 'refcount-sim')) {
+      assert.ok(f.hunk && f.hunk.length > 1, `${f.category} has a hunk`);
+      assert.match(f.hunk[0], /^@@ -\d+(,\d+)? \+\d+(,\d+)? @@/);
       const added = f.hunk.filter((l) => l.startsWith('+'));
       assert.ok(added.length > 0, `${f.category} hunk adds lines`);
       for (const l of added) assert.ok(patch2.text.includes(`\n${l}\n`), `hunk line ${JSON.stringify(l)} is not in patch 2/3`);
@@ -155,6 +163,47 @@ describe('hmm-devpriv-free-at-1 (frees device private pages at refcount 1)', () 
     assert.ok(r.body.includes(ws.head.slice(0, 12)), 'the reply names the base it applied on');
     for (const f of s.findings.filter((x) => x.severity !== 'info')) assert.ok(r.body.includes(f.category), `the reply explains ${f.category}`);
     assert.ok(r.body.includes('mm/memory-failure.c'), 'the reply shows where the walker runs');
+  });
+});
+
+describe('the analyzers beside the simulator', () => {
+  test('hot-path-cost: put_page() gains a load and a branch on every call; the reply says so after the race', () => {
+    const s = buggy.series[0];
+    const f = finding(s, 'hot-path-cost');
+    assert.equal(f.analyzer, 'hot-path-cost');
+    assert.equal(f.severity, 'warning');
+    assert.equal(f.confidence, 'high');
+    assert.match(f.title, /^put_page\(\) gains 1 load and a branch on every call \(\d+ call sites\); put it behind a static key$/);
+    assert.equal(f.patch, messageId(patch2));
+    assert.ok(f.hunk?.includes('+\tif (unlikely(is_device_private_page(page))) {'), f.hunk?.join('\n'));
+    const body = s.replies[0].body;
+    assert.match(body, /^warning \[hot-path-cost\]: put_page\(\) gains 1 load and a branch on every\ncall \(\d+ call sites\); put it behind a static key$/m);
+    // The fix's shape as code, after the figures.
+    assert.match(body, /^ {4}DEFINE_STATIC_KEY_FALSE\(memory_device_private_key\);\n\n {4}if \(static_branch_unlikely\(&memory_device_private_key\) &&\n {8}is_device_private_page\(page\)\)$/m);
+    assert.deepEqual(f.suggestion, ['DEFINE_STATIC_KEY_FALSE(memory_device_private_key);', '', 'if (static_branch_unlikely(&memory_device_private_key) &&', '    is_device_private_page(page))']);
+    // Ranked: the race's errors first, then the warnings.
+    assert.ok(body.indexOf('error: memory_failure()') < body.indexOf('[hot-path-cost]'));
+  });
+
+  test('findings are ranked: severity first, then confidence', () => {
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    const conf = { high: 0, medium: 1, low: 2 } as const;
+    const keys = buggy.series[0].findings.map((f) => [rank[f.severity], conf[f.confidence ?? 'medium']]);
+    const sorted = [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.deepEqual(keys, sorted);
+  });
+
+  test('coverage: one entry per analyzer, saying what it checked, also when it found nothing', () => {
+    const cov = buggy.series[0].coverage;
+    assert.deepEqual(cov.map((c) => c.analyzer), ['refcount-sim', 'hot-path-cost', 'checkpatch']);
+    for (const c of cov) assert.equal(c.findings, buggy.series[0].findings.filter((f) => f.analyzer === c.analyzer).length, c.analyzer);
+    assert.equal(cov[0].status, 'ran');
+    assert.match(cov[0].checked, /^\d+ scenario run\(s\) before and after the series/);
+    // The example tree carries no scripts/checkpatch.pl: said, not silently left out.
+    assert.deepEqual(cov[2], { analyzer: 'checkpatch', status: 'skipped', checked: `nothing: the tree has no scripts/checkpatch.pl at ${ws.head.slice(0, 12)}`, findings: 0 });
+    const docs = quiet.series.find((x) => /documentation fixes/.test(x.subject))!;
+    assert.deepEqual(docs.coverage.map((c) => [c.analyzer, c.status]), [['refcount-sim', 'skipped'], ['hot-path-cost', 'skipped'], ['checkpatch', 'skipped']]);
+    assert.match(docs.coverage[0].checked, /^nothing to check: /);
   });
 });
 

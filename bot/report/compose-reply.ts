@@ -2,6 +2,7 @@
 // threaded under that patch, plain text wrapped at 72 columns, quoting only the lines discussed. Findings that
 // are results of one race are one finding in the reply: the interleaving once, then what it leads to. Tags
 // and signature are the kernel bots' own (the 0-day robot's "| Reported-by:", so b4 never copies them).
+import { compareFindings } from '../../analyzers/rank-findings.ts';
 import { createHash } from 'node:crypto';
 import type { Finding, TraceStep } from '../../analyzers/types.ts';
 import type { KbotConfig } from '../../config/schema.ts';
@@ -129,7 +130,8 @@ function describeBase(base: BaseChoice | null, series: Series, config: KbotConfi
 function findingsBody(series: Series, apply: ApplyResult, target: Message, findings: Finding[], config: KbotConfig, options: ComposeOptions): string {
   const n = findings.length;
   const where = target === series.cover ? 'this series' : 'this patch';
-  const parts = groupByRace(findings);
+  // Worst first, then surest (a race goes by its worst result); equal ones keep the analyzers' order.
+  const parts = groupByRace(findings).sort((a, b) => compareFindings(groupRank(a), groupRank(b)));
   const races = parts.filter((p) => p.length > 1);
   const lines: string[] = [greeting(target), ''];
   lines.push(
@@ -180,6 +182,10 @@ function groupByRace(findings: Finding[]): Finding[][] {
     }
   }
   return out;
+}
+
+function groupRank(group: Finding[]): Pick<Finding, 'severity' | 'confidence'> {
+  return [...group].sort(compareFindings)[0]!;
 }
 
 function severityOf(group: Finding[]): Finding['severity'] {
@@ -236,6 +242,7 @@ function plainSection(f: Finding): string[] {
     return lines;
   }
   if (f.detail) lines.push('', ...wrapText(f.detail));
+  if (f.suggestion?.length) lines.push('', ...f.suggestion.map((l) => (l ? `    ${l}` : '')));
   if (f.callSites && f.callSites.length > 0) lines.push('', 'Where:', ...f.callSites.map((s) => `  ${s}`));
   return lines;
 }

@@ -15,7 +15,7 @@ test('the JSON report has the contract shape and survives a JSON round trip', as
   assert.match(json.kbot.version, /^\d+\.\d+\.\d+/);
   assert.deepEqual(json.tree, { path: '/srv/linux', head: '89abcdef0123456789abcdef0123456789abcdef' });
   for (const s of json.series) {
-    const keys = ['id', 'subject', 'version', 'total', 'messages', 'superseded', 'incomplete', 'base', 'apply', 'verdict', 'summary', 'counts', 'findings', 'notes', 'replies'];
+    const keys = ['id', 'subject', 'version', 'total', 'messages', 'superseded', 'incomplete', 'base', 'apply', 'verdict', 'summary', 'counts', 'findings', 'coverage', 'notes', 'replies'];
     assert.deepEqual(Object.keys(s).filter((k) => k !== 'supersededBy').sort(), keys.sort());
   }
   assert.deepEqual(json.rejected, [{ messageId: '<spam@example.net>', source: 'mbox:/fixtures/demo.mbox#7', reason: 'not a patch and not part of a series' }]);

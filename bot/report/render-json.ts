@@ -1,5 +1,5 @@
 // The machine-readable report of a `kbot review` run: the JSON contract documented in the README.
-import type { Finding } from '../../analyzers/types.ts';
+import type { Coverage, Finding } from '../../analyzers/types.ts';
 import { emlMessageId } from '../send/eml-message-id.ts';
 import type { ReplyDraft, ReviewResult, SeriesReview } from '../types.ts';
 import { kbotVersion } from '../version.ts';
@@ -44,6 +44,8 @@ export interface JsonSeries {
   summary: string;
   counts: { error: number; warning: number; info: number };
   findings: Finding[];
+  /** One entry per analyzer that ran on the series: what it checked, even when it found nothing. */
+  coverage: Coverage[];
   notes: string[];
   replies: JsonReply[];
 }
@@ -97,6 +99,7 @@ function seriesJson(review: SeriesReview): JsonSeries {
       info: review.findings.filter((f) => f.severity === 'info').length,
     },
     findings: review.findings,
+    coverage: review.coverage ?? [],
     notes: review.notes,
     replies,
   };

@@ -60,6 +60,7 @@ export interface JsonFinding {
   analyzer: string;
   category: string;
   severity: 'error' | 'warning' | 'info';
+  confidence?: 'high' | 'medium' | 'low';
   title: string;
   detail?: string;
   patch: string | null;
@@ -67,6 +68,7 @@ export interface JsonFinding {
   hunk?: string[];
   trace?: JsonTraceStep[];
   scenario?: string;
+  suggestion?: string[];
 }
 
 export interface JsonReply {
@@ -96,6 +98,7 @@ export interface JsonSeries {
   summary: string;
   counts: { error: number; warning: number; info: number };
   findings: JsonFinding[];
+  coverage: Array<{ analyzer: string; status: 'ran' | 'skipped' | 'failed'; checked: string; findings: number; limits?: string[] }>;
   notes: string[];
   replies: JsonReply[];
 }
