@@ -275,7 +275,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
     process.stdout.write(`${out.join('\n')}\n`);
     return EXIT.ok;
   } finally {
-    view.close();
+    await view.close();
   }
 }
 
@@ -299,7 +299,7 @@ async function facts(values: Values, _positionals: string[], global: ConfigRef):
       : `kbot facts: ${tree} at ${view.commit.slice(0, 12)}\n${renderFacts(f)}`);
     return EXIT.ok;
   } finally {
-    view.close();
+    await view.close();
   }
 }
 

@@ -70,8 +70,7 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
     return await finish(series, apply, result.findings, [...notes, ...result.notes], opts);
   } finally {
-    before.close();
-    after?.close();
+    await Promise.all([before.close(), after?.close()]);
   }
 }
 
