@@ -28,6 +28,10 @@
 // of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
 // persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
 import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionSystem } from './types.ts';
+import { VectorSet } from './visited.ts';
+
+/** A state's key: the system's integer vector when it gives one (sys.vector), else its text key. */
+type Key = string | Int32Array;
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
 const SLEEP_BITS = 31;
@@ -116,7 +120,14 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const usePersistent = por && typeof sys.future === 'function' && typeof sys.actorCount === 'function';
   const symmetric = sys.symmetric === true;
 
-  const index = new Map<string, number>();
+  // Visited states: integer vectors in a typed-array hash table (visited.ts) when the system gives them, else
+  // text keys in a Map.
+  const vectors = typeof sys.vector === 'function';
+  const textIndex = new Map<string, number>();
+  const vectorIndex = new VectorSet();
+  const keyOf = (s: S): Key => (vectors ? sys.vector!(s) : sys.key(s));
+  const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as Int32Array) : (textIndex.get(k as string) ?? -1));
+  const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
   // Per state, by index: BFS tree and reduction bookkeeping. Plain arrays of small integers stay compact in V8.
   const parent: number[] = [];
   const via: number[] = [];
@@ -148,13 +159,14 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     if (!allCategories) stop = 'stopped at the first violation (allCategories: false)';
   }
 
-  function add(state: S, key: string, from: number, actor: number, outcome: number, sleepSet: number): void {
-    if (index.size >= maxStates) {
+  function add(state: S, key: Key, from: number, actor: number, outcome: number, sleepSet: number): void {
+    if (stored() >= maxStates) {
       stop = `state budget ${maxStates} reached`;
       return;
     }
-    const i = index.size;
-    index.set(key, i);
+    const i = stored();
+    if (vectors) vectorIndex.add(key as Int32Array);
+    else textIndex.set(key as string, i);
     parent.push(from);
     via.push(actor);
     viaOutcome.push(outcome);
@@ -167,9 +179,9 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Take the outcome of stepping `actor` from state `from`; `sleepSet` is what the successor may skip. */
-  function handle(from: number, actor: number, outcome: number, state: S, key: string, sleepSet: number): void {
-    const j = index.get(key);
-    if (j === undefined) {
+  function handle(from: number, actor: number, outcome: number, state: S, key: Key, sleepSet: number): void {
+    const j = lookup(key);
+    if (j < 0) {
       add(state, key, from, actor, outcome, sleepSet);
       return;
     }
@@ -183,8 +195,8 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Every outcome of actor's step from s, violations recorded against state `from`. */
-  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: string }> {
-    const out: Array<{ state: S; key: string }> = [];
+  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: Key }> {
+    const out: Array<{ state: S; key: Key }> = [];
     let n = 1;
     for (let k = 0; k < n; k++) {
       const r = sys.step(s, actor, k);
@@ -196,7 +208,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       transitions++;
       if (r.pruned) continue;
       for (const v of r.violations) record(v.category, v.message, from, actor, r.label, k);
-      out.push({ state: r.state, key: sys.key(r.state) });
+      out.push({ state: r.state, key: keyOf(r.state) });
     }
     return out;
   }
@@ -269,13 +281,13 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const asleep = sleep[i]!;
     const fps: Access[][] = en.map((a) => sys.footprint(s, a));
     let pre = -1;
-    let preResults: Array<{ state: S; key: string }> = [];
+    let preResults: Array<{ state: S; key: Key }> = [];
     if (usePersistent && en.length > 1) {
       const k = singleton(s, en, fps, asleep);
       if (k >= 0) {
         const p = en[k]!;
         const rs = stepAll(i, s, p);
-        if (!rs.some((r) => index.has(r.key))) {
+        if (!rs.some((r) => lookup(r.key) >= 0)) {
           const z = inherit(asleep, p, en, fps, fps[k]!);
           for (let o = 0; o < rs.length && !stop; o++) handle(i, p, o, rs[o]!.state, rs[o]!.key, z);
           return;
@@ -323,9 +335,9 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     try {
       if (!started) {
         started = true;
-        add(initial, sys.key(initial), -1, -1, 0, 0);
+        add(initial, keyOf(initial), -1, -1, 0, 0);
       }
-      while (!stop && (redo.length > 0 || head < index.size)) {
+      while (!stop && (redo.length > 0 || head < stored())) {
         // A lazy exploration loads what stuck steps need soon, not once every other state is expanded: in a
         // state space that grows faster than it is expanded, the steps behind the new code would never run.
         if (opts.supplyAfter !== undefined && stuckSteps.length > 0) {
@@ -347,7 +359,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
           if (now - t0 >= maxMs) stop = `time budget ${maxMs} ms reached`;
           if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = now;
-            opts.onProgress({ states: index.size, transitions, ms: now - t0 });
+            opts.onProgress({ states: stored(), transitions, ms: now - t0 });
           }
         }
       }
@@ -393,7 +405,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
 
     const result: ExploreResult<L> = {
       complete: stop === undefined,
-      states: index.size,
+      states: stored(),
       transitions,
       ms: performance.now() - t0,
       violations,

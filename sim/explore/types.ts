@@ -39,6 +39,12 @@ export interface TransitionSystem<S, L> {
   step(s: S, actor: number, outcome?: number): StepResult<S, L>;
   /** Canonical key of a state; identical keys are one state (symmetry reduction lives here). */
   key(s: S): string;
+  /**
+   * The same key as integers (optional): equal vectors exactly when equal keys. When given, the explorer keeps
+   * its visited states as these vectors in a typed-array table (visited.ts) instead of text. Must return a new
+   * array each call.
+   */
+  vector?(s: S): Int32Array;
   /** Shared locations actor's next step touches in s (for independence), in every one of its outcomes. */
   footprint(s: S, actor: number): Access[];
   /**

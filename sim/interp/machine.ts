@@ -50,6 +50,8 @@ export interface ActorState {
   /** The last check that sent the actor away (an if around continue, return ...) in tree code:
    * "file:line|condition". Not in the key either. */
   lastBranch?: string;
+  /** The number of this actor state's text in its machine (Machine.vector), once asked. Not copied. */
+  id?: number;
 }
 
 export type Obj = Record<string, Value>;
@@ -241,7 +243,8 @@ class Exec {
   /** The step found its path impossible (a BUG() behind an assumption): no successor. */
   pruned = false;
   obs: Observer | null = null;
-  private touched = new Set<string>();
+  /** Objects this step copied to write them (the state's other objects are its predecessor's). */
+  readonly touched = new Set<string>();
   private actor: ActorState;
 
   constructor(private w: World, readonly s: SimState, readonly idx: number) {
@@ -1084,31 +1087,37 @@ function cloneActor(a: ActorState): ActorState {
   };
 }
 
-// States share every object and actor a step did not touch (copy on write), so their keys are cached by
-// identity: a state's key costs the objects and the actor that changed, not the whole state.
-const actorKeys = new WeakMap<ActorState, string>();
-const objKeys = new WeakMap<Obj, string>();
+// A state's key is a vector of small integers (vector()): each object's contents, each actor's state and the
+// pages' life are interned once as text and named by their number from then on. States share every object and
+// actor a step did not touch (copy on write), so these numbers are cached by identity: a state's key costs the
+// objects and the actor that changed, not the whole state.
 
-function actorKey(a: ActorState): string {
-  let k = actorKeys.get(a);
-  if (k !== undefined) return k;
-  k = a.status[0];
+function actorText(a: ActorState): string {
+  let k = a.status[0];
   for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
   for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
   if (a.unknowns) k += `|u${a.unknowns}`;
   for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
-  actorKeys.set(a, k);
   return k;
 }
 
-function objKey(o: Obj): string {
-  let k = objKeys.get(o);
-  if (k !== undefined) return k;
-  k = '{';
+function objText(o: Obj): string {
+  let k = '{';
   for (const f of Object.keys(o).sort()) k += `${f}=${o[f]};`;
-  k += '}';
-  objKeys.set(o, k);
-  return k;
+  return k + '}';
+}
+
+/** Numbers for texts, first come first numbered. */
+class Interner {
+  private ids = new Map<string, number>();
+  of(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) this.ids.set(text, (id = this.ids.size));
+    return id;
+  }
+  get size(): number {
+    return this.ids.size;
+  }
 }
 
 export class Machine implements TransitionSystem<SimState, StepLabel> {
@@ -1136,8 +1145,86 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return { reachedGet: this.walkerGot, stoppedBy: [...this.walkerStops.values()] };
   }
 
+  // Interned texts of objects, actors and names, and the numbers of objects and actors already seen (vector()).
+  private readonly texts = new Interner();
+  private readonly objIds = new WeakMap<Obj, number>();
+  private readonly objsVectors = new WeakMap<Record<string, Obj>, Int32Array>();
+  private readonly lifeIds = new WeakMap<object, [string[], number]>();
+  private readonly edits = new Map<string, number>();
+  /** The symmetry groups of two or more actors, each's positions in ascending order. */
+  private readonly groups: number[][];
+
+  /** The objects' part of a state's vector: (name, contents) pairs in order of the names' numbers. */
+  private objsVector(objs: Record<string, Obj>): Int32Array {
+    let v = this.objsVectors.get(objs);
+    if (v !== undefined) return v;
+    const pairs = Object.keys(objs).map((id) => [this.texts.of(id), this.contents(objs[id])] as const);
+    pairs.sort((x, y) => x[0] - y[0]);
+    v = new Int32Array(pairs.length * 2);
+    for (let i = 0; i < pairs.length; i++) {
+      v[2 * i] = pairs[i][0];
+      v[2 * i + 1] = pairs[i][1];
+    }
+    this.objsVectors.set(objs, v);
+    return v;
+  }
+
+  /** After a step that wrote objects: its predecessor's objects' part with only the written objects changed. */
+  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Iterable<string>): void {
+    let v = this.objsVector(before);
+    for (const id of touched) {
+      const name = this.texts.of(id);
+      const c = this.contentsAfterWrite(before[id], after[id]);
+      let lo = 0;
+      let hi = v.length >> 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (v[2 * mid] < name) lo = mid + 1;
+        else hi = mid;
+      }
+      if (2 * lo < v.length && v[2 * lo] === name) {
+        if (v[2 * lo + 1] === c) continue;
+        if (v === this.objsVectors.get(before)) v = v.slice();
+        v[2 * lo + 1] = c;
+      } else {
+        const w = new Int32Array(v.length + 2);
+        w.set(v.subarray(0, 2 * lo));
+        w[2 * lo] = name;
+        w[2 * lo + 1] = c;
+        w.set(v.subarray(2 * lo), 2 * lo + 2);
+        v = w;
+      }
+    }
+    this.objsVectors.set(after, v);
+  }
+
+  /**
+   * The number of an object a step copied and wrote: from its old number and the fields that changed, through
+   * a cache of such edits, so that an object's whole text is built only for an edit not seen before (the
+   * numbers stay those of the texts: one content, one number, whatever the order of writes that made it).
+   */
+  private contentsAfterWrite(old: Obj | undefined, o: Obj): number {
+    let c = this.objIds.get(o);
+    if (c !== undefined) return c;
+    if (old === undefined) return this.contents(o);
+    let edit = `${this.contents(old)}`;
+    for (const f in o) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
+    for (const f in old) if (!(f in o)) return this.contents(o);
+    c = this.edits.get(edit);
+    if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
+    else this.objIds.set(o, c);
+    return c;
+  }
+
+  private contents(o: Obj): number {
+    let c = this.objIds.get(o);
+    if (c === undefined) this.objIds.set(o, (c = this.texts.of(objText(o))));
+    return c;
+  }
+
   constructor(readonly world: World, private init: SimState) {
     this.symmetric = world.symmetry.length > 0;
+    this.groups = world.symmetry.filter((g) => g.length > 1).map((g) => g.slice().sort((x, y) => x - y));
   }
 
   initial(): SimState {
@@ -1195,24 +1282,53 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
+    if (ns.objs !== s.objs) this.updateObjsVector(s.objs, ns.objs, ex.touched);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
     return r;
   }
 
   key(s: SimState): string {
-    const ids = Object.keys(s.objs).sort();
-    let k = '';
-    for (const id of ids) k += id + objKey(s.objs[id]);
-    k += '#';
-    for (const p of Object.keys(s.life).sort()) k += `${p}:${s.life[p]};`;
-    k += s.freeList.join(',');
-    const keys = s.actors.map(actorKey);
-    for (const g of this.world.symmetry) {
-      const sorted = g.map((i) => keys[i]).sort();
-      g.forEach((i, j) => (keys[i] = sorted[j]));
+    return this.vector(s).join(',');
+  }
+
+  /**
+   * The state as integers: (object name, object contents) pairs in name order, the pages' life and free list,
+   * then one number per actor. Identical actors (world.symmetry) are put in ascending order of their numbers
+   * within their group's positions, so states that differ only by which walker is where have one vector.
+   */
+  vector(s: SimState): Int32Array {
+    const objs = this.objsVector(s.objs);
+    const n = objs.length;
+    const v = new Int32Array(n + 1 + s.actors.length);
+    v.set(objs);
+    const lc = this.lifeIds.get(s.life);
+    if (lc !== undefined && lc[0] === s.freeList) v[n] = lc[1];
+    else {
+      let life = '';
+      for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
+      v[n] = this.texts.of(`${life}#${s.freeList.join(',')}`);
+      this.lifeIds.set(s.life, [s.freeList, v[n]]);
     }
-    return k + '#' + keys.join('#');
+    for (let i = 0; i < s.actors.length; i++) {
+      const a = s.actors[i];
+      let id = a.id;
+      if (id === undefined) a.id = id = this.texts.of(actorText(a));
+      v[n + 1 + i] = id;
+    }
+    // Insertion sort within each group's positions (groups are a few walkers).
+    for (const places of this.groups) {
+      for (let j = 1; j < places.length; j++) {
+        const x = v[n + 1 + places[j]];
+        let k = j - 1;
+        while (k >= 0 && v[n + 1 + places[k]] > x) {
+          v[n + 1 + places[k + 1]] = v[n + 1 + places[k]];
+          k--;
+        }
+        v[n + 1 + places[k + 1]] = x;
+      }
+    }
+    return v;
   }
 
   footprint(s: SimState, i: number): Access[] {
