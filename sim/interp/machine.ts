@@ -220,7 +220,13 @@ function splitPtr(p: Value): [string, string | null] | null {
   return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
 }
 
-class Stop extends Error {}
+/**
+ * Ends a step early (unmodelled, stuck on code not compiled yet, infeasible). Not an Error: it is control flow,
+ * thrown on many steps, and an Error would capture a stack trace each time.
+ */
+class Stop {
+  constructor(readonly message: string) {}
+}
 
 /** Where a walker finished and whether it got to its get, gathered by the machine across steps. */
 interface Observer {
