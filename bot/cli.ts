@@ -52,12 +52,14 @@ const SIM: CommandSpec = {
   --scenario NAME run one scenario, or one instance NAME[walker] (NAME[walker]@driver: one driver's)
   --walkers N     walkers per scenario (positive integer)
   --max-states N  the state budget per run (positive integer)
+  --exhaustive    search every state, even once each property has its counterexample
   --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
   --json          print JSON
 ${COMMON}`,
   options: {
     tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
     'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
+    exhaustive: { type: 'boolean' },
   },
   positionals: { min: 0, max: 0 },
 };
@@ -245,7 +247,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
-    const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig }), onProgress: progress?.update };
+    const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
     const { runs, facts } = await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();

@@ -20,7 +20,7 @@ export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ k
 }
 
 /** The command line's numbers are checked where they are parsed (bot/cli-args.ts): positive integers here. */
-export function simOptions(config: KbotConfig, cli: { walkers?: number; maxStates?: number; kconfig?: Kconfig } = {}): SimOptions {
+export function simOptions(config: KbotConfig, cli: { walkers?: number; maxStates?: number; kconfig?: Kconfig; exhaustive?: boolean } = {}): SimOptions {
   return {
     kconfig: cli.kconfig ?? { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
     walkers: cli.walkers ?? config.sim.walkers,
@@ -29,5 +29,6 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxCallDepth: config.sim.max_call_depth,
     maxIndirectTargets: config.sim.max_indirect_targets,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
+    ...(cli.exhaustive ? { exhaustive: true } : {}),
   };
 }

@@ -119,6 +119,8 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const maxMs = opts.maxMs ?? Infinity;
   const usePersistent = por && typeof sys.future === 'function' && typeof sys.actorCount === 'function';
   const symmetric = sys.symmetric === true;
+  const properties = opts.exhaustive || !opts.properties?.length ? undefined : opts.properties;
+  let allViolated = false;
 
   // Visited states: integer vectors in a typed-array hash table (visited.ts) when the system gives them, else
   // text keys in a Map.
@@ -157,6 +159,10 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const old = found.get(category);
     if (old === undefined || length < old.length) found.set(category, { category, message, at, actor, outcome, label, length });
     if (!allCategories) stop = 'stopped at the first violation (allCategories: false)';
+    else if (old === undefined && properties && properties.every((p) => found.has(p))) {
+      stop = `every property has its shortest counterexample (${properties.join(', ')}): nothing left to find`;
+      allViolated = true;
+    }
   }
 
   function add(state: S, key: Key, from: number, actor: number, outcome: number, sleepSet: number): void {
@@ -410,6 +416,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       ms: performance.now() - t0,
       violations,
       depth: maxDepth,
+      verdict: stop === undefined ? 'exhausted' : allViolated ? 'every-property-violated' : 'stopped',
     };
     if (stop !== undefined) result.incompleteReason = stop;
     if (error !== undefined) result.error = error;

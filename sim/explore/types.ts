@@ -37,6 +37,8 @@ export interface TransitionSystem<S, L> {
    * StepResult.outcomes). Must not mutate s, and must be deterministic in (s, actor, outcome).
    */
   step(s: S, actor: number, outcome?: number): StepResult<S, L>;
+  /** The violation categories the system checks (for ExploreOptions.properties). */
+  properties?: readonly string[];
   /** Canonical key of a state; identical keys are one state (symmetry reduction lives here). */
   key(s: S): string;
   /**
@@ -76,6 +78,14 @@ export interface ExploreOptions {
   por?: boolean;
   /** Keep exploring after the first violation of each category (default true: one shortest trace per category). */
   allCategories?: boolean;
+  /**
+   * The properties the system checks (violation categories). When given, the search stops as soon as each has
+   * a counterexample (each the shortest, breadth first): nothing left to find. The result then says so
+   * (verdict 'every-property-violated'). Without it (or with exhaustive), the whole space is searched.
+   */
+  properties?: readonly string[];
+  /** Search the whole space even once every property has a counterexample (proves the state count). */
+  exhaustive?: boolean;
   /** Called now and then with progress. */
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
   /**
@@ -106,6 +116,12 @@ export interface ExploreResult<L> {
   violations: Array<Counterexample<L>>;
   /** Length of the longest shortest path to a stored state. */
   depth?: number;
+  /**
+   * How the search ended: 'exhausted' (every reachable state seen: complete), 'every-property-violated' (each
+   * property has its shortest counterexample, so nothing was left to find; not complete), or 'stopped' (a
+   * budget, an error or allCategories: false; incompleteReason says which).
+   */
+  verdict?: 'exhausted' | 'every-property-violated' | 'stopped';
   /** Set when the system threw; the exploration stopped there (incompleteReason says so too). */
   error?: string;
 }

@@ -1127,6 +1127,8 @@ class Interner {
 }
 
 export class Machine implements TransitionSystem<SimState, StepLabel> {
+  /** The violation categories the machine checks (unmodelled code is a note, not a property). */
+  readonly properties = ['speculative-get-on-free-page', 'double-free', 'use-after-free', 'refcount-underflow', 'page-leak', 'assertion'] as const;
   /** key() sorts identical actors, so actor numbers do not name the same actor across visits of a key. */
   readonly symmetric: boolean;
   /** Violations of actors' local code before their first shared step, from the last initial(). */
