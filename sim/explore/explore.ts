@@ -130,14 +130,20 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const keyOf = (s: S): Key => (vectors ? sys.vector!(s) : sys.key(s));
   const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as Int32Array) : (textIndex.get(k as string) ?? -1));
   const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
-  // Per state, by index: BFS tree and reduction bookkeeping. Plain arrays of small integers stay compact in V8.
-  const parent: number[] = [];
-  const via: number[] = [];
+  // Per state, by index: BFS tree and reduction bookkeeping, in typed arrays grown by doubling (21 bytes a state).
+  let cap = 1024;
+  let parent = new Int32Array(cap);
+  let via = new Int32Array(cap);
   // The outcome taken on the edge to each state (0 for a deterministic step).
-  const viaOutcome: number[] = [];
-  const depth: number[] = [];
-  const sleep: number[] = [];
-  const expanded: number[] = [];
+  let viaOutcome = new Int32Array(cap);
+  let depth = new Int32Array(cap);
+  let sleep = new Int32Array(cap);
+  let expanded = new Uint8Array(cap);
+  const grown = <A extends Int32Array | Uint8Array>(a: A, n: number): A => {
+    const b = new (a.constructor as new (n: number) => A)(n);
+    b.set(a);
+    return b;
+  };
   // States waiting in the queue; dropped once expanded (rebuilt by replay when needed again).
   const pending: Array<S | undefined> = [];
   // Re-expansion jobs: state index, actors to step, sleep set they may inherit from.
@@ -173,14 +179,23 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const i = stored();
     if (vectors) vectorIndex.add(key as Int32Array);
     else textIndex.set(key as string, i);
-    parent.push(from);
-    via.push(actor);
-    viaOutcome.push(outcome);
+    if (i >= cap) {
+      cap *= 2;
+      parent = grown(parent, cap);
+      via = grown(via, cap);
+      viaOutcome = grown(viaOutcome, cap);
+      depth = grown(depth, cap);
+      sleep = grown(sleep, cap);
+      expanded = grown(expanded, cap);
+    }
+    parent[i] = from;
+    via[i] = actor;
+    viaOutcome[i] = outcome;
     const d = from < 0 ? 0 : depth[from]! + 1;
-    depth.push(d);
+    depth[i] = d;
     if (d > maxDepth) maxDepth = d;
-    sleep.push(sleepSet);
-    expanded.push(0);
+    sleep[i] = sleepSet;
+    expanded[i] = 0;
     pending.push(state);
   }
 
@@ -417,6 +432,8 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       violations,
       depth: maxDepth,
       verdict: stop === undefined ? 'exhausted' : allViolated ? 'every-property-violated' : 'stopped',
+      // The visited set and the per-state bookkeeping, as allocated (text keys: not measured).
+      ...(vectors ? { stateBytes: vectorIndex.bytes + cap * (5 * 4 + 1) } : {}),
     };
     if (stop !== undefined) result.incompleteReason = stop;
     if (error !== undefined) result.error = error;

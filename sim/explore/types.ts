@@ -122,6 +122,12 @@ export interface ExploreResult<L> {
    * budget, an error or allCategories: false; incompleteReason says which).
    */
   verdict?: 'exhausted' | 'every-property-violated' | 'stopped';
+  /**
+   * Bytes the stored states take: the visited set of vectors (visited.ts) and the per-state bookkeeping (parent,
+   * step, depth, sleep set), as allocated. Absent for text keys. Not counted: the states still queued, and the
+   * system's own tables (the machine's interned texts grow with distinct actor and object states, not states).
+   */
+  stateBytes?: number;
   /** Set when the system threw; the exploration stopped there (incompleteReason says so too). */
   error?: string;
 }
