@@ -69,6 +69,8 @@ export interface RunStats {
   verdict?: 'exhausted' | 'every-property-violated' | 'stopped';
   /** Bytes the explorer's stored states take (explore/types.ts ExploreResult.stateBytes). */
   stateBytes?: number;
+  /** Of ms, the time spent loading (parsing, compiling) code the search reached. */
+  loadMs?: number;
 }
 
 export interface SimViolation {
@@ -701,7 +703,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   }
   // What stopped an actor before its first shared step (the explorer never sees those steps).
   for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
-  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, verdict: res.verdict, ...(res.stateBytes ? { stateBytes: res.stateBytes } : {}) };
+  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, verdict: res.verdict, ...(res.stateBytes ? { stateBytes: res.stateBytes } : {}), ...(res.loadMs !== undefined ? { loadMs: res.loadMs } : {}) };
   const reached = Object.fromEntries(reachedFrom(tp.compiler, b.roots));
   const notes = runNotes(tp, b);
   if (res.error) {

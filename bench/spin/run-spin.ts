@@ -12,6 +12,10 @@ export interface SpinRun {
   errors: number;
   /** Each failed assert's text as pan prints it ("!(pfree)"), with how many times pan reported it. */
   assertions: Record<string, number>;
+  /** pan's "equivalent memory usage for states (stored*(State-vector + overhead))", in bytes. */
+  stateBytes?: number;
+  /** pan's "total actual memory usage", in bytes (its hash table and stack included). */
+  panBytes?: number;
   msSpinA: number;
   msGcc: number;
   msPan: number;
@@ -70,6 +74,20 @@ export function parsePan(out: string): { states: number; transitions: number; er
   };
 }
 
+/** pan's memory figures (in MB of 2^20 bytes in its output), as bytes; absent when pan printed none. */
+export function panMemory(out: string): { stateBytes?: number; panBytes?: number } {
+  const mb = (re: RegExp) => {
+    const m = re.exec(out);
+    return m ? Math.round(Number(m[1]) * 1024 * 1024) : undefined;
+  };
+  const r: { stateBytes?: number; panBytes?: number } = {};
+  const st = mb(/^\s*([\d.]+)\s+equivalent memory usage for states/m);
+  const tot = mb(/^\s*([\d.]+)\s+total actual memory usage/m);
+  if (st !== undefined) r.stateBytes = st;
+  if (tot !== undefined) r.panBytes = tot;
+  return r;
+}
+
 /** Counts pan's "pan:N: assertion violated EXPR (at depth D)" lines by EXPR. */
 export function parseAssertions(out: string): Record<string, number> {
   const seen: Record<string, number> = {};
@@ -95,7 +113,7 @@ export async function runSpin(pml: string, walkers: number, opts: SpinOptions = 
     const p = await run('./pan', panArgs, dir);
     const msTotal = performance.now() - t0;
     if (/error: max search depth too small/.test(p.stdout)) throw new Error('pan: search depth too small');
-    return { ...parsePan(p.stdout), assertions: parseAssertions(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
+    return { ...parsePan(p.stdout), ...panMemory(p.stdout), assertions: parseAssertions(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -93,6 +93,7 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
   opts = { supplyAfter: SUPPLY_AFTER, ...opts };
   let x = exploration(sys, opts);
   const t0 = performance.now();
+  let loadMs = 0;
   for (let round = 0; ; round++) {
     x.run();
     if (!x.stuck() || x.stopped()) break;
@@ -100,7 +101,9 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
       x.fail(`code was loaded ${maxRounds} times and steps still need more`);
       break;
     }
+    const l0 = performance.now();
     const r = await supply();
+    loadMs += performance.now() - l0;
     if (typeof r === 'object') {
       x.fail(r.stop);
       break;
@@ -108,7 +111,7 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
     if (r === 'restart') x = exploration(sys, { ...opts, maxMs: Math.max(1, (opts.maxMs ?? Infinity) - (performance.now() - t0)) });
     else x.resume();
   }
-  return x.finish();
+  return { ...x.finish(), loadMs };
 }
 
 function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
@@ -131,7 +134,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as Int32Array) : (textIndex.get(k as string) ?? -1));
   const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
   // Per state, by index: BFS tree and reduction bookkeeping, in typed arrays grown by doubling (21 bytes a state).
-  let cap = 1024;
+  let cap = 128;
   let parent = new Int32Array(cap);
   let via = new Int32Array(cap);
   // The outcome taken on the edge to each state (0 for a deterministic step).

@@ -128,6 +128,8 @@ export interface ExploreResult<L> {
    * system's own tables (the machine's interned texts grow with distinct actor and object states, not states).
    */
   stateBytes?: number;
+  /** Of ms, the time spent loading code between rounds of a lazy exploration (exploreLazily's supply). */
+  loadMs?: number;
   /** Set when the system threw; the exploration stopped there (incompleteReason says so too). */
   error?: string;
 }

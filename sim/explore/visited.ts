@@ -19,12 +19,12 @@ export function hashVector(v: Int32Array): number {
 
 export class VectorSet {
   /** State index + 1 per slot, 0 when empty. */
-  private slots = new Int32Array(1 << 12);
-  private mask = (1 << 12) - 1;
+  private slots = new Int32Array(1 << 8);
+  private mask = (1 << 8) - 1;
   /** Per state: where its vector starts in the arena, and its hash. */
-  private offsets = new Int32Array(1 << 10);
-  private hashes = new Int32Array(1 << 10);
-  private arena = new Int32Array(1 << 14);
+  private offsets = new Int32Array(1 << 7);
+  private hashes = new Int32Array(1 << 7);
+  private arena = new Int32Array(1 << 11);
   private top = 0;
   size = 0;
 
