@@ -249,6 +249,11 @@ class Exec {
   /** The step found its path impossible (a BUG() behind an assumption): no successor. */
   pruned = false;
   obs: Observer | null = null;
+  /**
+   * Frames at this depth and deeper are this step's own; those below are shared with the state the step started
+   * from (copy on write: a step copies the frames it writes, most steps only the top one). 0: all its own.
+   */
+  ownedFrom = 0;
   /** Objects this step copied to write them (the state's other objects are its predecessor's). */
   readonly touched = new Set<string>();
   private actor: ActorState;
@@ -326,7 +331,7 @@ class Exec {
   store(ptr: Value, v: Value) {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
       const [d, i] = ptr.slice(1).split(':').map(Number);
-      this.actor.frames[d].locals[i] = v;
+      this.ownFrame(d).locals[i] = v;
       return;
     }
     const sp = splitPtr(ptr);
@@ -406,13 +411,26 @@ class Exec {
     return false;
   }
 
+  /** Frame d of the actor, copied first if it is still shared with the state the step started from. */
+  private ownFrame(d: number): Frame {
+    const frames = this.actor.frames;
+    if (d < this.ownedFrom) {
+      for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
+        const f = frames[k];
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 };
+      }
+      this.ownedFrom = d;
+    }
+    return frames[d];
+  }
+
   /** Run until after one visible instruction and up to (not including) the next one. */
   run(maxInstr: number) {
     const a = this.actor;
     let n = 0;
     try {
       while (a.status === 'run') {
-        const f = a.frames[a.frames.length - 1];
+        const f = a.frames.length - 1 < this.ownedFrom ? this.ownFrame(a.frames.length - 1) : a.frames[a.frames.length - 1];
         const fn = this.w.functions.get(f.fn)!;
         const ins = fn.code[f.pc];
         const fork = this.forkAt(ins, f);
@@ -696,7 +714,7 @@ class Exec {
           this.actor.status = 'done';
           if (!this.actor.triedGet && this.w.actors[this.idx]?.role === 'walker') this.obs?.stopped(this.actor.lastBranch ?? '');
         }
-        else this.actor.frames[this.actor.frames.length - 1].stack.push(v);
+        else this.ownFrame(this.actor.frames.length - 1).stack.push(v);
         return;
       }
       case 'unmodelled':
@@ -1083,7 +1101,8 @@ function unop(op: string, v: Value): Value {
 
 function cloneActor(a: ActorState): ActorState {
   return {
-    frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 })),
+    // The frames themselves are shared until the step writes one (Exec.ownFrame).
+    frames: a.frames.slice(),
     status: a.status,
     held: a.held,
     assumed: a.assumed,
@@ -1283,6 +1302,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
     const ex = new Exec(this.world, ns, i);
+    ex.ownedFrom = ns.actors[i].frames.length;
     ex.origObjs = s.objs;
     ex.obs = this.observer;
     ex.choice = outcome;
