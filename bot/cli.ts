@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { readConfig, type KbotConfig } from '../config/read-config.ts';
 import { oneOf, parseCommand, positiveInt, UsageError, type CommandSpec } from './cli-args.ts';
 import { kconfigFor, simOptions } from './sim-options.ts';
+import type { SimOptions } from '../sim/run-scenario.ts';
 import { kbotVersion } from './version.ts';
 import { checkCommit, checkTree } from './tree/check-tree.ts';
 import { resolveCommit } from './tree/run-git.ts';
@@ -53,13 +54,14 @@ const SIM: CommandSpec = {
   --walkers N     walkers per scenario (positive integer)
   --max-states N  the state budget per run (positive integer)
   --exhaustive    search every state, even once each property has its counterexample
+  --jobs N        run the scenarios on N worker threads, under the one time budget (default 1)
   --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
   --json          print JSON
 ${COMMON}`,
   options: {
     tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
     'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
-    exhaustive: { type: 'boolean' },
+    exhaustive: { type: 'boolean' }, jobs: { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
 };
@@ -228,6 +230,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const treeArg = requireTree(values, SIM);
   const walkers = positiveInt('walkers', values.walkers);
   const maxStates = positiveInt('max-states', values['max-states']);
+  const jobs = positiveInt('jobs', values.jobs) ?? 1;
   const config = loadConfig(values, global);
   const tree = await checkTree(treeArg);
   const kc = await kconfigFor(config, str(values.kconfig));
@@ -249,7 +252,9 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   try {
     const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
-    const { runs, facts } = await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
+    const { runs, facts } = jobs > 1 && only === undefined
+      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, jobs)
+      : await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();
     const ms = Math.round(performance.now() - t0);
     if (values.json) {
@@ -278,6 +283,19 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
     return EXIT.ok;
   } finally {
     await view.close();
+  }
+}
+
+/** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
+async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, jobs: number) {
+  const { SimPool } = await import('./sim-pool.ts');
+  const pool = new SimPool(opts.maxMs, jobs);
+  try {
+    const { onProgress: _p, maxMs: _m, ...options } = opts;
+    const results = await Promise.all(names.map((only) => pool.run({ tree, commit, only, options, workDir })));
+    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts };
+  } finally {
+    await pool.close();
   }
 }
 

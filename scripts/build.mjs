@@ -10,7 +10,8 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   metafile: true,
-  entryPoints: [join(root, 'bot', 'cli.ts')],
+  // The SimPool's worker is an entry of its own (dist/sim-worker.js, beside the chunk that starts it).
+  entryPoints: [join(root, 'bot', 'cli.ts'), join(root, 'bot', 'sim-worker.ts')],
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true, // each command's modules (and their packages) load only when the command runs
