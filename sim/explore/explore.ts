@@ -31,7 +31,7 @@ import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionS
 import { VectorSet } from './visited.ts';
 
 /** A state's key: the system's integer vector when it gives one (sys.vector), else its text key. */
-type Key = string | Int32Array;
+type Key = string | ArrayLike<number>;
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
 const SLEEP_BITS = 31;
@@ -131,7 +131,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const textIndex = new Map<string, number>();
   const vectorIndex = new VectorSet();
   const keyOf = (s: S): Key => (vectors ? sys.vector!(s) : sys.key(s));
-  const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as Int32Array) : (textIndex.get(k as string) ?? -1));
+  const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as ArrayLike<number>) : (textIndex.get(k as string) ?? -1));
   const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
   // Per state, by index: BFS tree and reduction bookkeeping, in typed arrays grown by doubling (21 bytes a state).
   let cap = 128;
@@ -180,7 +180,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       return;
     }
     const i = stored();
-    if (vectors) vectorIndex.add(key as Int32Array);
+    if (vectors) vectorIndex.add(key as ArrayLike<number>);
     else textIndex.set(key as string, i);
     if (i >= cap) {
       cap *= 2;

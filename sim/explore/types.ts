@@ -44,9 +44,10 @@ export interface TransitionSystem<S, L> {
   /**
    * The same key as integers (optional): equal vectors exactly when equal keys. When given, the explorer keeps
    * its visited states as these vectors in a typed-array table (visited.ts) instead of text. Must return a new
-   * array each call.
+   * array each call (a plain array of small integers is the cheapest to make: a small typed array has its own
+   * backing store).
    */
-  vector?(s: S): Int32Array;
+  vector?(s: S): ArrayLike<number>;
   /** Shared locations actor's next step touches in s (for independence), in every one of its outcomes. */
   footprint(s: S, actor: number): Access[];
   /**

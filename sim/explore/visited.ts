@@ -6,7 +6,7 @@
 // table at most (load kept under 1/2: 8).
 
 /** Hashes an integer vector (FNV-1a over its words, then a final avalanche). */
-export function hashVector(v: Int32Array): number {
+export function hashVector(v: ArrayLike<number>): number {
   let h = 0x811c9dc5 | 0;
   for (let i = 0; i < v.length; i++) {
     h = Math.imul(h ^ v[i]!, 0x01000193);
@@ -29,16 +29,16 @@ export class VectorSet {
   size = 0;
 
   /** The index of the state with vector v, or -1. */
-  get(v: Int32Array): number {
+  get(v: ArrayLike<number>): number {
     return this.find(v, hashVector(v));
   }
 
-  has(v: Int32Array): boolean {
+  has(v: ArrayLike<number>): boolean {
     return this.get(v) >= 0;
   }
 
   /** Adds v (which must not be in the set) as state number `size`; returns that number. */
-  add(v: Int32Array): number {
+  add(v: ArrayLike<number>): number {
     const h = hashVector(v);
     const i = this.size++;
     if (i >= this.offsets.length) {
@@ -61,7 +61,7 @@ export class VectorSet {
     return this.slots.byteLength + this.offsets.byteLength + this.hashes.byteLength + this.arena.byteLength;
   }
 
-  private find(v: Int32Array, h: number): number {
+  private find(v: ArrayLike<number>, h: number): number {
     const { slots, mask, arena, offsets, hashes } = this;
     for (let p = h & mask; ; p = (p + 1) & mask) {
       const e = slots[p]!;

@@ -254,8 +254,11 @@ class Exec {
    * from (copy on write: a step copies the frames it writes, most steps only the top one). 0: all its own.
    */
   ownedFrom = 0;
-  /** Objects this step copied to write them (the state's other objects are its predecessor's). */
-  readonly touched = new Set<string>();
+  /**
+   * Objects this step copied to write them (the state's other objects are its predecessor's), each with the
+   * fields it wrote (null: written otherwise than through writeField, e.g. made by this step).
+   */
+  readonly touched = new Map<string, string[] | null>();
   private actor: ActorState;
 
   constructor(private w: World, readonly s: SimState, readonly idx: number) {
@@ -268,7 +271,7 @@ class Exec {
       o = { ...(o ?? {}) };
       this.s.objs = this.s.objs === this.origObjs ? { ...this.s.objs } : this.s.objs;
       this.s.objs[id] = o;
-      this.touched.add(id);
+      this.touched.set(id, []);
     }
     return o ?? {};
   }
@@ -313,6 +316,7 @@ class Exec {
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`write of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     this.obj(sp[0], true)[field] = v;
+    this.touched.get(sp[0])?.push(field);
   }
 
   load(ptr: Value): Value {
@@ -882,6 +886,7 @@ class Exec {
         const base = `n${this.idx}_`;
         while (`${base}${i}` in this.s.objs) i++;
         this.obj(`${base}${i}`, true).__new = 1;
+        this.touched.set(`${base}${i}`, null);
         return `${base}${i}`;
       }
       case '__kbot_index_load':
@@ -1175,33 +1180,30 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // Interned texts of objects, actors and names, and the numbers of objects and actors already seen (vector()).
   private readonly texts = new Interner();
   private readonly objIds = new WeakMap<Obj, number>();
-  private readonly objsVectors = new WeakMap<Record<string, Obj>, Int32Array>();
+  private readonly objsVectors = new WeakMap<Record<string, Obj>, number[]>();
   private readonly lifeIds = new WeakMap<object, [string[], number]>();
   private readonly edits = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
   /** The objects' part of a state's vector: (name, contents) pairs in order of the names' numbers. */
-  private objsVector(objs: Record<string, Obj>): Int32Array {
+  private objsVector(objs: Record<string, Obj>): number[] {
     let v = this.objsVectors.get(objs);
     if (v !== undefined) return v;
     const pairs = Object.keys(objs).map((id) => [this.texts.of(id), this.contents(objs[id])] as const);
     pairs.sort((x, y) => x[0] - y[0]);
-    v = new Int32Array(pairs.length * 2);
-    for (let i = 0; i < pairs.length; i++) {
-      v[2 * i] = pairs[i][0];
-      v[2 * i + 1] = pairs[i][1];
-    }
+    v = [];
+    for (let i = 0; i < pairs.length; i++) v.push(pairs[i][0], pairs[i][1]);
     this.objsVectors.set(objs, v);
     return v;
   }
 
   /** After a step that wrote objects: its predecessor's objects' part with only the written objects changed. */
-  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Iterable<string>): void {
+  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Map<string, string[] | null>): void {
     let v = this.objsVector(before);
-    for (const id of touched) {
+    for (const [id, fields] of touched) {
       const name = this.texts.of(id);
-      const c = this.contentsAfterWrite(before[id], after[id]);
+      const c = this.contentsAfterWrite(before[id], after[id], fields);
       let lo = 0;
       let hi = v.length >> 1;
       while (lo < hi) {
@@ -1214,12 +1216,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         if (v === this.objsVectors.get(before)) v = v.slice();
         v[2 * lo + 1] = c;
       } else {
-        const w = new Int32Array(v.length + 2);
-        w.set(v.subarray(0, 2 * lo));
-        w[2 * lo] = name;
-        w[2 * lo + 1] = c;
-        w.set(v.subarray(2 * lo), 2 * lo + 2);
-        v = w;
+        v = [...v.slice(0, 2 * lo), name, c, ...v.slice(2 * lo)];
       }
     }
     this.objsVectors.set(after, v);
@@ -1230,13 +1227,14 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    * a cache of such edits, so that an object's whole text is built only for an edit not seen before (the
    * numbers stay those of the texts: one content, one number, whatever the order of writes that made it).
    */
-  private contentsAfterWrite(old: Obj | undefined, o: Obj): number {
+  private contentsAfterWrite(old: Obj | undefined, o: Obj, fields: string[] | null): number {
     let c = this.objIds.get(o);
     if (c !== undefined) return c;
-    if (old === undefined) return this.contents(o);
+    if (old === undefined || fields === null) return this.contents(o);
+    // The fields written, in a fixed order, with what changed: the same edit of the same contents is one key.
     let edit = `${this.contents(old)}`;
-    for (const f in o) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
-    for (const f in old) if (!(f in o)) return this.contents(o);
+    const written = fields.length > 1 ? [...new Set(fields)].sort() : fields;
+    for (const f of written) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
     c = this.edits.get(edit);
     if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
     else this.objIds.set(o, c);
@@ -1325,11 +1323,13 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    * then one number per actor. Identical actors (world.symmetry) are put in ascending order of their numbers
    * within their group's positions, so states that differ only by which walker is where have one vector.
    */
-  vector(s: SimState): Int32Array {
+  vector(s: SimState): number[] {
     const objs = this.objsVector(s.objs);
     const n = objs.length;
-    const v = new Int32Array(n + 1 + s.actors.length);
-    v.set(objs);
+    const v: number[] = [];
+    for (let k = 0; k < n; k++) v.push(objs[k]);
+    v.push(0);
+    for (let k = 0; k < s.actors.length; k++) v.push(0);
     const lc = this.lifeIds.get(s.life);
     if (lc !== undefined && lc[0] === s.freeList) v[n] = lc[1];
     else {
