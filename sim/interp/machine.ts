@@ -1183,6 +1183,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   private readonly objsVectors = new WeakMap<Record<string, Obj>, number[]>();
   private readonly lifeIds = new WeakMap<object, [string[], number]>();
   private readonly edits = new Map<string, number>();
+  private readonly actorEdits = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
@@ -1239,6 +1240,29 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
     else this.objIds.set(o, c);
     return c;
+  }
+
+  /**
+   * The number of an actor after its step, from its number before and the frames the step replaced (those
+   * below are the same objects), through a cache of such edits: the whole text is built only for an edit not
+   * seen before. A step that changed what the actor holds, assumed or made, or its status, is numbered from
+   * its whole text (vector()).
+   */
+  private numberAfterStep(old: ActorState, a: ActorState): void {
+    if (a.id !== undefined || a.held !== old.held || a.assumed !== old.assumed || a.unknowns !== old.unknowns || a.status !== old.status) return;
+    const oid = old.id ?? (old.id = this.texts.of(actorText(old)));
+    const fo = old.frames;
+    const fa = a.frames;
+    let k = 0;
+    while (k < fo.length && k < fa.length && fo[k] === fa[k]) k++;
+    let edit = `${oid}|${fa.length}|${k}`;
+    for (let d = k; d < fa.length; d++) {
+      const f = fa[d];
+      edit += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+    }
+    let id = this.actorEdits.get(edit);
+    if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
+    a.id = id;
   }
 
   private contents(o: Obj): number {
@@ -1309,6 +1333,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
     if (ns.objs !== s.objs) this.updateObjsVector(s.objs, ns.objs, ex.touched);
+    this.numberAfterStep(s.actors[i], ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
     return r;
