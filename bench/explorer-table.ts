@@ -22,6 +22,8 @@ export interface TableOptions {
   maxStates: number;
   spin: boolean;
   pml: string;
+  /** Only these cases, as "instance:semantics" ("get_hwpoison_page:correct"); default every one. */
+  cases?: string[];
 }
 
 export interface TableRow {
@@ -73,6 +75,7 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
   for (const walker of INSTANCES) {
     const instance = `devpriv-free+walker-get-put[${walker}]`;
     for (const semantics of ['buggy', 'correct'] as const) {
+      if (o.cases && !o.cases.includes(`${walker}:${semantics}`)) continue;
       const tree = o.trees[semantics];
       const defines = [...(seedDefines(walker) ?? []), ...(semantics === 'correct' ? ['FIXED'] : [])];
       for (const n of o.walkers) {

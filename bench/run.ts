@@ -224,6 +224,7 @@ async function main(): Promise<number> {
       'table-walkers': { type: 'string', default: '1,2,3,4,5,6,7,8' },
       'table-repeat': { type: 'string', default: '5' },
       'table-max-seconds': { type: 'string', default: '300' },
+      'table-cases': { type: 'string' },
       sections: { type: 'string', default: 'seed,review,real,table' },
       quick: { type: 'boolean' },
     },
@@ -332,7 +333,7 @@ async function main(): Promise<number> {
     const table = sections.has('table')
       ? await explorerTable({
         kbot: KBOT, root, work, pml, spin: haveSpin, walkers: tableWalkers, repeat: Number(values['table-repeat']),
-        maxSeconds: Number(values['table-max-seconds']), maxStates: 50_000_000,
+        maxSeconds: Number(values['table-max-seconds']), maxStates: 50_000_000, cases: values['table-cases']?.split(','),
         trees: { buggy: patched.path, correct: (await patchedTree(join(work, 'correct'), CORRECT_SERIES)).path },
       }, say)
       : [];
