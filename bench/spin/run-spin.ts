@@ -109,8 +109,9 @@ function count(out: string, re: RegExp, what: string): number {
 /** Parses pan's summary ("errors: N", "N states, stored", "N transitions (= stored+matched)"). */
 export function parsePan(out: string): { states: number; transitions: number; errors: number } {
   return {
-    states: count(out, /^\s*(\d+) states, stored/m, '"states, stored"'),
-    transitions: count(out, /^\s*(\d+) transitions/m, '"transitions"'),
+    // Past 10^8 pan writes its counts as 2.333093e+08.
+    states: count(out, /^\s*([\d.]+(?:e[+-]?\d+)?) states, stored/m, '"states, stored"'),
+    transitions: count(out, /^\s*([\d.]+(?:e[+-]?\d+)?) transitions/m, '"transitions"'),
     errors: count(out, /errors: (\d+)/, '"errors:"'),
   };
 }
