@@ -221,7 +221,8 @@ async function main(): Promise<number> {
       reviews: { type: 'string', default: '5' },
       scenario: { type: 'string' },
       'real-trees': { type: 'string', default: '6.1,6.12' },
-      'table-walkers': { type: 'string', default: '1,2,3,4,5,6,7,8' },
+      // 7 and 8 can be asked for; pan's buggy [get_hwpoison_page] model needs 4 GiB and 9 min at N = 6, x4.5 a walker.
+      'table-walkers': { type: 'string', default: '1,2,3,4,5,6' },
       'table-repeat': { type: 'string', default: '5' },
       'table-max-seconds': { type: 'string', default: '300' },
       'table-cases': { type: 'string' },
