@@ -1,31 +1,56 @@
 #!/usr/bin/env node
 // kbot's entry point. It runs the esbuild bundle in dist/ (made by `npm install`) while that is newer than
-// every TypeScript source; otherwise, in a checkout being edited, the sources themselves through tsx.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// every TypeScript source it was built from; otherwise, in a checkout being edited, the sources themselves
+// through tsx.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist', 'cli.js');
 
-function newestSource(dir, newest = 0) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = newestSource(p, newest);
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+/**
+ * The bundle is current when no source it was built from (dist/sources.json, written by the build) is newer
+ * than it or gone: one stat per bundled source, no directory walk. A source file nobody imports yet cannot
+ * change the bundle until an import of it edits a listed file.
+ */
+function bundleIsCurrent() {
+  if (process.env.KBOT_FROM_SOURCE) return false;
+  let built;
+  let sources;
+  try {
+    built = statSync(bundle).mtimeMs;
+    sources = JSON.parse(readFileSync(join(root, 'dist', 'sources.json'), 'utf8'));
+  } catch {
+    return false;
   }
-  return newest;
+  for (const s of sources) {
+    const st = statSync(join(root, s), { throwIfNoEntry: false });
+    if (!st || st.mtimeMs > built) return false;
+  }
+  return true;
 }
 
-function bundleIsCurrent() {
-  if (process.env.KBOT_FROM_SOURCE || !existsSync(bundle)) return false;
-  const built = statSync(bundle).mtimeMs;
-  return ['bot', 'analyzers', 'sim', 'config', 'examples'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
+/** This process's live or unreaped children (Linux /proc; elsewhere none are known). */
+function children() {
+  try {
+    return readdirSync('/proc/self/task').flatMap((t) => readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Waits (up to 2 s) until every child has exited and been reaped: node does not wait for an unref'd child at
+ * exit, and one still running (or a zombie) would outlive kbot.
+ */
+async function reapChildren() {
+  for (let waited = 0; waited < 2000 && children().length > 0; waited += 5) await new Promise((r) => setTimeout(r, 5));
 }
 
 let main;
-if (bundleIsCurrent()) {
+const fromSource = !bundleIsCurrent();
+if (!fromSource) {
   ({ main } = await import(bundle));
 } else {
   const { register } = await import('tsx/esm/api');
@@ -33,3 +58,17 @@ if (bundleIsCurrent()) {
   ({ main } = await import('../bot/cli.ts'));
 }
 process.exitCode = await main(process.argv.slice(2));
+// tsx compiles through an esbuild service process, started from node's module-hooks thread, which it leaves
+// running and which esbuild's stop() on this thread cannot reach: stop it by its pid.
+if (fromSource) {
+  for (const pid of children()) {
+    let comm = '';
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'esbuild') process.kill(Number(pid));
+  }
+}
+await reapChildren();

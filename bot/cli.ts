@@ -5,6 +5,7 @@ import { readConfig, type KbotConfig } from '../config/read-config.ts';
 import { oneOf, parseCommand, positiveInt, UsageError, type CommandSpec } from './cli-args.ts';
 import { kconfigFor, simOptions } from './sim-options.ts';
 import { sideAnalyzers } from './side-analyzers.ts';
+import type { SimOptions } from '../sim/run-scenario.ts';
 import { kbotVersion } from './version.ts';
 import { checkCommit, checkTree } from './tree/check-tree.ts';
 import { resolveCommit } from './tree/run-git.ts';
@@ -53,12 +54,15 @@ const SIM: CommandSpec = {
   --scenario NAME run one scenario, or one instance NAME[walker] (NAME[walker]@driver: one driver's)
   --walkers N     walkers per scenario (positive integer)
   --max-states N  the state budget per run (positive integer)
+  --exhaustive    search every state, even once each property has its counterexample
+  --jobs N        run the scenarios on N worker threads, under the one time budget (default 1)
   --kconfig FILE  a kernel .config (plain, .gz, .xz) for the tree's #if blocks
   --json          print JSON
 ${COMMON}`,
   options: {
     tree: { type: 'string' }, rev: { type: 'string' }, scenario: { type: 'string' }, walkers: { type: 'string' },
     'max-states': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' }, kconfig: { type: 'string' },
+    exhaustive: { type: 'boolean' }, jobs: { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
 };
@@ -227,6 +231,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const treeArg = requireTree(values, SIM);
   const walkers = positiveInt('walkers', values.walkers);
   const maxStates = positiveInt('max-states', values['max-states']);
+  const jobs = positiveInt('jobs', values.jobs) ?? 1;
   const config = loadConfig(values, global);
   const tree = await checkTree(treeArg);
   const kc = await kconfigFor(config, str(values.kconfig));
@@ -246,9 +251,11 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
-    const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig }), onProgress: progress?.update };
+    const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
-    const { runs, facts } = await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
+    const { runs, facts } = jobs > 1 && only === undefined
+      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, jobs)
+      : await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();
     const ms = Math.round(performance.now() - t0);
     if (values.json) {
@@ -276,7 +283,20 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
     process.stdout.write(`${out.join('\n')}\n`);
     return EXIT.ok;
   } finally {
-    view.close();
+    await view.close();
+  }
+}
+
+/** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
+async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, jobs: number) {
+  const { SimPool } = await import('./sim-pool.ts');
+  const pool = new SimPool(opts.maxMs, jobs);
+  try {
+    const { onProgress: _p, maxMs: _m, ...options } = opts;
+    const results = await Promise.all(names.map((only) => pool.run({ tree, commit, only, options, workDir })));
+    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts };
+  } finally {
+    await pool.close();
   }
 }
 
@@ -300,7 +320,7 @@ async function facts(values: Values, _positionals: string[], global: ConfigRef):
       : `kbot facts: ${tree} at ${view.commit.slice(0, 12)}\n${renderFacts(f)}`);
     return EXIT.ok;
   } finally {
-    view.close();
+    await view.close();
   }
 }
 

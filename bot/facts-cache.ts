@@ -2,7 +2,7 @@
 // kconfig, and every later review or `kbot facts` of that commit reads them back in milliseconds.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FactsCache } from '../analyzers/types.ts';
 
 export function factsCache(workDir: string): FactsCache {
@@ -19,7 +19,8 @@ export function factsCache(workDir: string): FactsCache {
     async put(key: string, value: unknown): Promise<void> {
       await mkdir(dir, { recursive: true });
       const f = file(key);
-      const tmp = `${f}.${process.pid}.tmp`;
+      // Unique per writer (threads of one process share its pid: SimPool's workers), renamed into place whole.
+      const tmp = `${f}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
       await writeFile(tmp, JSON.stringify(value));
       await rename(tmp, f);
     },

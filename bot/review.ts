@@ -73,8 +73,7 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     // Worst first, then surest: the order the report and the reply give them in.
     return await finish(series, apply, rankFindings(result.findings), [...notes, ...result.notes], opts, result.coverage);
   } finally {
-    before.close();
-    after?.close();
+    await Promise.all([before.close(), after?.close()]);
   }
 }
 

@@ -22,7 +22,7 @@ export async function kconfigFor(config: KbotConfig, file?: string): Promise<{ k
 }
 
 /** The command line's numbers are checked where they are parsed (bot/cli-args.ts): positive integers here. */
-export function simOptions(config: KbotConfig, cli: { walkers?: number; maxStates?: number; kconfig?: Kconfig } = {}): SimOptions {
+export function simOptions(config: KbotConfig, cli: { walkers?: number; maxStates?: number; kconfig?: Kconfig; exhaustive?: boolean } = {}): SimOptions {
   return {
     kconfig: cli.kconfig ?? { ...DEFAULT_KCONFIG, ...config.sim.kconfig },
     walkers: cli.walkers ?? config.sim.walkers,
@@ -32,5 +32,6 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxIndirectTargets: config.sim.max_indirect_targets,
     mixedWalkers: config.sim.mixed_walkers,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
+    ...(cli.exhaustive ? { exhaustive: true } : {}),
   };
 }

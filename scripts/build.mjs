@@ -2,14 +2,16 @@
 // Bundles the command line into dist/ with esbuild, so `kbot` starts without compiling TypeScript on the
 // fly. Run by `npm install` (prepare). bin/kbot.js uses the bundle only while it is newer than every source.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'bot', 'cli.ts')],
+const result = await build({
+  metafile: true,
+  // The SimPool's worker is an entry of its own (dist/sim-worker.js, beside the chunk that starts it).
+  entryPoints: [join(root, 'bot', 'cli.ts'), join(root, 'bot', 'sim-worker.ts')],
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true, // each command's modules (and their packages) load only when the command runs
@@ -22,3 +24,7 @@ await build({
   banner: { js: "import { createRequire as __kbotCreateRequire } from 'node:module'; const require = __kbotCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+// The sources the bundle was built from (its own, not packages'): bin/kbot.js stats only these to tell whether
+// the bundle is current, instead of walking every directory. A new file matters only once a listed one imports it.
+const sources = Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/') && p.endsWith('.ts'));
+writeFileSync(join(root, 'dist', 'sources.json'), JSON.stringify(sources));

@@ -41,6 +41,11 @@ export interface SimOptions {
   mixedWalkers?: number;
   /** Decisions about unknown values one actor's path may make before taking the default (machine.ts). */
   maxAssumptions?: number;
+  /**
+   * Search every state of an instance (the state count is then the whole space's). Default: stop once every
+   * property the machine checks has its shortest counterexample, since nothing is left to find.
+   */
+  exhaustive?: boolean;
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
 }
 
@@ -64,6 +69,12 @@ export interface RunStats {
   incompleteReason?: string;
   /** How deep the breadth-first search got: the longest of the shortest paths to the states it stored. */
   depth?: number;
+  /** How the search ended (explore/types.ts): the space exhausted, every property violated, or stopped by a budget. */
+  verdict?: 'exhausted' | 'every-property-violated' | 'stopped';
+  /** Bytes the explorer's stored states take (explore/types.ts ExploreResult.stateBytes). */
+  stateBytes?: number;
+  /** Of ms, the time spent loading (parsing, compiling) code the search reached. */
+  loadMs?: number;
 }
 
 export interface SimViolation {
@@ -730,8 +741,10 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   // preemptions (explore/bounded.ts) in the rest: a race that needs one preemption late in a long path is found
   // there long before the breadth-first search gets to it. A run that finishes needs no second search.
   const left = () => Math.max(1, opts.maxMs - (performance.now() - t0));
-  const res = await exploreLazily(m, { maxStates: opts.maxStates, maxMs: left() * (1 - BOUNDED_SHARE), onProgress: opts.onProgress }, () => supply(tp, b.world), MAX_COMPILE_ROUNDS);
-  const few: BoundedResult<StepLabel> = res.complete || res.error
+  const res = await exploreLazily(m, {
+    maxStates: opts.maxStates, maxMs: left() * (1 - BOUNDED_SHARE), onProgress: opts.onProgress, properties: m.properties, exhaustive: opts.exhaustive,
+  }, () => supply(tp, b.world), MAX_COMPILE_ROUNDS);
+  const few: BoundedResult<StepLabel> = res.complete || res.error || res.verdict === 'every-property-violated'
     ? { violations: [], states: 0, ms: 0, searchedBound: -1 }
     : await exploreBounded(m, { maxPreemptions: PREEMPTION_BOUND, maxMs: left(), maxStates: opts.maxStates }, () => supply(tp, b.world), MAX_COMPILE_ROUNDS);
   if (few.states) {
@@ -747,7 +760,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   }
   // What stopped an actor before its first shared step (the explorer never sees those steps).
   for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
-  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, ...(res.depth !== undefined ? { depth: res.depth } : {}) };
+  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, verdict: res.verdict, ...(res.depth !== undefined ? { depth: res.depth } : {}), ...(res.stateBytes ? { stateBytes: res.stateBytes } : {}), ...(res.loadMs !== undefined ? { loadMs: res.loadMs } : {}) };
   const reached = Object.fromEntries(reachedFrom(tp.compiler, b.roots));
   const notes = runNotes(tp, b);
   if (res.error) {

@@ -1,6 +1,6 @@
 // Runs SPIN on a Promela model for the benchmark: spin -a (generate the verifier), gcc (compile it), pan
 // (search), each timed as a whole process in a temp dir, and reads the state and transition counts pan prints.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,10 @@ export interface SpinRun {
   errors: number;
   /** Each failed assert's text as pan prints it ("!(pfree)"), with how many times pan reported it. */
   assertions: Record<string, number>;
+  /** pan's "equivalent memory usage for states (stored*(State-vector + overhead))", in bytes. */
+  stateBytes?: number;
+  /** pan's "total actual memory usage", in bytes (its hash table and stack included). */
+  panBytes?: number;
   msSpinA: number;
   msGcc: number;
   msPan: number;
@@ -50,6 +54,47 @@ function run(cmd: string, args: string[], cwd: string): Promise<Ran> {
   });
 }
 
+/**
+ * Runs pan, reading its output as it comes: with -c0 on a buggy model it prints a line per error reached, which
+ * at N = 5 is more than any buffer should hold. The assertion lines are counted on the way by
+ * expression (as parseAssertions counts them), the rest kept up to 200 lines and from the summary on.
+ */
+function runPan(args: string[], cwd: string): Promise<Ran & { assertions: Record<string, number> }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('./pan', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    const kept: string[] = [];
+    const asserts = new Map<string, { line: string; n: number }>();
+    let summary = false;
+    let stderr = '';
+    const take = (line: string) => {
+      const m = /^pan:\d+: assertion violated\s+(.*?) \(at depth \d+\)$/.exec(line);
+      if (m) {
+        const a = asserts.get(m[1]!) ?? { line, n: 0 };
+        a.n++;
+        asserts.set(m[1]!, a);
+        return;
+      }
+      if (/^(\(Spin Version|Full statespace search|State-vector)/.test(line) || /errors: \d+/.test(line)) summary = true;
+      if (summary || kept.length < 200) kept.push(line);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) take(l);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', (e) => reject(new Error(`./pan: ${e.message}`)));
+    child.on('close', (code) => {
+      if (partial) take(partial);
+      const assertions = Object.fromEntries([...asserts].map(([expr, a]) => [expr.trim(), a.n]));
+      resolve({ stdout: kept.join('\n'), stderr, ms: performance.now() - t0, code: code ?? 1, assertions });
+    });
+  });
+}
+
 function must(r: Ran, what: string): Ran {
   if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-2000)}`);
   return r;
@@ -64,10 +109,25 @@ function count(out: string, re: RegExp, what: string): number {
 /** Parses pan's summary ("errors: N", "N states, stored", "N transitions (= stored+matched)"). */
 export function parsePan(out: string): { states: number; transitions: number; errors: number } {
   return {
-    states: count(out, /^\s*(\d+) states, stored/m, '"states, stored"'),
-    transitions: count(out, /^\s*(\d+) transitions/m, '"transitions"'),
+    // Past 10^8 pan writes its counts as 2.333093e+08.
+    states: count(out, /^\s*([\d.]+(?:e[+-]?\d+)?) states, stored/m, '"states, stored"'),
+    transitions: count(out, /^\s*([\d.]+(?:e[+-]?\d+)?) transitions/m, '"transitions"'),
     errors: count(out, /errors: (\d+)/, '"errors:"'),
   };
+}
+
+/** pan's memory figures (in MB of 2^20 bytes in its output), as bytes; absent when pan printed none. */
+export function panMemory(out: string): { stateBytes?: number; panBytes?: number } {
+  const mb = (re: RegExp) => {
+    const m = re.exec(out);
+    return m ? Math.round(Number(m[1]) * 1024 * 1024) : undefined;
+  };
+  const r: { stateBytes?: number; panBytes?: number } = {};
+  const st = mb(/^\s*([\d.]+)\s+equivalent memory usage for states/m);
+  const tot = mb(/^\s*([\d.]+)\s+total actual memory usage/m);
+  if (st !== undefined) r.stateBytes = st;
+  if (tot !== undefined) r.panBytes = tot;
+  return r;
 }
 
 /** Counts pan's "pan:N: assertion violated EXPR (at depth D)" lines by EXPR. */
@@ -92,10 +152,10 @@ export async function runSpin(pml: string, walkers: number, opts: SpinOptions = 
     // storage (no bitstate), a deep stack so the search is not truncated, -n: no unreached-code report.
     const g = must(await run('gcc', ['-O2', '-DSAFETY', '-o', 'pan', 'pan.c'], dir), 'gcc pan.c');
     const panArgs = ['-m100000', `-w${opts.hashBits ?? 20}`, opts.stopAtFirstError ? '-c1' : '-c0', '-n'];
-    const p = await run('./pan', panArgs, dir);
+    const p = await runPan(panArgs, dir);
     const msTotal = performance.now() - t0;
     if (/error: max search depth too small/.test(p.stdout)) throw new Error('pan: search depth too small');
-    return { ...parsePan(p.stdout), assertions: parseAssertions(p.stdout), msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
+    return { ...parsePan(p.stdout), ...panMemory(p.stdout), assertions: p.assertions, msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

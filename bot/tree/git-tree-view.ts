@@ -163,15 +163,26 @@ export class GitTreeView implements TreeView {
     return this.checkedOut;
   }
 
-  /** Stop the cat-file process. The view stays usable: a later read starts a new one. */
-  close(): void {
+  /**
+   * Stop the cat-file process; resolves once it has exited and been reaped, so a command that awaits it leaves
+   * no git behind (an idle batch process does not keep node alive, and node does not wait for it at exit). The
+   * view stays usable: a later read starts a new one.
+   */
+  close(): Promise<void> {
     const child = this.batch;
     this.batch = null;
     this.failPending(new Error('tree view closed'));
-    if (child) {
+    if (!child) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      child.once('exit', () => resolve());
+      child.ref();
       child.stdin.end();
       child.kill();
-    }
+    });
   }
 
   private async runGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {

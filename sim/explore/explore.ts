@@ -28,6 +28,10 @@
 // of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
 // persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
 import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionSystem } from './types.ts';
+import { VectorSet } from './visited.ts';
+
+/** A state's key: the system's integer vector when it gives one (sys.vector), else its text key. */
+type Key = string | ArrayLike<number>;
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
 const SLEEP_BITS = 31;
@@ -89,6 +93,7 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
   opts = { supplyAfter: SUPPLY_AFTER, ...opts };
   let x = exploration(sys, opts);
   const t0 = performance.now();
+  let loadMs = 0;
   for (let round = 0; ; round++) {
     x.run();
     if (!x.stuck() || x.stopped()) break;
@@ -96,7 +101,9 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
       x.fail(`code was loaded ${maxRounds} times and steps still need more`);
       break;
     }
+    const l0 = performance.now();
     const r = await supply();
+    loadMs += performance.now() - l0;
     if (typeof r === 'object') {
       x.fail(r.stop);
       break;
@@ -104,7 +111,7 @@ export async function exploreLazily<S, L>(sys: TransitionSystem<S, L>, opts: Exp
     if (r === 'restart') x = exploration(sys, { ...opts, maxMs: Math.max(1, (opts.maxMs ?? Infinity) - (performance.now() - t0)) });
     else x.resume();
   }
-  return x.finish();
+  return { ...x.finish(), loadMs };
 }
 
 function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
@@ -115,16 +122,31 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   const maxMs = opts.maxMs ?? Infinity;
   const usePersistent = por && typeof sys.future === 'function' && typeof sys.actorCount === 'function';
   const symmetric = sys.symmetric === true;
+  const properties = opts.exhaustive || !opts.properties?.length ? undefined : opts.properties;
+  let allViolated = false;
 
-  const index = new Map<string, number>();
-  // Per state, by index: BFS tree and reduction bookkeeping. Plain arrays of small integers stay compact in V8.
-  const parent: number[] = [];
-  const via: number[] = [];
+  // Visited states: integer vectors in a typed-array hash table (visited.ts) when the system gives them, else
+  // text keys in a Map.
+  const vectors = typeof sys.vector === 'function';
+  const textIndex = new Map<string, number>();
+  const vectorIndex = new VectorSet();
+  const keyOf = (s: S): Key => (vectors ? sys.vector!(s) : sys.key(s));
+  const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as ArrayLike<number>) : (textIndex.get(k as string) ?? -1));
+  const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
+  // Per state, by index: BFS tree and reduction bookkeeping, in typed arrays grown by doubling (21 bytes a state).
+  let cap = 128;
+  let parent = new Int32Array(cap);
+  let via = new Int32Array(cap);
   // The outcome taken on the edge to each state (0 for a deterministic step).
-  const viaOutcome: number[] = [];
-  const depth: number[] = [];
-  const sleep: number[] = [];
-  const expanded: number[] = [];
+  let viaOutcome = new Int32Array(cap);
+  let depth = new Int32Array(cap);
+  let sleep = new Int32Array(cap);
+  let expanded = new Uint8Array(cap);
+  const grown = <A extends Int32Array | Uint8Array>(a: A, n: number): A => {
+    const b = new (a.constructor as new (n: number) => A)(n);
+    b.set(a);
+    return b;
+  };
   // States waiting in the queue; dropped once expanded (rebuilt by replay when needed again).
   const pending: Array<S | undefined> = [];
   // Re-expansion jobs: state index, actors to step, sleep set they may inherit from.
@@ -146,30 +168,44 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const old = found.get(category);
     if (old === undefined || length < old.length) found.set(category, { category, message, at, actor, outcome, label, length });
     if (!allCategories) stop = 'stopped at the first violation (allCategories: false)';
+    else if (old === undefined && properties && properties.every((p) => found.has(p))) {
+      stop = `every property has its shortest counterexample (${properties.join(', ')}): nothing left to find`;
+      allViolated = true;
+    }
   }
 
-  function add(state: S, key: string, from: number, actor: number, outcome: number, sleepSet: number): void {
-    if (index.size >= maxStates) {
+  function add(state: S, key: Key, from: number, actor: number, outcome: number, sleepSet: number): void {
+    if (stored() >= maxStates) {
       stop = `state budget ${maxStates} reached`;
       return;
     }
-    const i = index.size;
-    index.set(key, i);
-    parent.push(from);
-    via.push(actor);
-    viaOutcome.push(outcome);
+    const i = stored();
+    if (vectors) vectorIndex.add(key as ArrayLike<number>);
+    else textIndex.set(key as string, i);
+    if (i >= cap) {
+      cap *= 2;
+      parent = grown(parent, cap);
+      via = grown(via, cap);
+      viaOutcome = grown(viaOutcome, cap);
+      depth = grown(depth, cap);
+      sleep = grown(sleep, cap);
+      expanded = grown(expanded, cap);
+    }
+    parent[i] = from;
+    via[i] = actor;
+    viaOutcome[i] = outcome;
     const d = from < 0 ? 0 : depth[from]! + 1;
-    depth.push(d);
+    depth[i] = d;
     if (d > maxDepth) maxDepth = d;
-    sleep.push(sleepSet);
-    expanded.push(0);
+    sleep[i] = sleepSet;
+    expanded[i] = 0;
     pending.push(state);
   }
 
   /** Take the outcome of stepping `actor` from state `from`; `sleepSet` is what the successor may skip. */
-  function handle(from: number, actor: number, outcome: number, state: S, key: string, sleepSet: number): void {
-    const j = index.get(key);
-    if (j === undefined) {
+  function handle(from: number, actor: number, outcome: number, state: S, key: Key, sleepSet: number): void {
+    const j = lookup(key);
+    if (j < 0) {
       add(state, key, from, actor, outcome, sleepSet);
       return;
     }
@@ -183,9 +219,9 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Every outcome of actor's step from s, violations recorded against state `from`. */
-  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: string; outcome: number }> {
+  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: Key; outcome: number }> {
     // Each successor keeps its outcome's number: with an outcome pruned, the list's index is not it.
-    const out: Array<{ state: S; key: string; outcome: number }> = [];
+    const out: Array<{ state: S; key: Key; outcome: number }> = [];
     let n = 1;
     for (let k = 0; k < n; k++) {
       const r = sys.step(s, actor, k);
@@ -197,7 +233,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       transitions++;
       if (r.pruned) continue;
       for (const v of r.violations) record(v.category, v.message, from, actor, r.label, k);
-      out.push({ state: r.state, key: sys.key(r.state), outcome: k });
+      out.push({ state: r.state, key: keyOf(r.state), outcome: k });
     }
     return out;
   }
@@ -270,13 +306,13 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     const asleep = sleep[i]!;
     const fps: Access[][] = en.map((a) => sys.footprint(s, a));
     let pre = -1;
-    let preResults: Array<{ state: S; key: string; outcome: number }> = [];
+    let preResults: Array<{ state: S; key: Key; outcome: number }> = [];
     if (usePersistent && en.length > 1) {
       const k = singleton(s, en, fps, asleep);
       if (k >= 0) {
         const p = en[k]!;
         const rs = stepAll(i, s, p);
-        if (!rs.some((r) => index.has(r.key))) {
+        if (!rs.some((r) => lookup(r.key) >= 0)) {
           const z = inherit(asleep, p, en, fps, fps[k]!);
           for (let o = 0; o < rs.length && !stop; o++) handle(i, p, rs[o]!.outcome, rs[o]!.state, rs[o]!.key, z);
           return;
@@ -324,9 +360,9 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     try {
       if (!started) {
         started = true;
-        add(initial, sys.key(initial), -1, -1, 0, 0);
+        add(initial, keyOf(initial), -1, -1, 0, 0);
       }
-      while (!stop && (redo.length > 0 || head < index.size)) {
+      while (!stop && (redo.length > 0 || head < stored())) {
         // A lazy exploration loads what stuck steps need soon, not once every other state is expanded: in a
         // state space that grows faster than it is expanded, the steps behind the new code would never run.
         if (opts.supplyAfter !== undefined && stuckSteps.length > 0) {
@@ -348,7 +384,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
           if (now - t0 >= maxMs) stop = `time budget ${Math.round(maxMs)} ms reached`;
           if (opts.onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = now;
-            opts.onProgress({ states: index.size, transitions, ms: now - t0 });
+            opts.onProgress({ states: stored(), transitions, ms: now - t0 });
           }
         }
       }
@@ -394,11 +430,14 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
 
     const result: ExploreResult<L> = {
       complete: stop === undefined,
-      states: index.size,
+      states: stored(),
       transitions,
       ms: performance.now() - t0,
       violations,
       depth: maxDepth,
+      verdict: stop === undefined ? 'exhausted' : allViolated ? 'every-property-violated' : 'stopped',
+      // The visited set and the per-state bookkeeping, as allocated (text keys: not measured).
+      ...(vectors ? { stateBytes: vectorIndex.bytes + cap * (5 * 4 + 1) } : {}),
     };
     if (stop !== undefined) result.incompleteReason = stop;
     if (error !== undefined) result.error = error;

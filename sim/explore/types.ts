@@ -37,8 +37,17 @@ export interface TransitionSystem<S, L> {
    * StepResult.outcomes). Must not mutate s, and must be deterministic in (s, actor, outcome).
    */
   step(s: S, actor: number, outcome?: number): StepResult<S, L>;
+  /** The violation categories the system checks (for ExploreOptions.properties). */
+  properties?: readonly string[];
   /** Canonical key of a state; identical keys are one state (symmetry reduction lives here). */
   key(s: S): string;
+  /**
+   * The same key as integers (optional): equal vectors exactly when equal keys. When given, the explorer keeps
+   * its visited states as these vectors in a typed-array table (visited.ts) instead of text. Must return a new
+   * array each call (a plain array of small integers is the cheapest to make: a small typed array has its own
+   * backing store).
+   */
+  vector?(s: S): ArrayLike<number>;
   /** Shared locations actor's next step touches in s (for independence), in every one of its outcomes. */
   footprint(s: S, actor: number): Access[];
   /**
@@ -70,6 +79,14 @@ export interface ExploreOptions {
   por?: boolean;
   /** Keep exploring after the first violation of each category (default true: one shortest trace per category). */
   allCategories?: boolean;
+  /**
+   * The properties the system checks (violation categories). When given, the search stops as soon as each has
+   * a counterexample (each the shortest, breadth first): nothing left to find. The result then says so
+   * (verdict 'every-property-violated'). Without it (or with exhaustive), the whole space is searched.
+   */
+  properties?: readonly string[];
+  /** Search the whole space even once every property has a counterexample (proves the state count). */
+  exhaustive?: boolean;
   /** Called now and then with progress. */
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
   /**
@@ -100,6 +117,20 @@ export interface ExploreResult<L> {
   violations: Array<Counterexample<L>>;
   /** Length of the longest shortest path to a stored state. */
   depth?: number;
+  /**
+   * How the search ended: 'exhausted' (every reachable state seen: complete), 'every-property-violated' (each
+   * property has its shortest counterexample, so nothing was left to find; not complete), or 'stopped' (a
+   * budget, an error or allCategories: false; incompleteReason says which).
+   */
+  verdict?: 'exhausted' | 'every-property-violated' | 'stopped';
+  /**
+   * Bytes the stored states take: the visited set of vectors (visited.ts) and the per-state bookkeeping (parent,
+   * step, depth, sleep set), as allocated. Absent for text keys. Not counted: the states still queued, and the
+   * system's own tables (the machine's interned texts grow with distinct actor and object states, not states).
+   */
+  stateBytes?: number;
+  /** Of ms, the time spent loading code between rounds of a lazy exploration (exploreLazily's supply). */
+  loadMs?: number;
   /** Set when the system threw; the exploration stopped there (incompleteReason says so too). */
   error?: string;
 }

@@ -50,6 +50,8 @@ export interface ActorState {
   /** The last check that sent the actor away (an if around continue, return ...) in tree code:
    * "file:line|condition". Not in the key either. */
   lastBranch?: string;
+  /** The number of this actor state's text in its machine (Machine.vector), once asked. Not copied. */
+  id?: number;
 }
 
 export type Obj = Record<string, Value>;
@@ -218,7 +220,13 @@ function splitPtr(p: Value): [string, string | null] | null {
   return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
 }
 
-class Stop extends Error {}
+/**
+ * Ends a step early (unmodelled, stuck on code not compiled yet, infeasible). Not an Error: it is control flow,
+ * thrown on many steps, and an Error would capture a stack trace each time.
+ */
+class Stop {
+  constructor(readonly message: string) {}
+}
 
 /** Where a walker finished and whether it got to its get, gathered by the machine across steps. */
 interface Observer {
@@ -241,7 +249,16 @@ class Exec {
   /** The step found its path impossible (a BUG() behind an assumption): no successor. */
   pruned = false;
   obs: Observer | null = null;
-  private touched = new Set<string>();
+  /**
+   * Frames at this depth and deeper are this step's own; those below are shared with the state the step started
+   * from (copy on write: a step copies the frames it writes, most steps only the top one). 0: all its own.
+   */
+  ownedFrom = 0;
+  /**
+   * Objects this step copied to write them (the state's other objects are its predecessor's), each with the
+   * fields it wrote (null: written otherwise than through writeField, e.g. made by this step).
+   */
+  readonly touched = new Map<string, string[] | null>();
   private actor: ActorState;
 
   constructor(private w: World, readonly s: SimState, readonly idx: number) {
@@ -254,7 +271,7 @@ class Exec {
       o = { ...(o ?? {}) };
       this.s.objs = this.s.objs === this.origObjs ? { ...this.s.objs } : this.s.objs;
       this.s.objs[id] = o;
-      this.touched.add(id);
+      this.touched.set(id, []);
     }
     return o ?? {};
   }
@@ -299,6 +316,7 @@ class Exec {
     const sp = splitPtr(ptr);
     if (!sp) throw this.fail(`write of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
     this.obj(sp[0], true)[field] = v;
+    this.touched.get(sp[0])?.push(field);
   }
 
   load(ptr: Value): Value {
@@ -317,7 +335,7 @@ class Exec {
   store(ptr: Value, v: Value) {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
       const [d, i] = ptr.slice(1).split(':').map(Number);
-      this.actor.frames[d].locals[i] = v;
+      this.ownFrame(d).locals[i] = v;
       return;
     }
     const sp = splitPtr(ptr);
@@ -408,13 +426,26 @@ class Exec {
     return false;
   }
 
+  /** Frame d of the actor, copied first if it is still shared with the state the step started from. */
+  private ownFrame(d: number): Frame {
+    const frames = this.actor.frames;
+    if (d < this.ownedFrom) {
+      for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
+        const f = frames[k];
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 };
+      }
+      this.ownedFrom = d;
+    }
+    return frames[d];
+  }
+
   /** Run until after one visible instruction and up to (not including) the next one. */
   run(maxInstr: number) {
     const a = this.actor;
     let n = 0;
     try {
       while (a.status === 'run') {
-        const f = a.frames[a.frames.length - 1];
+        const f = a.frames.length - 1 < this.ownedFrom ? this.ownFrame(a.frames.length - 1) : a.frames[a.frames.length - 1];
         const fn = this.w.functions.get(f.fn)!;
         const ins = fn.code[f.pc];
         const fork = this.forkAt(ins, f);
@@ -698,7 +729,7 @@ class Exec {
           this.actor.status = 'done';
           if (!this.actor.triedGet && this.w.actors[this.idx]?.role === 'walker') this.obs?.stopped(this.actor.lastBranch ?? '');
         }
-        else this.actor.frames[this.actor.frames.length - 1].stack.push(v);
+        else this.ownFrame(this.actor.frames.length - 1).stack.push(v);
         return;
       }
       case 'unmodelled':
@@ -866,6 +897,7 @@ class Exec {
         const base = `n${this.idx}_`;
         while (`${base}${i}` in this.s.objs) i++;
         this.obj(`${base}${i}`, true).__new = 1;
+        this.touched.set(`${base}${i}`, null);
         return `${base}${i}`;
       }
       case '__kbot_index_load':
@@ -1085,7 +1117,8 @@ function unop(op: string, v: Value): Value {
 
 function cloneActor(a: ActorState): ActorState {
   return {
-    frames: a.frames.map((f) => ({ fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 })),
+    // The frames themselves are shared until the step writes one (Exec.ownFrame).
+    frames: a.frames.slice(),
     status: a.status,
     held: a.held,
     assumed: a.assumed,
@@ -1095,34 +1128,42 @@ function cloneActor(a: ActorState): ActorState {
   };
 }
 
-// States share every object and actor a step did not touch (copy on write), so their keys are cached by
-// identity: a state's key costs the objects and the actor that changed, not the whole state.
-const actorKeys = new WeakMap<ActorState, string>();
-const objKeys = new WeakMap<Obj, string>();
+// A state's key is a vector of small integers (vector()): each object's contents, each actor's state and the
+// pages' life are interned once as text and named by their number from then on. States share every object and
+// actor a step did not touch (copy on write), so these numbers are cached by identity: a state's key costs the
+// objects and the actor that changed, not the whole state.
 
-function actorKey(a: ActorState): string {
-  let k = actorKeys.get(a);
-  if (k !== undefined) return k;
-  k = a.status[0];
+function actorText(a: ActorState): string {
+  let k = a.status[0];
   for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
   for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
   if (a.unknowns) k += `|u${a.unknowns}`;
   for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
-  actorKeys.set(a, k);
   return k;
 }
 
-function objKey(o: Obj): string {
-  let k = objKeys.get(o);
-  if (k !== undefined) return k;
-  k = '{';
+function objText(o: Obj): string {
+  let k = '{';
   for (const f of Object.keys(o).sort()) k += `${f}=${o[f]};`;
-  k += '}';
-  objKeys.set(o, k);
-  return k;
+  return k + '}';
+}
+
+/** Numbers for texts, first come first numbered. */
+class Interner {
+  private ids = new Map<string, number>();
+  of(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) this.ids.set(text, (id = this.ids.size));
+    return id;
+  }
+  get size(): number {
+    return this.ids.size;
+  }
 }
 
 export class Machine implements TransitionSystem<SimState, StepLabel> {
+  /** The violation categories the machine checks (unmodelled code is a note, not a property). */
+  readonly properties = ['speculative-get-on-free-page', 'double-free', 'use-after-free', 'refcount-underflow', 'page-leak', 'assertion'] as const;
   /** key() sorts identical actors, so actor numbers do not name the same actor across visits of a key. */
   readonly symmetric: boolean;
   /** Violations of actors' local code before their first shared step, from the last initial(). */
@@ -1147,8 +1188,103 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return { reachedGet: this.walkerGot, stoppedBy: [...this.walkerStops.values()] };
   }
 
+  // Interned texts of objects, actors and names, and the numbers of objects and actors already seen (vector()).
+  private readonly texts = new Interner();
+  private readonly objIds = new WeakMap<Obj, number>();
+  private readonly objsVectors = new WeakMap<Record<string, Obj>, number[]>();
+  private readonly lifeIds = new WeakMap<object, [string[], number]>();
+  private readonly edits = new Map<string, number>();
+  private readonly actorEdits = new Map<string, number>();
+  /** The symmetry groups of two or more actors, each's positions in ascending order. */
+  private readonly groups: number[][];
+
+  /** The objects' part of a state's vector: (name, contents) pairs in order of the names' numbers. */
+  private objsVector(objs: Record<string, Obj>): number[] {
+    let v = this.objsVectors.get(objs);
+    if (v !== undefined) return v;
+    const pairs = Object.keys(objs).map((id) => [this.texts.of(id), this.contents(objs[id])] as const);
+    pairs.sort((x, y) => x[0] - y[0]);
+    v = [];
+    for (let i = 0; i < pairs.length; i++) v.push(pairs[i][0], pairs[i][1]);
+    this.objsVectors.set(objs, v);
+    return v;
+  }
+
+  /** After a step that wrote objects: its predecessor's objects' part with only the written objects changed. */
+  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Map<string, string[] | null>): void {
+    let v = this.objsVector(before);
+    for (const [id, fields] of touched) {
+      const name = this.texts.of(id);
+      const c = this.contentsAfterWrite(before[id], after[id], fields);
+      let lo = 0;
+      let hi = v.length >> 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (v[2 * mid] < name) lo = mid + 1;
+        else hi = mid;
+      }
+      if (2 * lo < v.length && v[2 * lo] === name) {
+        if (v[2 * lo + 1] === c) continue;
+        if (v === this.objsVectors.get(before)) v = v.slice();
+        v[2 * lo + 1] = c;
+      } else {
+        v = [...v.slice(0, 2 * lo), name, c, ...v.slice(2 * lo)];
+      }
+    }
+    this.objsVectors.set(after, v);
+  }
+
+  /**
+   * The number of an object a step copied and wrote: from its old number and the fields that changed, through
+   * a cache of such edits, so that an object's whole text is built only for an edit not seen before (the
+   * numbers stay those of the texts: one content, one number, whatever the order of writes that made it).
+   */
+  private contentsAfterWrite(old: Obj | undefined, o: Obj, fields: string[] | null): number {
+    let c = this.objIds.get(o);
+    if (c !== undefined) return c;
+    if (old === undefined || fields === null) return this.contents(o);
+    // The fields written, in a fixed order, with what changed: the same edit of the same contents is one key.
+    let edit = `${this.contents(old)}`;
+    const written = fields.length > 1 ? [...new Set(fields)].sort() : fields;
+    for (const f of written) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
+    c = this.edits.get(edit);
+    if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
+    else this.objIds.set(o, c);
+    return c;
+  }
+
+  /**
+   * The number of an actor after its step, from its number before and the frames the step replaced (those
+   * below are the same objects), through a cache of such edits: the whole text is built only for an edit not
+   * seen before. A step that changed what the actor holds, assumed or made, or its status, is numbered from
+   * its whole text (vector()).
+   */
+  private numberAfterStep(old: ActorState, a: ActorState): void {
+    if (a.id !== undefined || a.held !== old.held || a.assumed !== old.assumed || a.unknowns !== old.unknowns || a.status !== old.status) return;
+    const oid = old.id ?? (old.id = this.texts.of(actorText(old)));
+    const fo = old.frames;
+    const fa = a.frames;
+    let k = 0;
+    while (k < fo.length && k < fa.length && fo[k] === fa[k]) k++;
+    let edit = `${oid}|${fa.length}|${k}`;
+    for (let d = k; d < fa.length; d++) {
+      const f = fa[d];
+      edit += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+    }
+    let id = this.actorEdits.get(edit);
+    if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
+    a.id = id;
+  }
+
+  private contents(o: Obj): number {
+    let c = this.objIds.get(o);
+    if (c === undefined) this.objIds.set(o, (c = this.texts.of(objText(o))));
+    return c;
+  }
+
   constructor(readonly world: World, private init: SimState) {
     this.symmetric = world.symmetry.length > 0;
+    this.groups = world.symmetry.filter((g) => g.length > 1).map((g) => g.slice().sort((x, y) => x - y));
   }
 
   initial(): SimState {
@@ -1199,6 +1335,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
     const ex = new Exec(this.world, ns, i);
+    ex.ownedFrom = ns.actors[i].frames.length;
     ex.origObjs = s.objs;
     ex.obs = this.observer;
     ex.choice = outcome;
@@ -1206,24 +1343,56 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
+    if (ns.objs !== s.objs) this.updateObjsVector(s.objs, ns.objs, ex.touched);
+    this.numberAfterStep(s.actors[i], ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
     return r;
   }
 
   key(s: SimState): string {
-    const ids = Object.keys(s.objs).sort();
-    let k = '';
-    for (const id of ids) k += id + objKey(s.objs[id]);
-    k += '#';
-    for (const p of Object.keys(s.life).sort()) k += `${p}:${s.life[p]};`;
-    k += s.freeList.join(',');
-    const keys = s.actors.map(actorKey);
-    for (const g of this.world.symmetry) {
-      const sorted = g.map((i) => keys[i]).sort();
-      g.forEach((i, j) => (keys[i] = sorted[j]));
+    return this.vector(s).join(',');
+  }
+
+  /**
+   * The state as integers: (object name, object contents) pairs in name order, the pages' life and free list,
+   * then one number per actor. Identical actors (world.symmetry) are put in ascending order of their numbers
+   * within their group's positions, so states that differ only by which walker is where have one vector.
+   */
+  vector(s: SimState): number[] {
+    const objs = this.objsVector(s.objs);
+    const n = objs.length;
+    const v: number[] = [];
+    for (let k = 0; k < n; k++) v.push(objs[k]);
+    v.push(0);
+    for (let k = 0; k < s.actors.length; k++) v.push(0);
+    const lc = this.lifeIds.get(s.life);
+    if (lc !== undefined && lc[0] === s.freeList) v[n] = lc[1];
+    else {
+      let life = '';
+      for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
+      v[n] = this.texts.of(`${life}#${s.freeList.join(',')}`);
+      this.lifeIds.set(s.life, [s.freeList, v[n]]);
     }
-    return k + '#' + keys.join('#');
+    for (let i = 0; i < s.actors.length; i++) {
+      const a = s.actors[i];
+      let id = a.id;
+      if (id === undefined) a.id = id = this.texts.of(actorText(a));
+      v[n + 1 + i] = id;
+    }
+    // Insertion sort within each group's positions (groups are a few walkers).
+    for (const places of this.groups) {
+      for (let j = 1; j < places.length; j++) {
+        const x = v[n + 1 + places[j]];
+        let k = j - 1;
+        while (k >= 0 && v[n + 1 + places[k]] > x) {
+          v[n + 1 + places[k + 1]] = v[n + 1 + places[k]];
+          k--;
+        }
+        v[n + 1 + places[k + 1]] = x;
+      }
+    }
+    return v;
   }
 
   footprint(s: SimState, i: number): Access[] {
