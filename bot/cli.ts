@@ -1,4 +1,4 @@
-// kbot's command line: review, sim, facts, demo. Exit status: 0 done; 3 `review --exit-code` found findings at
+// kbot's command line: review, sim, facts, demo. Exit status: 0 done; 4 review interrupted by a signal; 3 `review --exit-code` found findings at
 // or above the severity given; 1 bad usage, config or input; 2 internal error.
 import { resolve } from 'node:path';
 import { readConfig, type KbotConfig } from '../config/read-config.ts';
@@ -11,7 +11,7 @@ import { resolveCommit } from './tree/run-git.ts';
 // Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
 // nothing at all.
 
-export const EXIT = { ok: 0, usage: 1, internal: 2, findings: 3 } as const;
+export const EXIT = { ok: 0, usage: 1, internal: 2, findings: 3, interrupted: 4 } as const;
 
 const SEVERITIES = ['error', 'warning', 'info'] as const;
 
@@ -27,6 +27,8 @@ const REVIEW: CommandSpec = {
   --tree DIR      the kernel git repository to apply the series on (never checked out)
   --base REV      the base when the series names no base-commit: the tree has
   --json          print the JSON report (README: the JSON contract)
+  --json-lines    print JSON Lines as the review goes: a start line, one line per series as
+                  soon as it is done, one per rejected message, an end line
   --outbox DIR    also write each reply as a ready-to-send .eml (one file per reply, named
                   for its Message-ID, so the same review twice writes the same file)
   --exit-code[=SEVERITY]
@@ -37,7 +39,7 @@ const REVIEW: CommandSpec = {
   --fetch         git fetch --prune the tree's remotes first
 ${COMMON}`,
   options: {
-    tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
+    tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, 'json-lines': { type: 'boolean' }, outbox: { type: 'string' },
     config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' }, kconfig: { type: 'string' },
     'exit-code': { type: 'string', bareValue: 'error' },
   },
@@ -100,7 +102,7 @@ const USAGE = `usage: kbot [--version] [-h | --help] [--config FILE] <command> [
   demo      review the example series on the example tree
 
 'kbot <command> -h' shows a command's options.
-Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity;
+Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity; 4 interrupted (SIGINT, SIGTERM);
 1 bad usage, config or input; 2 internal error.
 `;
 
@@ -186,7 +188,7 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   const tree = await checkTree(treeArg);
   // The tree's #if blocks are read under the .config named (--kconfig, sim.kconfig_file), as in kbot sim.
   const kc = await kconfigFor(config, str(values.kconfig));
-  const [{ reviewInput }, { renderText }, { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
+  const [{ reviewInput }, , { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
     import('./review.ts'), import('./report/render-text.ts'), import('./report/render-json.ts'), import('./send/write-outbox.ts'),
     import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
   ]);
@@ -201,22 +203,72 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   // A --base that names nothing is the user's typo: never fall back to HEAD and tell an author so.
   const base = str(values.base);
   if (base !== undefined) await checkCommit(tree, base, '--base');
-  const result = await reviewInput({
-    input: positionals[0]!,
-    tree,
-    cliBase: base,
-    config,
-    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) })],
-  });
-  if (values.outbox) {
-    const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));
-    const files = await writeOutbox(resolve(String(values.outbox)), drafts);
-    if (!values.json) process.stderr.write(`kbot: wrote ${files.length} reply file(s) to ${values.outbox}\n`);
+  // Output streams per series: what is done is printed (and its replies written) before the next series
+  // starts, so a later series' trouble, a kill or a budget costs nothing already found.
+  const lines = !!values['json-lines'];
+  const json = !!values.json && !lines;
+  const head = (await resolveCommit(tree, 'HEAD'))!;
+  const { configHash } = await import('../config/config-hash.ts');
+  const { seriesJson, JSON_SCHEMA_VERSION } = await import('./report/render-json.ts');
+  const { renderTextHead, renderTextSeries, renderTextTail } = await import('./report/render-text.ts');
+  const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const about = { schema: JSON_SCHEMA_VERSION, kbot: { version: kbotVersion() }, config: configHash(config), tree: { path: tree, head } };
+  if (lines) emit({ type: 'start', ...about });
+  else if (!json) process.stdout.write(renderTextHead({ path: tree, head }));
+  const done: import('./types.ts').SeriesReview[] = [];
+  let rejected: import('./types.ts').Rejected[] = [];
+  let outboxFiles = 0;
+  // SIGINT/SIGTERM: stop the series under review, print what is done, exit 4 (README: exit status).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    stop.abort(`interrupted by ${sig}`);
+    finishOutput(`interrupted by ${sig}`);
+    process.exit(EXIT.interrupted);
+  };
+  let finished = false;
+  const finishOutput = (interrupted?: string) => {
+    if (finished) return;
+    finished = true;
+    if (lines) {
+      for (const r of rejected) emit({ type: 'rejected', messageId: r.messageId, source: r.source, reason: r.reason });
+      emit({ type: 'end', series: done.length, rejected: rejected.length, complete: !interrupted, ...(interrupted ? { interrupted } : {}) });
+    } else if (json) {
+      const report = toJson({ tree: { path: tree, head }, series: done, rejected, configHash: configHash(config) });
+      process.stdout.write(`${JSON.stringify(interrupted ? { ...report, interrupted } : report, null, 2)}\n`);
+    } else {
+      process.stdout.write(renderTextTail(done.length, rejected) + (interrupted ? `\nkbot: ${interrupted}; the series above are all that was reviewed\n` : ''));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await reviewInput({
+      input: positionals[0]!,
+      tree,
+      cliBase: base,
+      config,
+      signal: stop.signal,
+      analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) })],
+      onAssembled: (info) => {
+        rejected = info.rejected;
+      },
+      onSeries: async (review) => {
+        done.push(review);
+        if (values.outbox) outboxFiles += (await writeOutbox(resolve(String(values.outbox)), review.replies ?? (review.reply ? [review.reply] : []))).length;
+        if (lines) emit({ type: 'series', ...seriesJson(review) });
+        else if (!json) process.stdout.write(renderTextSeries(review));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  process.stdout.write(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderText(result));
+  finishOutput();
+  if (values.outbox && !json && !lines) process.stderr.write(`kbot: wrote ${outboxFiles} reply file(s) to ${values.outbox}\n`);
   if (threshold) {
     const at = SEVERITIES.indexOf(threshold);
-    const found = result.series.flatMap((s) => s.findings).filter((f) => SEVERITIES.indexOf(f.severity) <= at);
+    const found = done.flatMap((s) => s.findings).filter((f) => SEVERITIES.indexOf(f.severity) <= at);
     if (found.length > 0) return EXIT.findings;
   }
   return EXIT.ok;

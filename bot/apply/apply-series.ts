@@ -9,6 +9,7 @@ import { gitComplaint, resolveCommit, runGit, type GitRun, type GitRunOptions } 
 import { buildMail, mailText } from './build-mbox.ts';
 import { patchHazard, type PatchHazard } from './check-patch-safety.ts';
 import { findHunk } from './find-hunk.ts';
+import { registerScratch } from './clean-stale.ts';
 
 export interface ApplySeriesInput {
   /** The tracked tree (its object store is where the new commits are recorded). */
@@ -76,6 +77,7 @@ export async function applySeries(input: ApplySeriesInput): Promise<ApplyResult>
 
   await mkdir(input.workDir, { recursive: true });
   const dir = await mkdtemp(join(resolve(input.workDir), 'apply-'));
+  await registerScratch(dir);
   // The index the series is applied to: the base's tree, then each patch in order.
   const env = { ...COMMITTER, ...SAFE_ENV, GIT_INDEX_FILE: join(dir, 'index') };
   const run = { timeoutMs: input.gitTimeoutMs, timeoutKey: 'limits.git_seconds', signal: input.signal };

@@ -1,6 +1,7 @@
 // Splits an mbox into messages the way git reads it: with `git mailsplit`, into a scratch directory under the
 // work dir. git knows a separator from a body line starting "From " (it wants the date of a real "From "
 // line), so a `git format-patch` mbox whose commit message has such a line stays one message per patch.
+import { registerScratch } from '../apply/clean-stale.ts';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ export async function splitMbox(mbox: { path: string } | Buffer, sourceName: str
   const workDir = opts.workDir ?? join(tmpdir(), 'kbot');
   await mkdir(workDir, { recursive: true });
   const scratch = await mkdtemp(join(workDir, 'mailsplit-'));
+  await registerScratch(scratch);
   try {
     let files = await gitMailsplit(mbox, join(scratch, 'plain'), !!opts.mboxrd);
     if (!opts.mboxrd && (await quotesFromLines(files))) files = await gitMailsplit(mbox, join(scratch, 'mboxrd'), true);
