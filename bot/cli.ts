@@ -293,7 +293,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
       throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance, NAME[walker]@driver for one driver's):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
     }
   }
-  const view = new GitTreeView(tree, commit);
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
@@ -341,7 +341,7 @@ async function facts(values: Values, _positionals: string[], global: ConfigRef):
     import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
   ]);
   const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
-  const view = new GitTreeView(tree, commit);
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
   try {
     const opts = simOptions(config, { kconfig: kc.kconfig });
     const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });

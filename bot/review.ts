@@ -48,7 +48,8 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
   }
   const base = await chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
   for (const tag of base.ignoredTags ?? []) notes.push(`subject tag [${tag}] ignored: it is not a key of branch_map`);
-  const before = new GitTreeView(opts.tree, base.commit);
+  const blobs = { maxBlobBytes: opts.config.limits.max_blob_bytes };
+  const before = new GitTreeView(opts.tree, base.commit, blobs);
   let after: GitTreeView | null = null;
   try {
     const early: Omit<AnalyzerInput, 'after'> = {
@@ -72,7 +73,7 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     for (const a of opts.analyzers) a.prepare?.(early);
     const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base, gitTimeoutMs: opts.config.limits.git_seconds * 1000, signal: opts.signal });
     if (apply.status !== 'applied' || !apply.head) return await finish(series, apply, [], notes, opts);
-    after = new GitTreeView(opts.tree, apply.head);
+    after = new GitTreeView(opts.tree, apply.head, blobs);
     // Searches of the tree after the series: the base's, with the touched files searched anew.
     const touched = [...new Set(early.patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
     const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
