@@ -434,7 +434,14 @@ function releaseFreesAt(m: Machine, f: number): Release {
       } else {
         const en = m.enabled(s);
         if (en.length === 0) {
-          end = judgeRelease(m, s0, s, f, steps);
+          // An actor the model stopped (a loop it cannot bound, even before the first shared step, where the
+          // explorer's violations do not see it), or one still running but never enabled again (a spin, a lock
+          // never released), did not end its release: what the page looks like then is no leak.
+          const stopped = s.actors.find((a) => a.status === 'unmodelled' || a.status === 'run');
+          const why = stopped?.status === 'unmodelled'
+            ? (m.prefixViolations.find((v) => v.category === 'unmodelled')?.message ?? 'the model stopped the release')
+            : 'the release never ends: it waits forever (a spin or a lock the model sees never released)';
+          end = stopped ? { ok: false, why, unmodelled: why, steps, others: [] } : judgeRelease(m, s0, s, f, steps);
           break;
         }
         actor = en[0];
