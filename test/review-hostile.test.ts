@@ -128,11 +128,13 @@ before(async () => {
   const linesMbox = join(ws.root, 'lines.mbox');
   await writeFile(linesMbox, toMbox([...good, ...manySeries(sizes.manySeries)]));
   const longMbox = join(ws.root, 'long.mbox');
-  await writeFile(longMbox, toMbox([...good, ...longSeries(sizes.longSeries)]));
+  // The series after the long one is what its time budget protects (the good series is the main run's: its own
+  // time on a loaded machine is no part of this case).
+  await writeFile(longMbox, toMbox([...longSeries(sizes.longSeries), ...manySeries(1, 'after')]));
 
   const mainConfig = await config('main', { limits: { max_blob_bytes: 256 * 1024, max_thread_depth: 100, max_patches_per_series: 1000 } });
   const linesConfig = await config('lines', { limits: { max_messages: 40, max_series: 6 } });
-  const longConfig = await config('long', { limits: { max_patches_per_series: sizes.longSeries, series_seconds: 15 } });
+  const longConfig = await config('long', { limits: { max_patches_per_series: sizes.longSeries, series_seconds: 8 } });
 
   rootBefore = await listing(ws.root);
   stateBefore = await treeState(ws.tree);
@@ -239,13 +241,13 @@ test('7: series past limits.max_series and messages past limits.max_messages are
   assert.equal(lines[lines.length - 1]!.series, 37);
 });
 
-test('7: a series that outlasts limits.series_seconds is stopped and said; the good one before it is printed', () => {
+test('7: a series that outlasts limits.series_seconds is stopped and said; the series after it is reviewed', () => {
   const json = runs.long.json!;
-  goodReviewed(json);
   const s = seriesBySubject(json, 'long part');
   assert.equal(s.total, sizes.longSeries);
   assert.equal(s.apply.status, 'failed');
-  assert.equal(s.apply.detail, 'out of time: the series took more than limits.series_seconds (15 s)');
+  assert.equal(s.apply.detail, 'out of time: the series took more than limits.series_seconds (8 s)');
+  assert.equal(seriesBySubject(json, 'after note 0').apply.status, 'applied');
 });
 
 test('8: a put_page() the model cannot finish (a loop, a recursion) is a note, never a finding or a reply', () => {
