@@ -231,7 +231,6 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
     if (finished) return;
     finished = true;
     if (lines) {
-      for (const r of rejected) emit({ type: 'rejected', messageId: r.messageId, source: r.source, reason: r.reason });
       emit({ type: 'end', series: done.length, rejected: rejected.length, complete: !interrupted, ...(interrupted ? { interrupted } : {}) });
     } else if (json) {
       const report = toJson({ tree: { path: tree, head }, series: done, rejected, configHash: configHash(config) });
@@ -252,6 +251,7 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
       analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) })],
       onAssembled: (info) => {
         rejected = info.rejected;
+        if (lines) for (const r of rejected) emit({ type: 'rejected', messageId: r.messageId, source: r.source, reason: r.reason });
       },
       onSeries: async (review) => {
         done.push(review);

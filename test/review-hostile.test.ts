@@ -250,6 +250,26 @@ test('7: a series that outlasts limits.series_seconds is stopped and said; the s
   assert.equal(seriesBySubject(json, 'after note 0').apply.status, 'applied');
 });
 
+test('7: SIGTERM mid-review prints what is done, an end line saying so, and exits 4', async () => {
+  const { spawn } = await import('node:child_process');
+  const { kbotBin } = await import('./support/run-kbot.ts');
+  const cfg = await config('term', { limits: { max_patches_per_series: sizes.longSeries } });
+  const child = spawn(process.execPath, [kbotBin, 'review', join(ws.root, 'long.mbox'), '--tree', ws.tree, '--config', cfg, '--json-lines'], {
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const started = new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+    if (out.includes('"type":"start"')) resolve();
+  }));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await started;
+  child.kill('SIGTERM');
+  assert.equal(await exited, 4);
+  const last = JSON.parse(out.trimEnd().split('\n').pop()!) as { type: string; complete: boolean; interrupted: string };
+  assert.deepEqual([last.type, last.complete, last.interrupted], ['end', false, 'interrupted by SIGTERM']);
+});
+
 test('8: a put_page() the model cannot finish (a loop, a recursion) is a note, never a finding or a reply', () => {
   for (const title of ['spin in put_page', 'recurse in put_page']) {
     const s = seriesBySubject(main(), title);

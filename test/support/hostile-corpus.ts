@@ -26,7 +26,7 @@ export interface CorpusSizes {
   references: number;
 }
 
-export const TEST_SIZES: CorpusSizes = { chain: 600, blobBytes: 400 * 1024, macroDepth: 12, manySeries: 60, longSeries: 1000, references: 300 };
+export const TEST_SIZES: CorpusSizes = { chain: 300, blobBytes: 400 * 1024, macroDepth: 12, manySeries: 60, longSeries: 1000, references: 300 };
 export const BENCH_SIZES: CorpusSizes = { chain: 5000, blobBytes: 32 * 1024 * 1024, macroDepth: 12, manySeries: 10_000, longSeries: 10_000, references: 5000 };
 
 export const good = exampleMessages('hmm-devpriv-free-at-1');
