@@ -213,8 +213,6 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   const { renderTextHead, renderTextSeries, renderTextTail } = await import('./report/render-text.ts');
   const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const about = { schema: JSON_SCHEMA_VERSION, kbot: { version: kbotVersion() }, config: configHash(config), tree: { path: tree, head } };
-  if (lines) emit({ type: 'start', ...about });
-  else if (!json) process.stdout.write(renderTextHead({ path: tree, head }));
   const done: import('./types.ts').SeriesReview[] = [];
   let rejected: import('./types.ts').Rejected[] = [];
   let outboxFiles = 0;
@@ -241,6 +239,9 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // (After the handlers: a signal as soon as the start line is read still gets its end line.)
+  if (lines) emit({ type: 'start', ...about });
+  else if (!json) process.stdout.write(renderTextHead({ path: tree, head }));
   try {
     await reviewInput({
       input: positionals[0]!,
