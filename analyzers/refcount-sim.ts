@@ -46,6 +46,7 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       const res = await simulate({
         before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim,
         changedLines: changedLines(input.patches), touched: touchedFiles(input.patches), beforeProgram: early.get(input.before),
+        hunks: input.patches.flatMap((p) => p.files.flatMap((f) => (f.to ? f.hunks.map((h) => ({ file: f.to!, newStart: h.newStart, lines: h.lines })) : []))),
         cache: input.cache,
       });
       if (res.nothingToCheck) {

@@ -1,4 +1,4 @@
-// kbot's command line: review, sim, facts, demo. Exit status: 0 done; 3 `review --exit-code` found findings at
+// kbot's command line: review, sim, facts, demo. Exit status: 0 done; 4 review interrupted by a signal; 3 `review --exit-code` found findings at
 // or above the severity given; 1 bad usage, config or input; 2 internal error.
 import { resolve } from 'node:path';
 import { readConfig, type KbotConfig } from '../config/read-config.ts';
@@ -13,7 +13,7 @@ import { resolveCommit } from './tree/run-git.ts';
 // Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
 // nothing at all.
 
-export const EXIT = { ok: 0, usage: 1, internal: 2, findings: 3 } as const;
+export const EXIT = { ok: 0, usage: 1, internal: 2, findings: 3, interrupted: 4 } as const;
 
 const SEVERITIES = ['error', 'warning', 'info'] as const;
 
@@ -29,6 +29,8 @@ const REVIEW: CommandSpec = {
   --tree DIR      the kernel git repository to apply the series on (never checked out)
   --base REV      the base when the series names no base-commit: the tree has
   --json          print the JSON report (README: the JSON contract)
+  --json-lines    print JSON Lines as the review goes: a start line, one line per series as
+                  soon as it is done, one per rejected message, an end line
   --outbox DIR    also write each reply as a ready-to-send .eml (one file per reply, named
                   for its Message-ID, so the same review twice writes the same file)
   --exit-code[=SEVERITY]
@@ -39,7 +41,7 @@ const REVIEW: CommandSpec = {
   --fetch         git fetch --prune the tree's remotes first
 ${COMMON}`,
   options: {
-    tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, outbox: { type: 'string' },
+    tree: { type: 'string' }, base: { type: 'string' }, json: { type: 'boolean' }, 'json-lines': { type: 'boolean' }, outbox: { type: 'string' },
     config: { type: 'string' }, walkers: { type: 'string' }, fetch: { type: 'boolean' }, kconfig: { type: 'string' },
     'exit-code': { type: 'string', bareValue: 'error' },
   },
@@ -105,7 +107,7 @@ const USAGE = `usage: kbot [--version] [-h | --help] [--config FILE] <command> [
   demo      review the example series on the example tree
 
 'kbot <command> -h' shows a command's options.
-Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity;
+Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity; 4 interrupted (SIGINT, SIGTERM);
 1 bad usage, config or input; 2 internal error.
 `;
 
@@ -191,7 +193,7 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   const tree = await checkTree(treeArg);
   // The tree's #if blocks are read under the .config named (--kconfig, sim.kconfig_file), as in kbot sim.
   const kc = await kconfigFor(config, str(values.kconfig));
-  const [{ reviewInput }, { renderText }, { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
+  const [{ reviewInput }, , { toJson }, { writeOutbox }, { loadScenarios }, { refcountSimAnalyzer }] = await Promise.all([
     import('./review.ts'), import('./report/render-text.ts'), import('./report/render-json.ts'), import('./send/write-outbox.ts'),
     import('./load-scenarios.ts'), import('../analyzers/refcount-sim.ts'),
   ]);
@@ -206,22 +208,73 @@ async function review(values: Values, positionals: string[], global: ConfigRef):
   // A --base that names nothing is the user's typo: never fall back to HEAD and tell an author so.
   const base = str(values.base);
   if (base !== undefined) await checkCommit(tree, base, '--base');
-  const result = await reviewInput({
-    input: positionals[0]!,
-    tree,
-    cliBase: base,
-    config,
-    analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) }), ...(await sideAnalyzers(config, kc))],
-  });
-  if (values.outbox) {
-    const drafts = result.series.flatMap((s) => s.replies ?? (s.reply ? [s.reply] : []));
-    const files = await writeOutbox(resolve(String(values.outbox)), drafts);
-    if (!values.json) process.stderr.write(`kbot: wrote ${files.length} reply file(s) to ${values.outbox}\n`);
+  // Output streams per series: what is done is printed (and its replies written) before the next series
+  // starts, so a later series' trouble, a kill or a budget costs nothing already found.
+  const lines = !!values['json-lines'];
+  const json = !!values.json && !lines;
+  const head = (await resolveCommit(tree, 'HEAD'))!;
+  const { configHash } = await import('../config/config-hash.ts');
+  const { seriesJson, JSON_SCHEMA_VERSION } = await import('./report/render-json.ts');
+  const { renderTextHead, renderTextSeries, renderTextTail } = await import('./report/render-text.ts');
+  const emit = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const about = { schema: JSON_SCHEMA_VERSION, kbot: { version: kbotVersion() }, config: configHash(config), tree: { path: tree, head } };
+  const done: import('./types.ts').SeriesReview[] = [];
+  let rejected: import('./types.ts').Rejected[] = [];
+  let outboxFiles = 0;
+  // SIGINT/SIGTERM: stop the series under review, print what is done, exit 4 (README: exit status).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    stop.abort(`interrupted by ${sig}`);
+    finishOutput(`interrupted by ${sig}`);
+    process.exit(EXIT.interrupted);
+  };
+  let finished = false;
+  const finishOutput = (interrupted?: string) => {
+    if (finished) return;
+    finished = true;
+    if (lines) {
+      emit({ type: 'end', series: done.length, rejected: rejected.length, complete: !interrupted, ...(interrupted ? { interrupted } : {}) });
+    } else if (json) {
+      const report = toJson({ tree: { path: tree, head }, series: done, rejected, configHash: configHash(config) });
+      process.stdout.write(`${JSON.stringify(interrupted ? { ...report, interrupted } : report, null, 2)}\n`);
+    } else {
+      process.stdout.write(renderTextTail(done.length, rejected) + (interrupted ? `\nkbot: ${interrupted}; the series above are all that was reviewed\n` : ''));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // (After the handlers: a signal as soon as the start line is read still gets its end line.)
+  if (lines) emit({ type: 'start', ...about });
+  else if (!json) process.stdout.write(renderTextHead({ path: tree, head }));
+  try {
+    await reviewInput({
+      input: positionals[0]!,
+      tree,
+      cliBase: base,
+      config,
+      signal: stop.signal,
+      analyzers: [refcountSimAnalyzer({ scenarios, sim: simOptions(config, { walkers, kconfig: kc.kconfig }) }), ...(await sideAnalyzers(config, kc))],
+      onAssembled: (info) => {
+        rejected = info.rejected;
+        if (lines) for (const r of rejected) emit({ type: 'rejected', messageId: r.messageId, source: r.source, reason: r.reason });
+      },
+      onSeries: async (review) => {
+        done.push(review);
+        if (values.outbox) outboxFiles += (await writeOutbox(resolve(String(values.outbox)), review.replies ?? (review.reply ? [review.reply] : []))).length;
+        if (lines) emit({ type: 'series', ...seriesJson(review) });
+        else if (!json) process.stdout.write(renderTextSeries(review));
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  process.stdout.write(values.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : renderText(result));
+  finishOutput();
+  if (values.outbox && !json && !lines) process.stderr.write(`kbot: wrote ${outboxFiles} reply file(s) to ${values.outbox}\n`);
   if (threshold) {
     const at = SEVERITIES.indexOf(threshold);
-    const found = result.series.flatMap((s) => s.findings).filter((f) => SEVERITIES.indexOf(f.severity) <= at);
+    const found = done.flatMap((s) => s.findings).filter((f) => SEVERITIES.indexOf(f.severity) <= at);
     if (found.length > 0) return EXIT.findings;
   }
   return EXIT.ok;
@@ -247,7 +300,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
       throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance, NAME[walker]@driver for one driver's):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
     }
   }
-  const view = new GitTreeView(tree, commit);
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
@@ -310,7 +363,7 @@ async function facts(values: Values, _positionals: string[], global: ConfigRef):
     import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
   ]);
   const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
-  const view = new GitTreeView(tree, commit);
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
   try {
     const opts = simOptions(config, { kconfig: kc.kconfig });
     const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });

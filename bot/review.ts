@@ -9,6 +9,7 @@ import { GitTreeView } from './tree/git-tree-view.ts';
 import { OverlayTreeView } from './tree/overlay-tree-view.ts';
 import { factsCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
+import { cleanStaleScratch } from './apply/clean-stale.ts';
 import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
 import { configHash } from '../config/config-hash.ts';
@@ -28,6 +29,12 @@ export interface ReviewOptions {
   analyzers: Analyzer[];
   /** Fixed time for reproducible replies (tests). */
   now?: Date;
+  /** Called with each series' review as soon as it is done (kbot review streams its output from here). */
+  onSeries?: (review: SeriesReview) => void | Promise<void>;
+  /** Called once the input is read and assembled, before any series is reviewed. */
+  onAssembled?: (info: { series: number; rejected: Rejected[] }) => void | Promise<void>;
+  /** Stops the series being reviewed (git is killed, the apply stops between patches). */
+  signal?: AbortSignal;
 }
 
 /** Stage: a series, applied, analysed and answered. */
@@ -41,7 +48,9 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     return finish(series, { status: 'skipped', base: null, detail }, [], notes, opts);
   }
   const base = await chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
-  const before = new GitTreeView(opts.tree, base.commit);
+  for (const tag of base.ignoredTags ?? []) notes.push(`subject tag [${tag}] ignored: it is not a key of branch_map`);
+  const blobs = { maxBlobBytes: opts.config.limits.max_blob_bytes };
+  const before = new GitTreeView(opts.tree, base.commit, blobs);
   let after: GitTreeView | null = null;
   try {
     const early: Omit<AnalyzerInput, 'after'> = {
@@ -64,9 +73,9 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     };
     // The base is the tracked tree's own content: analyzers may read it while git applies the series.
     for (const a of opts.analyzers) a.prepare?.(early);
-    const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
+    const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base, gitTimeoutMs: opts.config.limits.git_seconds * 1000, signal: opts.signal });
     if (apply.status !== 'applied' || !apply.head) return await finish(series, apply, [], notes, opts);
-    after = new GitTreeView(opts.tree, apply.head);
+    after = new GitTreeView(opts.tree, apply.head, blobs);
     // Searches of the tree after the series: the base's, with the touched files searched anew.
     const touched = [...new Set(early.patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
     const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
@@ -105,24 +114,80 @@ function patchMail(m: Message): string {
 
 /** The whole run: every series in the input. One bad message or series never stops the others. */
 export async function reviewInput(opts: ReviewOptions): Promise<ReviewResult> {
-  const src = await readSource(opts.input, { publicInboxBase: opts.config.public_inbox_base, workDir: opts.config.work_dir });
-  const parsed = await parseMessages(src.messages);
-  const rejected: Rejected[] = [...src.rejected, ...parsed.rejected];
-  const { series, notes } = assembleSeries(uniqueMessages(parsed.messages, rejected));
-  const head = (await runGit(['rev-parse', 'HEAD'], { cwd: opts.tree })).stdout.trim();
-  const reviews: SeriesReview[] = [];
-  for (const s of series) {
-    try {
-      const review = await reviewSeries(s, opts);
-      // What assembly set aside (a second patch 2/3, a second cover letter) is said on the series it concerns.
-      review.notes.push(...notesAbout(s, notes));
-      reviews.push(review);
-    } catch (e) {
-      const apply: ApplyResult = { status: 'failed', base: null, detail: `internal error: ${(e as Error).message}` };
-      reviews.push({ series: s, apply, findings: [], notes: [`review failed: ${(e as Error).message}`], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) });
-    }
+  const limits = opts.config.limits;
+  await cleanStaleScratch(opts.config.work_dir, opts.tree);
+  const src = await readSource(opts.input, {
+    publicInboxBase: opts.config.public_inbox_base,
+    workDir: opts.config.work_dir,
+    fetch: { maxBytes: limits.fetch_bytes, seconds: limits.fetch_seconds },
+  });
+  const rejected: Rejected[] = [...src.rejected];
+  // Each bound hit is said on what it left out (limits.*), never a silent cap.
+  const read = src.messages.slice(0, limits.max_messages);
+  for (const [i, raw] of src.messages.slice(limits.max_messages).entries()) {
+    rejected.push({ messageId: null, source: raw.source, reason: `not read: message ${limits.max_messages + i + 1} of the input, over limits.max_messages (${limits.max_messages})` });
   }
+  const parsed = await parseMessages(read, { maxReferences: limits.max_references });
+  rejected.push(...parsed.rejected);
+  const numbered = parsed.messages.filter((m) => {
+    const { index, total } = m.parsedSubject;
+    if (total <= limits.max_patches_per_series && index <= limits.max_patches_per_series) return true;
+    rejected.push({ messageId: m.messageId, source: m.source, reason: `numbered ${index}/${total}: a series of more than limits.max_patches_per_series (${limits.max_patches_per_series}) patches is not assembled` });
+    return false;
+  });
+  const { series, notes } = assembleSeries(uniqueMessages(numbered, rejected), { maxThreadDepth: limits.max_thread_depth });
+  const head = (await runGit(['rev-parse', 'HEAD'], { cwd: opts.tree })).stdout.trim();
+  await opts.onAssembled?.({ series: series.length, rejected });
+  const reviews: SeriesReview[] = [];
+  for (const [i, s] of series.entries()) {
+    if (opts.signal?.aborted) break;
+    let review: SeriesReview;
+    if (i >= limits.max_series) {
+      const apply: ApplyResult = { status: 'skipped', base: null, detail: `not reviewed: series ${i + 1} of the input, over limits.max_series (${limits.max_series})` };
+      review = { series: s, apply, findings: [], notes: [], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) };
+    } else {
+      review = await reviewWithin(s, opts, limits.series_seconds);
+    }
+    // What assembly set aside (a second patch 2/3, a second cover letter) is said on the series it concerns.
+    review.notes.push(...notesAbout(s, notes));
+    reviews.push(review);
+    await opts.onSeries?.(review);
+  }
+  // Notes about no one series (a thread cut at its depth bound) are said on the first one.
+  const unplaced = notes.filter((n) => !series.some((s) => notesAbout(s, [n]).length > 0) && /limits\./.test(n));
+  if (unplaced.length && reviews[0]) reviews[0].notes.push(...unplaced);
   return { tree: { path: opts.tree, head }, series: reviews, rejected, configHash: configHash(opts.config) };
+}
+
+/**
+ * One series in its time (limits.series_seconds): past it, git is killed, the apply stops, and the series is
+ * reported as out of time; the others go on. Any error is the series' failure, never the run's.
+ */
+async function reviewWithin(s: Series, opts: ReviewOptions, seconds: number): Promise<SeriesReview> {
+  const stop = new AbortController();
+  const outer = opts.signal;
+  const onOuter = () => stop.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuter, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const failed = (detail: string, note: string): SeriesReview => {
+    const apply: ApplyResult = { status: 'failed', base: null, detail };
+    return { series: s, apply, findings: [], notes: [note], reply: null, replies: [], verdict: describeVerdict({ series: s, apply, findings: [] }) };
+  };
+  const work = reviewSeries(s, { ...opts, signal: stop.signal }).catch((e: Error) =>
+    failed(`internal error: ${e.message}`, `review failed: ${e.message}`));
+  const late = new Promise<SeriesReview>((resolve) => {
+    timer = setTimeout(() => {
+      const why = `out of time: the series took more than limits.series_seconds (${seconds} s)`;
+      stop.abort(why);
+      resolve(failed(why, `${why}; nothing it found is reported`));
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+  }
 }
 
 /**

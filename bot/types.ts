@@ -127,6 +127,8 @@ export interface BaseChoice {
   source: BaseSource;
   /** Human sentence: why this base was used (and what was tried first). */
   why: string;
+  /** Subject tags that are no key of branch_map: never looked up in the tree (a tag is a name, not a revision). */
+  ignoredTags?: string[];
 }
 
 export type ApplyStatus = 'applied' | 'failed' | 'refused' | 'skipped';

@@ -44,6 +44,35 @@ export const DEFAULT_CHECKPATCH = {
   error_severity: 'warning' as const,
 };
 
+/**
+ * Bounds on what one input may cost (issue 10: patch mail is untrusted). Each one hit is said in the output,
+ * naming its key; nothing is dropped without a word.
+ */
+export const DEFAULT_LIMITS = {
+  /** Messages read from one input; the rest are rejected, each with the reason. */
+  max_messages: 2_000,
+  /** Series reviewed from one input; the rest are listed as skipped. */
+  max_series: 200,
+  /** Patches in one series (the N of [PATCH i/N]); a larger N is not allocated, the series is skipped. */
+  max_patches_per_series: 500,
+  /** How far In-Reply-To/References are followed up a thread. */
+  max_thread_depth: 1_000,
+  /** References kept from a message, and written in a reply's References header (the first and the last ones). */
+  max_references: 20,
+  /** Bytes of one blob read from the tree (by the analyzers and the simulator). */
+  max_blob_bytes: 16 * 1024 * 1024,
+  /** Bytes of a fetched thread (compressed, as it arrives) and seconds before the fetch is given up. */
+  fetch_bytes: 64 * 1024 * 1024,
+  fetch_seconds: 60,
+  /** Seconds one git command applying a patch may take before it is killed. */
+  git_seconds: 120,
+  /** Seconds one series may take from base to reply; past it, the series is reported as out of time. */
+  series_seconds: 600,
+};
+
+/** Bytes of the config file itself (a constant: the file cannot bound its own reading). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
 
 /** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */

@@ -1,6 +1,7 @@
 // Reads, validates and completes kbot's config. The only I/O is reading the one file it is given.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { parseDocument, visit, YAMLParseError } from 'yaml';
+import { MAX_CONFIG_BYTES } from './defaults.ts';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.ts';
 import { configSchema, type KbotConfig } from './schema.ts';
@@ -27,12 +28,15 @@ export function readConfig(file: string | undefined, env: Record<string, string 
   if (file !== undefined) {
     let text: string;
     try {
+      const size = statSync(file).size;
+      if (size > MAX_CONFIG_BYTES) throw new ConfigError([`the config file is ${size} bytes, over the limit of ${MAX_CONFIG_BYTES} bytes`], file);
       text = readFileSync(file, 'utf8');
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError([`cannot read the config file: ${(e as Error).message}`], file);
     }
     try {
-      data = parseYaml(text, { prettyErrors: true });
+      data = parseYamlOnce(text);
     } catch (e) {
       const msg = e instanceof YAMLParseError ? e.message : String(e);
       throw new ConfigError([`not valid YAML: ${msg}`], file);
@@ -46,6 +50,32 @@ export function readConfig(file: string | undefined, env: Record<string, string 
     throw e;
   }
   return applySecrets(config, env);
+}
+
+/**
+ * YAML with each key at most once per mapping. The yaml library's own check compares every key with every
+ * earlier one (quadratic: minutes on a mapping of 100,000 keys); this one keeps a set per mapping.
+ */
+function parseYamlOnce(text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+  if (doc.errors.length) throw doc.errors[0];
+  let duplicate: string | null = null;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+        if (seen.has(key)) {
+          duplicate = key;
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  if (duplicate !== null) throw new YAMLParseError([0, 0], 'DUPLICATE_KEY', `Map keys must be unique ("${duplicate}" is given twice)`);
+  return doc.toJS();
 }
 
 function applySecrets(config: KbotConfig, env: Record<string, string | undefined>): KbotConfig {

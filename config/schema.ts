@@ -7,6 +7,7 @@ import {
   DEFAULT_HOT_PATH,
   DEFAULT_GITHUB_TOKEN_ENV,
   DEFAULT_IDENTITY,
+  DEFAULT_LIMITS,
   DEFAULT_PUBLIC_INBOX_BASE,
   DEFAULT_REPORT,
   DEFAULT_RERUN_HINT,
@@ -94,6 +95,21 @@ export const checkpatchSchema = z.strictObject({
   error_severity: z.enum(['warning', 'info']).default(DEFAULT_CHECKPATCH.error_severity),
 });
 
+const count = (d: number) => z.number().int().positive().default(d);
+export const limitsSchema = z.strictObject({
+  max_messages: count(DEFAULT_LIMITS.max_messages),
+  max_series: count(DEFAULT_LIMITS.max_series),
+  max_patches_per_series: count(DEFAULT_LIMITS.max_patches_per_series),
+  max_thread_depth: count(DEFAULT_LIMITS.max_thread_depth),
+  max_references: z.number().int().min(2).default(DEFAULT_LIMITS.max_references),
+  max_blob_bytes: count(DEFAULT_LIMITS.max_blob_bytes),
+  fetch_bytes: count(DEFAULT_LIMITS.fetch_bytes),
+  fetch_seconds: z.number().positive().default(DEFAULT_LIMITS.fetch_seconds),
+  git_seconds: z.number().positive().default(DEFAULT_LIMITS.git_seconds),
+  series_seconds: z.number().positive().default(DEFAULT_LIMITS.series_seconds),
+});
+export type Limits = z.output<typeof limitsSchema>;
+
 export const smtpSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(587),
@@ -120,7 +136,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   work_dir: z.string().min(1).default(() => defaultWorkDir()),
-  public_inbox_base: z.url().default(DEFAULT_PUBLIC_INBOX_BASE),
+  // Only http(s): the base is fetched and its URLs are printed in replies.
+  public_inbox_base: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).default(DEFAULT_PUBLIC_INBOX_BASE),
   /** Tree tag in the subject ("mm-unstable") → branch in the tree to apply on. */
   branch_map: z.record(z.string().min(1), z.string().min(1)).default({}),
   lists: z.array(listPolicySchema).default([]),
@@ -137,7 +154,7 @@ export const configSchema = z.strictObject({
        */
       domain: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'expected a domain like bots.example.org').optional(),
       /** Where reports are archived: a Closes: tag gives <archive_url>/<report id>. */
-      archive_url: z.url().optional(),
+      archive_url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
       /** A line in the signature saying whom to ask about a report (false positives, questions). */
       contact: z.string().min(1).default(DEFAULT_REPORT.contact),
     })
@@ -145,6 +162,8 @@ export const configSchema = z.strictObject({
   sim: simSchema.prefault({}),
   hot_path: hotPathSchema.prefault({}),
   checkpatch: checkpatchSchema.prefault({}),
+
+  limits: limitsSchema.prefault({}),
   smtp: smtpSchema.optional(),
   github: githubSchema.optional(),
 });

@@ -449,7 +449,14 @@ function releaseFreesAt(m: Machine, f: number): Release {
       } else {
         const en = m.enabled(s);
         if (en.length === 0) {
-          end = judgeRelease(m, s0, s, f, steps);
+          // An actor the model stopped (a loop it cannot bound, even before the first shared step, where the
+          // explorer's violations do not see it), or one still running but never enabled again (a spin, a lock
+          // never released), did not end its release: what the page looks like then is no leak.
+          const stopped = s.actors.find((a) => a.status === 'unmodelled' || a.status === 'run');
+          const why = stopped?.status === 'unmodelled'
+            ? (m.prefixViolations.find((v) => v.category === 'unmodelled')?.message ?? 'the model stopped the release')
+            : 'the release never ends: it waits forever (a spin or a lock the model sees never released)';
+          end = stopped ? { ok: false, why, unmodelled: why, steps, others: [] } : judgeRelease(m, s0, s, f, steps);
           break;
         }
         actor = en[0];
@@ -464,10 +471,19 @@ function releaseFreesAt(m: Machine, f: number): Release {
       if (r.violations.length) end = violated(r, steps);
       s = r.state;
     }
+    // A path cut by the step bound (a loop the model cannot bound, a recursion) ended nowhere: unmodelled.
+    if (!end && budget <= 0) {
+      const cut = `the release did not finish within ${RELEASE_STEPS} steps (a loop or a recursion the model cannot bound)`;
+      end = { ok: false, why: cut, unmodelled: cut, steps, others: [] };
+    }
     if (end) ends.push(end);
   }
   const frees = ends.find((e) => e.ok || /frees \S+ at refcount/.test(e.why));
-  const pick = frees ?? ends.find((e) => e.unmodelled) ?? ends[0] ?? { ok: false, why: 'the release did not finish', steps: [], others: [] };
+  // Paths left unexplored at a bound could have freed it: no path that ends allocated is then the answer.
+  const unexplored = todo.length > 0 ? `${todo.length} path(s) of the release not explored (at most ${RELEASE_PATHS} paths, ${RELEASE_STEPS} steps)` : null;
+  const unfinished = unexplored ? { ok: false, why: unexplored, unmodelled: unexplored, steps: [], others: [] } : null;
+  const pick = frees ?? ends.find((e) => e.unmodelled) ?? unfinished ?? ends[0] ??
+    { ok: false, why: 'the release did not finish', unmodelled: 'the release did not finish', steps: [], others: [] };
   const where = (e: Release) => e.steps.map((st) => st.label.assumption).filter((x): x is string => !!x).join(', ') || 'by default';
   const others = ends.filter((e) => e !== pick).map((e) => `${e.ok ? 'frees' : e.why} (${where(e)})`);
   return { ...pick, others };
@@ -506,6 +522,9 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
   if ('notApplicable' in b) return null;
   const { m, r } = await releaseRun(tp, b, freeRefcount);
   if (r.unmodelled) return null;
+  // A call left unfollowed at sim.max_call_depth (a recursion) returned an unknown: not freeing is then the
+  // model's limit, not a leak the tree has.
+  if (!r.ok && b.world.lazy.notFollowed.size > 0) return null;
   return { frees: r.ok, why: r.why, trace: await withCode(tp, renderTrace(m, r.steps, glue, sc.name)) };
 }
 

@@ -17,6 +17,11 @@ export interface SimulateInput {
   options: SimOptions;
   /** Lines the series adds or removes (without the +/-), to decide whether there is anything to check. */
   changedLines?: string[];
+  /**
+   * Where those lines are (the file after the series, the hunk's first line and its lines with their +/- and
+   * ' '): a change inside a function that uses the refcount API is something to check whatever its own words.
+   */
+  hunks?: Array<{ file: string; newStart: number; lines: string[] }>;
   /** Files the series touches. */
   touched?: string[];
   /** Only the scenario (or instance) with this name. */
@@ -42,9 +47,51 @@ export function touchesRefcounts(lines: string[]): boolean {
   return lines.some((l) => REFCOUNT_VOCABULARY.test(l));
 }
 
+/**
+ * Whether a changed line falls inside a function whose text (its name and body, in the tree after the series)
+ * uses the refcount vocabulary: `while (1);` added to put_page() says no refcount word itself. Functions are
+ * found as kernel style writes them: a header at column 0, the body closed by a '}' at column 0.
+ */
+export async function changesRefcountFunction(after: SourceProvider, hunks: Array<{ file: string; newStart: number; lines: string[] }>): Promise<boolean> {
+  const texts = new Map<string, string[] | null>();
+  for (const h of hunks) {
+    if (!/\.[ch]$/.test(h.file)) continue;
+    if (!texts.has(h.file)) texts.set(h.file, (await after.readFile(h.file).catch(() => null))?.split('\n') ?? null);
+    const lines = texts.get(h.file);
+    if (!lines) continue;
+    let at = h.newStart - 1;
+    const changedAt: number[] = [];
+    for (const l of h.lines) {
+      if (l[0] === '+' || l[0] === '-') changedAt.push(at);
+      if (l[0] !== '-') at++;
+    }
+    for (const i of changedAt) {
+      const fn = enclosingFunction(lines, Math.min(Math.max(i, 0), lines.length - 1));
+      if (fn && REFCOUNT_VOCABULARY.test(fn)) return true;
+    }
+  }
+  return false;
+}
+
+function enclosingFunction(lines: string[], i: number): string | null {
+  let start = -1;
+  for (let k = i; k >= 0; k--) {
+    const l = lines[k]!;
+    if (l.startsWith('}') && k !== i) return null;
+    if (/^[A-Za-z_][\w\s\*]*\(/.test(l) && !/;\s*$/.test(l)) {
+      start = k;
+      break;
+    }
+  }
+  if (start < 0) return null;
+  let end = i;
+  while (end < lines.length && !lines[end]!.startsWith('}')) end++;
+  return lines.slice(start, end + 1).join('\n');
+}
+
 export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   const t0 = performance.now();
-  if (input.changedLines && !touchesRefcounts(input.changedLines)) {
+  if (input.changedLines && !touchesRefcounts(input.changedLines) && !(await changesRefcountFunction(input.after, input.hunks ?? []))) {
     return {
       nothingToCheck: 'the series changes no page refcount or page life code',
       judgements: [],

@@ -4,8 +4,19 @@
 import type { FileDiff } from '../types.ts';
 import { headerNames, scanPatch, stripPrefix, type HeaderKind } from './scan-patch.ts';
 
-const SYMLINK_MODE = '120000';
-const GITLINK_MODE = '160000';
+/**
+ * The file type git gives a mode it reads from a patch: git parses the digits as octal (strtoul base 8, so
+ * "0120000" and "120644" are symlinks) and keeps the type bits (canon_mode: a regular file, a symlink, a
+ * directory, and anything else is a gitlink). Null for a mode git would not read.
+ */
+export function gitFileType(mode: string): 'file' | 'symlink' | 'gitlink' | null {
+  const digits = /^[0-7]+/.exec(mode.trim())?.[0];
+  if (!digits) return null;
+  const type = Number.parseInt(digits, 8) & 0o170000;
+  if (type === 0o100000) return 'file';
+  if (type === 0o120000) return 'symlink';
+  return 'gitlink';
+}
 
 /** Null when the patch is safe to hand to git am; otherwise one sentence naming the path and the reason. */
 export function checkPatchSafety(patchText: string, files: FileDiff[]): string | null {
@@ -48,8 +59,9 @@ export function patchHazard(patchText: string, files: FileDiff[]): PatchHazard |
     }
     const target = f.to ?? f.from ?? '?';
     if (f.to !== null && f.isSymlink) return hazard(target, `Refused: "${target}" (the diff) is a symlink the patch creates or changes; a patch may not touch symlinks.`);
-    if (f.newMode === SYMLINK_MODE) return hazard(target, `Refused: "${target}" (the diff's new mode) would become a symlink (mode ${SYMLINK_MODE}); a patch may not create symlinks.`);
-    if (f.newMode === GITLINK_MODE) return hazard(target, `Refused: "${target}" (the diff's new mode) would become a submodule link (mode ${GITLINK_MODE}), which a kernel patch has no business creating.`);
+    const type = f.newMode === undefined ? null : gitFileType(f.newMode);
+    if (type === 'symlink') return hazard(target, `Refused: "${target}" (the diff's new mode ${f.newMode}, which git reads as 120000) would become a symlink; a patch may not create symlinks.`);
+    if (type === 'gitlink') return hazard(target, `Refused: "${target}" (the diff's new mode ${f.newMode}, which git reads as 160000) would become a submodule link, which a kernel patch has no business creating.`);
   }
   return null;
 }
@@ -83,10 +95,12 @@ function modeProblemOf(kind: HeaderKind, value: string): string | null {
   let mode: string | undefined;
   if (kind === 'new file mode' || kind === 'new mode') mode = value.trim();
   // "index abc..def 120000": the file stays a symlink and its target changes.
-  else if (kind === 'index') mode = /^\S+\s+(\d{6})\s*$/.exec(value)?.[1];
-  if (mode === SYMLINK_MODE) {
-    return kind === 'index' ? 'is a symlink (mode 120000) whose target the patch changes; a patch may not change symlinks' : 'would become a symlink (mode 120000); a patch may not create symlinks';
+  else if (kind === 'index') mode = /^\S+\s+([0-7]+)\s*$/.exec(value)?.[1];
+  const type = mode === undefined ? null : gitFileType(mode);
+  const read = mode !== undefined && mode.replace(/^0+/, '') !== (type === 'symlink' ? '120000' : '160000') ? `mode ${mode}, which git reads as ${type === 'symlink' ? '120000' : '160000'}` : `mode ${mode}`;
+  if (type === 'symlink') {
+    return kind === 'index' ? `is a symlink (${read}) whose target the patch changes; a patch may not change symlinks` : `would become a symlink (${read}); a patch may not create symlinks`;
   }
-  if (mode === GITLINK_MODE) return 'would become a submodule link (mode 160000), which a kernel patch has no business creating';
+  if (type === 'gitlink') return `would become a submodule link (${read}), which a kernel patch has no business creating`;
   return null;
 }

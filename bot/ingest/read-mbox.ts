@@ -1,9 +1,10 @@
 // Splits an mbox into messages the way git reads it: with `git mailsplit`, into a scratch directory under the
 // work dir. git knows a separator from a body line starting "From " (it wants the date of a real "From "
 // line), so a `git format-patch` mbox whose commit message has such a line stays one message per patch.
+import { registerScratch } from '../apply/clean-stale.ts';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RawMessage, Rejected } from '../types.ts';
 import { IngestError } from './ingest-error.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readHead, tooLarge } from './limits.ts';
@@ -51,6 +52,7 @@ export async function splitMbox(mbox: { path: string } | Buffer, sourceName: str
   const workDir = opts.workDir ?? join(tmpdir(), 'kbot');
   await mkdir(workDir, { recursive: true });
   const scratch = await mkdtemp(join(workDir, 'mailsplit-'));
+  await registerScratch(scratch);
   try {
     let files = await gitMailsplit(mbox, join(scratch, 'plain'), !!opts.mboxrd);
     if (!opts.mboxrd && (await quotesFromLines(files))) files = await gitMailsplit(mbox, join(scratch, 'mboxrd'), true);
@@ -66,7 +68,7 @@ async function gitMailsplit(mbox: { path: string } | Buffer, outDir: string, mbo
   const args = ['mailsplit', '-b', `-o${outDir}`, ...(mboxrd ? ['--mboxrd'] : [])];
   const run = Buffer.isBuffer(mbox)
     ? await runGit(args, { cwd: outDir, input: mbox })
-    : await runGit([...args, '--', mbox.path], { cwd: outDir });
+    : await runGit([...args, '--', resolve(mbox.path)], { cwd: outDir });
   if (run.code !== 0) throw new IngestError(`git mailsplit could not read the mbox: ${gitComplaint(run)}`);
   // Names are the message numbers, zero-padded to 4 digits and longer past 9999.
   const names = (await readdir(outDir)).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));

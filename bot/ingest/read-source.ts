@@ -1,7 +1,7 @@
 // One entry point for every kind of input: it decides what `input` is and hands it to the matching reader.
 import { open, stat } from 'node:fs/promises';
 import type { RawMessage, Rejected } from '../types.ts';
-import { fetchThread, threadUrlForArchiveUrl, threadUrlForMessageId } from './fetch-thread.ts';
+import { fetchThread, type FetchLimits, threadUrlForArchiveUrl, threadUrlForMessageId } from './fetch-thread.ts';
 import { IngestError } from './ingest-error.ts';
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, readHead, tooLarge } from './limits.ts';
 import { readMaildir } from './read-maildir.ts';
@@ -11,6 +11,8 @@ import { isGitRepository, listEpochs, readPublicInbox } from './read-public-inbo
 export type SourceKind = 'mbox' | 'message' | 'maildir' | 'public-inbox' | 'fetch';
 
 export interface ReadSourceOptions {
+  /** Bounds of a thread fetch (limits.fetch_bytes, limits.fetch_seconds). */
+  fetch?: FetchLimits;
   /** Archive base for bare Message-IDs, e.g. "https://lore.kernel.org/all". */
   publicInboxBase?: string;
   /** Messages larger than this are rejected unread (default 8 MiB). */
@@ -37,13 +39,13 @@ export async function readSource(input: string, opts: ReadSourceOptions = {}): P
 
   if (!info) {
     if (/^https?:\/\//i.test(input)) {
-      return { ...(await fetchThread(threadUrlForArchiveUrl(input), max, opts.workDir)), kind: 'fetch' };
+      return { ...(await fetchThread(threadUrlForArchiveUrl(input), max, opts.workDir, opts.fetch)), kind: 'fetch' };
     }
     if (MESSAGE_ID.test(input.trim())) {
       if (!opts.publicInboxBase) {
         throw new IngestError(`${input} looks like a Message-ID, but no public-inbox base URL is configured to fetch it from`);
       }
-      return { ...(await fetchThread(threadUrlForMessageId(input.trim(), opts.publicInboxBase), max, opts.workDir)), kind: 'fetch' };
+      return { ...(await fetchThread(threadUrlForMessageId(input.trim(), opts.publicInboxBase), max, opts.workDir, opts.fetch)), kind: 'fetch' };
     }
     throw new IngestError(`no such file or directory, and not a Message-ID or URL: ${input}`);
   }

@@ -22,3 +22,13 @@ export function messageIdList(value: string | string[] | undefined | null): stri
 export function messageIdForUrl(id: string): string {
   return encodeURIComponent(id.replace(/^<|>$/g, '')).replace(/%40/g, '@');
 }
+
+/**
+ * The root of the thread and the newest ids, as other bots trim References; the rest are dropped, and that is
+ * said in the message's problems.
+ */
+export function boundReferences(ids: string[], max: number, problems?: string[]): string[] {
+  if (ids.length <= max) return ids;
+  problems?.push(`References holds ${ids.length} ids; the first and the last ${max - 1} are kept (limits.max_references ${max})`);
+  return [ids[0], ...ids.slice(ids.length - (max - 1))];
+}

@@ -8,13 +8,16 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { Message, ParseResult, RawMessage, Rejected } from '../types.ts';
 import { DEFAULT_MAX_LINE_BYTES, longestLine } from './check-line-lengths.ts';
 import { inspectMime } from './inspect-mime.ts';
-import { messageIdList, normalizeMessageId } from './message-id.ts';
+import { boundReferences, messageIdList, normalizeMessageId } from './message-id.ts';
 import { parseSubject } from './parse-subject.ts';
 import { splitPatch } from './split-patch.ts';
+import { DEFAULT_LIMITS } from '../../config/defaults.ts';
 
 export interface ParseLimits {
   /** Longest line accepted, in bytes (default 64 KiB). */
   maxLineBytes?: number;
+  /** limits.max_references: ids kept from References (the first and the newest ones). */
+  maxReferences?: number;
 }
 
 export function isRejected(x: Message | Rejected): x is Rejected {
@@ -49,6 +52,8 @@ export async function parseMessage(raw: RawMessage, limits: ParseLimits = {}): P
   if (!mail.headers.has('from') && !mail.headers.has('subject')) {
     return reject('not a mail message: no From or Subject header');
   }
+  // git am needs an author: a message without one would only fail later, inside the apply.
+  if (!mail.from?.value.some((a) => a.address)) return reject('no From header with an address: a patch needs an author');
 
   const problems: string[] = [];
   let messageId = normalizeMessageId(mail.messageId);
@@ -103,7 +108,7 @@ export async function parseMessage(raw: RawMessage, limits: ParseLimits = {}): P
     from: { name: from?.name ?? '', address: (from?.address ?? '').toLowerCase() },
     to: addresses(mail.to),
     cc: addresses(mail.cc),
-    references: messageIdList(mail.references),
+    references: boundReferences(messageIdList(mail.references), limits.maxReferences ?? DEFAULT_LIMITS.max_references, problems),
     body,
     trailers: split.trailers,
     prerequisitePatchIds: split.prerequisitePatchIds,

@@ -16,6 +16,8 @@ import { shownStep, traceLadder } from './trace-ladder.ts';
 import { kbotVersion } from '../version.ts';
 import { stableMessageId } from './stable-message-id.ts';
 import { wrapText } from './wrap-text.ts';
+import { boundReferences } from '../mail/message-id.ts';
+import { DEFAULT_LIMITS } from '../../config/defaults.ts';
 
 export interface ReviewForReply {
   series: Series;
@@ -71,7 +73,8 @@ export async function planReplies(review: ReviewForReply, config: KbotConfig, op
       continue;
     }
     const from = formatMailbox({ name: config.identity.name, address: config.identity.email });
-    const references = [...target.references.filter((r) => !sameId(r, target.messageId)), target.messageId].map(bracketId);
+    // Bounded as the message's own were (limits.max_references): an MTA refuses a header of 100 KB.
+    const references = boundReferences([...target.references.filter((r) => !sameId(r, target.messageId)), target.messageId], config.limits?.max_references ?? DEFAULT_LIMITS.max_references).map(bracketId);
     const subject = replySubject(target.subject);
     // From what the reply is about, not from the clock: the same review twice gives the same reply.
     const messageId = stableMessageId({ series, apply, findings: review.findings, kbotVersion: options.version ?? kbotVersion(), inReplyTo: target.messageId, email: config.identity.email });

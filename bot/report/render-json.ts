@@ -71,7 +71,7 @@ export function toJson(result: ReviewResult): JsonReport {
   };
 }
 
-function seriesJson(review: SeriesReview): JsonSeries {
+export function seriesJson(review: SeriesReview): JsonSeries {
   const { series, apply } = review;
   const replies = allReplies(review).map(replyJson);
   const messages = [series.cover, ...series.patches].filter((m) => m !== null).map((m) => m.messageId);

@@ -5,14 +5,26 @@ import { allReplies, describeVerdict } from './describe-series.ts';
 import { sameId } from './message-id.ts';
 
 export function renderText(result: ReviewResult): string {
-  const out: string[] = [`kbot review of ${result.tree.path} at ${result.tree.head.slice(0, 12)}`];
-  if (result.series.length === 0) out.push('', 'No patch series found.');
-  for (const review of result.series) out.push('', ...renderSeries(review));
-  if (result.rejected.length > 0) {
-    out.push('', `Rejected messages (${result.rejected.length}):`);
-    for (const r of result.rejected) out.push(`  ${r.messageId ?? '(no Message-ID)'} (${r.source}): ${r.reason}`);
+  return renderTextHead(result.tree) + result.series.map(renderTextSeries).join('') + renderTextTail(result.series.length, result.rejected);
+}
+
+/** The pieces of renderText, for output that streams: the first line, each series as it is done, the end. */
+export function renderTextHead(tree: ReviewResult['tree']): string {
+  return `kbot review of ${tree.path} at ${tree.head.slice(0, 12)}\n`;
+}
+
+export function renderTextSeries(review: SeriesReview): string {
+  return ['', ...renderSeries(review)].join('\n') + '\n';
+}
+
+export function renderTextTail(seriesCount: number, rejected: ReviewResult['rejected']): string {
+  const out: string[] = [];
+  if (seriesCount === 0) out.push('', 'No patch series found.');
+  if (rejected.length > 0) {
+    out.push('', `Rejected messages (${rejected.length}):`);
+    for (const r of rejected) out.push(`  ${r.messageId ?? '(no Message-ID)'} (${r.source}): ${r.reason}`);
   }
-  return out.join('\n') + '\n';
+  return out.length ? out.join('\n') + '\n' : '';
 }
 
 function renderSeries(review: SeriesReview): string[] {

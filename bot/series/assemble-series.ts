@@ -3,6 +3,7 @@
 // and author. Pure: no I/O, nothing guessed silently — every guess or drop is a note or a problem.
 import { normalizeTitle } from '../mail/parse-subject.ts';
 import type { Message, Series } from '../types.ts';
+import { DEFAULT_LIMITS } from '../../config/defaults.ts';
 
 export interface Assembly {
   series: Series[];
@@ -20,7 +21,12 @@ interface Group {
   problems: string[];
 }
 
-export function assembleSeries(messages: Message[]): Assembly {
+export interface AssemblyLimits {
+  /** limits.max_thread_depth: how many replies up a thread are followed. */
+  maxThreadDepth?: number;
+}
+
+export function assembleSeries(messages: Message[], opts: AssemblyLimits = {}): Assembly {
   const notes: string[] = [];
   const byId = new Map<string, Message>();
   const position = new Map<Message, number>();
@@ -37,25 +43,55 @@ export function assembleSeries(messages: Message[]): Assembly {
   }
 
   // Thread anchor: the cover letter or patch 1 a message hangs from, following replies within one revision.
+  // Iterative, with the depth bounded (limits.max_thread_depth): a thread thousands of replies deep is input.
   const anchors = new Map<Message, Message | null>();
-  const anchorOf = (m: Message, seen = new Set<Message>()): Message | null => {
-    if (anchors.has(m)) return anchors.get(m)!;
-    if (seen.has(m)) return null;
-    seen.add(m);
-    let anchor: Message | null = isCover(m) ? m : null;
-    if (!anchor) {
-      for (const id of [m.inReplyTo, ...[...m.references].reverse()]) {
-        const parent = id ? byId.get(id) : undefined;
-        // Follow only replies to an earlier part: a lone [PATCH] posted in reply to another is its own series.
-        if (parent && parent !== m && sameRevision(parent, m) && parent.parsedSubject.index < m.parsedSubject.index) {
-          anchor = anchorOf(parent, seen);
-          if (anchor) break;
-        }
-      }
-      if (!anchor && m.parsedSubject.index === 1) anchor = m;
+  const maxDepth = opts.maxThreadDepth ?? DEFAULT_LIMITS.max_thread_depth;
+  const parentsOf = (m: Message): Message[] => {
+    const out: Message[] = [];
+    for (const id of [m.inReplyTo, ...[...m.references].reverse()]) {
+      const parent = id ? byId.get(id) : undefined;
+      // Follow only replies to an earlier part: a lone [PATCH] posted in reply to another is its own series.
+      // The index falls at each step, so no chain of parents comes back to a message.
+      if (parent && parent !== m && sameRevision(parent, m) && parent.parsedSubject.index < m.parsedSubject.index) out.push(parent);
     }
-    anchors.set(m, anchor);
-    return anchor;
+    return out;
+  };
+  let cutAt: Message | null = null;
+  const anchorOf = (start: Message): Message | null => {
+    interface Frame { m: Message; parents: Message[]; next: number }
+    const stack: Frame[] = [];
+    // What the frame last left (or the message last looked up) hangs from; undefined: not known yet.
+    let found: Message | null | undefined;
+    const enter = (m: Message): void => {
+      if (anchors.has(m)) found = anchors.get(m)!;
+      else if (isCover(m)) {
+        anchors.set(m, m);
+        found = m;
+      } else if (stack.length >= maxDepth) {
+        cutAt ??= m;
+        found = null;
+      } else {
+        stack.push({ m, parents: parentsOf(m), next: 0 });
+        found = undefined;
+      }
+    };
+    enter(start);
+    while (stack.length) {
+      const f = stack[stack.length - 1];
+      if (found) {
+        anchors.set(f.m, found);
+        stack.pop();
+        continue;
+      }
+      if (f.next < f.parents.length) {
+        enter(f.parents[f.next++]);
+        continue;
+      }
+      found = f.m.parsedSubject.index === 1 ? f.m : null;
+      anchors.set(f.m, found);
+      stack.pop();
+    }
+    return found ?? null;
   };
 
   const groups = new Map<Message, Group>();
@@ -103,6 +139,10 @@ export function assembleSeries(messages: Message[]): Assembly {
     place(group, m, notes);
   }
 
+  if (cutAt) {
+    const m = cutAt as Message;
+    notes.push(`a thread deeper than limits.max_thread_depth (${maxDepth}) replies: ${m.messageId} and what it replies to were not followed further up; the parts are grouped by version, count and sender instead`);
+  }
   const series = all.sort((a, b) => a.order - b.order).map((g) => toSeries(g, byId));
   linkVersions(series, notes);
   return { series, notes };
@@ -201,16 +241,27 @@ function linkVersions(series: Series[], notes: string[]): void {
   const keys = (s: Series) =>
     new Set([s.cover?.parsedSubject.title, s.patches[0]?.parsedSubject.title, s.title].filter((t): t is string => !!t).map(normalizeTitle));
   const parent = series.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  // One pass over (author, title) keys: the first series with a key is the one the others join.
+  const firstWith = new Map<string, number>();
   for (let i = 0; i < series.length; i++) {
-    for (let j = i + 1; j < series.length; j++) {
-      if (author(series[i]) !== author(series[j])) continue;
-      const ki = keys(series[i]);
-      if ([...keys(series[j])].some((k) => ki.has(k))) parent[find(j)] = find(i);
+    for (const k of keys(series[i])) {
+      const key = `${author(series[i])}\0${k}`;
+      const j = firstWith.get(key);
+      if (j === undefined) firstWith.set(key, i);
+      else parent[find(i)] = find(j);
     }
   }
   const clusters = new Map<number, number[]>();
-  series.forEach((_, i) => clusters.set(find(i), [...(clusters.get(find(i)) ?? []), i]));
+  series.forEach((_, i) => {
+    const root = find(i);
+    const members = clusters.get(root);
+    if (members) members.push(i);
+    else clusters.set(root, [i]);
+  });
   for (const members of clusters.values()) {
     if (members.length < 2) continue;
     // Newest = highest version; for equal versions (a RESEND) the one seen later.

@@ -6,10 +6,24 @@ import type { Socket } from 'node:net';
 import type { GrepHit, TreeView } from '../../analyzers/types.ts';
 import { gitComplaint, gitEnv, runGit } from './run-git.ts';
 import { isPlainPath, pathUnder, wordsMatcher } from '../../analyzers/mem-tree-view.ts';
+import { DEFAULT_LIMITS } from '../../config/defaults.ts';
 
 interface Pending {
   resolve: (text: string | null) => void;
   reject: (e: Error) => void;
+  /** What was asked for, for the error of a blob over the limit. */
+  name: string;
+}
+
+/** The response being read from cat-file: its header, then its body gathered as chunks (joined once). */
+interface Incoming {
+  type: string;
+  size: number;
+  /** Body bytes still to come, the trailing newline included. */
+  left: number;
+  chunks: Buffer[];
+  /** Over maxBlobBytes: the bytes are counted and dropped, never kept. */
+  skip: boolean;
 }
 
 /** Reads are cached up to this many bytes in total; beyond it they still work, uncached. */
@@ -52,10 +66,15 @@ export class GitTreeView implements TreeView {
   private greps = new Map<string, Promise<GrepHit[]>>();
   private checkedOut: Promise<boolean> | null = null;
 
+  private incoming: Incoming | null = null;
+  /** limits.max_blob_bytes: a larger blob is not read, and the read says so (an Error naming the key). */
+  readonly maxBlobBytes: number;
+
   /** `commit` should be a full sha (see `open`); any revision git understands works. */
-  constructor(repo: string, commit: string) {
+  constructor(repo: string, commit: string, opts: { maxBlobBytes?: number } = {}) {
     this.repo = repo;
     this.commit = commit;
+    this.maxBlobBytes = opts.maxBlobBytes ?? DEFAULT_LIMITS.max_blob_bytes;
   }
 
   /** A view of `rev` resolved to its commit sha, or an Error saying the tree has no such commit. */
@@ -71,7 +90,7 @@ export class GitTreeView implements TreeView {
     if (!isPlainPath(path) || /[\n\r]/.test(path)) return Promise.resolve(null);
     const cached = this.reads.get(path);
     if (cached) return cached;
-    const p = this.request(`${this.commit}:${path}\n`);
+    const p = this.request(`${this.commit}:${path}\n`, path);
     if (this.cachedBytes < READ_CACHE_BYTES) {
       this.reads.set(path, p);
       p.then(
@@ -224,7 +243,7 @@ export class GitTreeView implements TreeView {
     return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   }
 
-  private request(line: string): Promise<string | null> {
+  private request(line: string, name = line.trim()): Promise<string | null> {
     return new Promise((resolve, reject) => {
       let child: ChildProcessWithoutNullStreams;
       try {
@@ -233,7 +252,7 @@ export class GitTreeView implements TreeView {
         reject(e as Error);
         return;
       }
-      this.pending.push({ resolve, reject });
+      this.pending.push({ resolve, reject, name });
       this.setRef(true);
       child.stdin.write(line);
     });
@@ -244,11 +263,9 @@ export class GitTreeView implements TreeView {
     const child = spawn('git', ['cat-file', '--batch'], { cwd: this.repo, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     this.batch = child;
     this.buf = Buffer.alloc(0);
+    this.incoming = null;
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      this.buf = this.buf.length ? Buffer.concat([this.buf, b]) : b;
-      this.drain();
-    });
+    child.stdout.on('data', (b: Buffer) => this.take(b));
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString('utf8');
     });
@@ -265,27 +282,46 @@ export class GitTreeView implements TreeView {
     return child;
   }
 
-  /** Parse as many complete responses as the buffer holds: "<sha> <type> <size>\n<bytes>\n" or "<name> missing\n". */
-  private drain(): void {
-    for (;;) {
-      const nl = this.buf.indexOf(0x0a);
-      if (nl < 0 || this.pending.length === 0) return;
-      const header = this.buf.subarray(0, nl).toString('utf8');
+  /**
+   * Parse responses as the bytes come: "<sha> <type> <size>\n<bytes>\n" or "<name> missing\n". A body is kept
+   * as its chunks and joined once (appending each 64 KB chunk to one buffer is quadratic in the blob's size);
+   * only a header, a line, is ever carried over from one chunk to the next.
+   */
+  private take(chunk: Buffer): void {
+    let b = chunk;
+    while (b.length > 0) {
+      const cur = this.incoming;
+      if (cur) {
+        const n = Math.min(cur.left, b.length);
+        if (!cur.skip) cur.chunks.push(b.subarray(0, n));
+        cur.left -= n;
+        b = b.subarray(n);
+        if (cur.left > 0) return;
+        this.incoming = null;
+        const p = this.pending.shift()!;
+        if (cur.skip) p.reject(new Error(`${p.name} is ${cur.size} bytes, over limits.max_blob_bytes (${this.maxBlobBytes}); not read`));
+        // A directory or submodule at that path is not a file.
+        else p.resolve(cur.type === 'blob' ? Buffer.concat(cur.chunks).subarray(0, cur.size).toString('utf8') : null);
+        if (this.pending.length === 0) this.setRef(false);
+        continue;
+      }
+      const nl = b.indexOf(0x0a);
+      if (nl < 0) {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, b]) : Buffer.from(b);
+        return;
+      }
+      const header = (this.buf.length ? Buffer.concat([this.buf, b.subarray(0, nl)]) : b.subarray(0, nl)).toString('utf8');
+      this.buf = Buffer.alloc(0);
+      b = b.subarray(nl + 1);
       const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
       if (!m) {
         // "missing", "ambiguous", or a name git could not resolve: no such file here.
-        this.buf = this.buf.subarray(nl + 1);
         this.pending.shift()!.resolve(null);
         if (this.pending.length === 0) this.setRef(false);
         continue;
       }
       const size = Number(m[2]);
-      if (this.buf.length < nl + 1 + size + 1) return;
-      const body = this.buf.subarray(nl + 1, nl + 1 + size);
-      this.buf = this.buf.subarray(nl + 1 + size + 1);
-      // A directory or submodule at that path is not a file.
-      this.pending.shift()!.resolve(m[1] === 'blob' ? body.toString('utf8') : null);
-      if (this.pending.length === 0) this.setRef(false);
+      this.incoming = { type: m[1]!, size, left: size + 1, chunks: [], skip: size > this.maxBlobBytes };
     }
   }
 

@@ -14,6 +14,12 @@ export interface GitRunOptions {
   /** Extra environment, merged over a cleaned copy of process.env. */
   env?: Record<string, string>;
   input?: string | Buffer;
+  /** Kill git after this many ms (SIGKILL); the run then fails with code -1 and says why. */
+  timeoutMs?: number;
+  /** Said in the complaint when the timeout kills git ("limits.git_seconds"). */
+  timeoutKey?: string;
+  /** Kill git when this aborts (a series out of time). */
+  signal?: AbortSignal;
 }
 
 /** Variables that would point git at some other repository than the one we name with cwd. */
@@ -41,6 +47,17 @@ export function runGit(args: string[], opts: GitRunOptions): Promise<GitRun> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let spawnError: Error | null = null;
+    let killedFor: string | null = null;
+    const kill = (why: string) => {
+      killedFor ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = opts.timeoutMs !== undefined
+      ? setTimeout(() => kill(`git ${args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''} killed after ${opts.timeoutMs! / 1000} s${opts.timeoutKey ? ` (${opts.timeoutKey})` : ''}`), opts.timeoutMs)
+      : null;
+    const onAbort = () => kill(`git stopped: ${String(opts.signal?.reason ?? 'aborted')}`);
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
@@ -50,9 +67,11 @@ export function runGit(args: string[], opts: GitRunOptions): Promise<GitRun> {
       // git may exit before reading all of its input (e.g. a failed command); the exit code tells the story.
     });
     child.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString('utf8');
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const stderr = Buffer.concat(err).toString('utf8') + (killedFor ? `fatal: ${killedFor}\n` : '');
       resolve({
-        code: spawnError ? -1 : (code ?? -1),
+        code: spawnError || killedFor ? -1 : (code ?? -1),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: spawnError ? `could not run git in ${opts.cwd}: ${(spawnError as Error).message}` : stderr,
       });

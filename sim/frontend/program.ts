@@ -59,6 +59,9 @@ const FALLBACK_MACROS: MacroDef[] = [
   { name: 'unlikely_notrace', params: ['x'], variadic: false, body: '(x)', file: '<builtin>', line: 0 },
 ];
 
+/** See CProgram.expansionsAt. A kernel line expands a few dozen macros; the limit leaves room for loops. */
+export const MACRO_EXPANSIONS_PER_LINE = 20_000;
+
 interface FileIndex {
   functions: FunctionDef[];
   globals: GlobalDef[];
@@ -78,6 +81,12 @@ export class CProgram {
   private readonly bodies = new Map<MacroDef, ParsedBody>();
   /** Macro bodies after ## and # for one call's arguments, by macro and text: each parses once. */
   private readonly pastedDefs = new Map<string, MacroDef>();
+  /**
+   * Macro expansions done at each source line. The compiler bounds the depth of nested expansion, but the
+   * work grows as a power of it (`#define QD(x) ((x)+(x)+(x)+(x))` nested 12 deep is 4^12 expansions): past
+   * MACRO_EXPANSIONS_PER_LINE a line's macro calls are unmodelled, and a note says so.
+   */
+  private readonly expansionsAt = new Map<string, number>();
   private readonly searchPaths: string[];
   /** Which .c files the build compiles under the kconfig (the tree's makefiles). */
   readonly kbuild: Kbuild;
@@ -455,10 +464,23 @@ export class CProgram {
 
   // ---- macros on the AST ----
 
+  /** Counts one expansion at `loc`; an unmodelled expression once the line has had its share. */
+  private overExpansionBudget(text: string, loc: Loc): Expr | null {
+    const key = `${loc.file}:${loc.line}`;
+    const n = (this.expansionsAt.get(key) ?? 0) + 1;
+    this.expansionsAt.set(key, n);
+    if (n <= MACRO_EXPANSIONS_PER_LINE) return null;
+    const why = `macro expansion at ${key} stopped after ${MACRO_EXPANSIONS_PER_LINE} expansions (the work of expanding is bounded, not only its depth)`;
+    if (n === MACRO_EXPANSIONS_PER_LINE + 1) this.notes.push({ kind: 'info', text: why });
+    return { k: 'unmodelled', text, why, loc };
+  }
+
   /** Expands `name(args)`; null when `name` is not a known macro. */
   async expandMacroCall(name: string, args: Expr[], loc: Loc): Promise<Expr | null> {
     const def = this.macro(name);
     if (!def) return null;
+    const over = this.overExpansionBudget(`${name}(...)`, loc);
+    if (over) return over;
     if (def.params === null) {
       const callee = await this.expandObjectMacro(name, loc);
       return callee ? { k: 'call', callee, args, loc } : null;
@@ -483,6 +505,8 @@ export class CProgram {
   async expandObjectMacro(name: string, loc: Loc): Promise<Expr | null> {
     const macro = this.macro(name);
     if (!macro || macro.params !== null) return null;
+    const over = this.overExpansionBudget(name, loc);
+    if (over) return over;
     const pasted = pasteArguments(macro, []);
     const key = pasted ? `${macro.name}\0${macro.file}:${macro.line}\0${pasted.body}` : '';
     const def = pasted ? (this.pastedDefs.get(key) ?? pasted) : macro;
