@@ -274,8 +274,9 @@ test('8: a put_page() the model cannot finish (a loop, a recursion) is a note, n
   for (const title of ['spin in put_page', 'recurse in put_page']) {
     const s = seriesBySubject(main(), title);
     assert.equal(s.apply.status, 'applied', JSON.stringify(s.apply));
-    assert.deepEqual(s.findings.filter((f) => f.severity !== 'info').map((f) => f.category), [], title);
-    assert.deepEqual(s.replies, [], title);
+    // The simulator's: none (hot-path-cost rightly says what a loop added to put_page() costs every caller).
+    assert.deepEqual(s.findings.filter((f) => f.analyzer === 'refcount-sim' && f.severity !== 'info').map((f) => f.category), [], title);
+    assert.ok(s.replies.every((r) => !/page-leak|leak|refcount-sim/.test(r.body)), title);
     assert.ok(!s.notes.some((n) => /nothing to check/.test(n)), title);
   }
 });
