@@ -28,13 +28,14 @@ async function main(): Promise<number> {
   const ws = await makeWorkspace('v4.12-style');
   const work = await mkdtemp(join(tmpdir(), 'kbot-bench-hostile-'));
   const qd = c.macroBomb(sizes.macroDepth);
+  const big = `${(sizes.blobBytes / 1048576).toFixed(0)} MiB`;
   const cases: Case[] = [
     { name: 'good series alone', messages: async () => [] },
     { name: '1 modes (6 spellings)', messages: async () => c.MODE_CASES.map((m) => c.modeCase(m.mode)) },
     { name: '3 [PATCH 1/1000000000]', messages: async () => [c.patchMail('n@e', '[PATCH 1/1000000000] x', c.newFileDiff('Documentation/n.txt', 'n\n'))] },
     { name: `4 reply chain of ${sizes.chain}`, messages: async () => c.replyChain(sizes.chain), limits: { max_patches_per_series: sizes.chain + 1, max_messages: sizes.chain + 10 } },
     { name: `5 QD macro nested ${sizes.macroDepth}`, messages: async () => [c.patchMail('q@e', '[PATCH] mm: q', await c.editDiff(ws.tree, 'include/linux/mm.h', c.inPutPage(qd.line, qd.define)))] },
-    { name: `6 header of ${Math.round(sizes.blobBytes / 1048576)} MiB`, messages: async () => [c.patchMail('b@e', '[PATCH] mm: big', c.newFileDiff('include/linux/huge.h', c.bigHeader(sizes.blobBytes)))], limits: { max_blob_bytes: 1024 * 1024 } },
+    { name: `6 header of ${big}`, messages: async () => [c.patchMail('b@e', '[PATCH] mm: big', c.newFileDiff('include/linux/huge.h', c.bigHeader(sizes.blobBytes)))], limits: { max_blob_bytes: Math.floor(sizes.blobBytes / 4) } },
     { name: `7 ${sizes.manySeries} single-patch series`, messages: async () => c.manySeries(sizes.manySeries) },
     { name: `7 one series of ${sizes.longSeries} patches`, messages: async () => c.longSeries(sizes.longSeries), limits: { series_seconds: 30, max_patches_per_series: sizes.longSeries, max_messages: sizes.longSeries + 10 } },
     { name: '8 while (1) in put_page', messages: async () => [c.patchMail('s@e', '[PATCH] mm: spin', await c.editDiff(ws.tree, 'include/linux/mm.h', c.inPutPage('while (1);')))] },

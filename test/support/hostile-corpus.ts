@@ -14,7 +14,7 @@ const run = promisify(execFile);
 export interface CorpusSizes {
   /** Messages in the reply chain, newest first (issue: 5,000). */
   chain: number;
-  /** Bytes of the header a patch creates (issue: 300 MB, refused by limits.max_blob_bytes). */
+  /** Bytes of the header a patch creates (issue: 300 MB from a binary patch; here a text one under 8 MiB). */
   blobBytes: number;
   /** Nesting of the QD macro (issue: 12). */
   macroDepth: number;
@@ -27,7 +27,8 @@ export interface CorpusSizes {
 }
 
 export const TEST_SIZES: CorpusSizes = { chain: 300, blobBytes: 400 * 1024, macroDepth: 12, manySeries: 60, longSeries: 1000, references: 300 };
-export const BENCH_SIZES: CorpusSizes = { chain: 5000, blobBytes: 32 * 1024 * 1024, macroDepth: 12, manySeries: 10_000, longSeries: 10_000, references: 5000 };
+// (The header stays under the 8 MiB a message may have: larger, the mail itself is rejected before any blob.)
+export const BENCH_SIZES: CorpusSizes = { chain: 5000, blobBytes: 6 * 1024 * 1024, macroDepth: 12, manySeries: 10_000, longSeries: 10_000, references: 5000 };
 
 export const good = exampleMessages('hmm-devpriv-free-at-1');
 
@@ -142,9 +143,9 @@ export function longSeries(n: number): MboxMessage[] {
   });
 }
 
-/** Item 12: `n` References ids ending with the message it replies to. */
+/** Item 12: `n` References ids ending with the message it replies to, folded one id a line as MTAs do. */
 export function manyReferences(n: number, last: string): string {
-  return [...Array.from({ length: n }, (_, i) => `<ref-${i}@thread.example>`), last].join(' ');
+  return [...Array.from({ length: n }, (_, i) => `<ref-${i}@thread.example>`), last].join('\n ');
 }
 
 /** The filter driver a test's global git config defines: each of its commands leaves a file behind. */
