@@ -14,6 +14,7 @@ export const DEFAULT_RERUN_HINT = '';
 
 export const DEFAULT_REPORT = {
   contact: 'Questions, and reports kbot got wrong: please reply to this mail.',
+  max_trace_steps: 120,
 } as const;
 
 export const DEFAULT_SIM = {

@@ -155,6 +155,8 @@ export const configSchema = z.strictObject({
       domain: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'expected a domain like bots.example.org').optional(),
       /** Where reports are archived: a Closes: tag gives <archive_url>/<report id>. */
       archive_url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+      /** Steps of an interleaving shown in a reply; a longer one shows its start and end, and says so. */
+      max_trace_steps: z.number().int().min(10).default(DEFAULT_REPORT.max_trace_steps),
       /** A line in the signature saying whom to ask about a report (false positives, questions). */
       contact: z.string().min(1).default(DEFAULT_REPORT.contact),
     })

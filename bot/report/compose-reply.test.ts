@@ -278,3 +278,22 @@ test('the signature: "-- ", the version, the bot disclaimer, the contact line, a
     ].join('\n'),
   );
 });
+
+test('a long interleaving is shown by its start and its end, with its real step numbers, and the reply says how many steps it left out', async () => {
+  // 2,000 steps of a walker spinning before the race the fixture's trace shows.
+  const f = doublePageFreeFinding();
+  const spin = Array.from({ length: 2000 }, () => ({ ...f.trace![0]!, op: 'read ->flags' }));
+  const long = { ...f, trace: [...spin, ...f.trace!] };
+  const [reply] = await composeReplies(review([long]), parseConfig({ ...MM_LIST, report: { max_trace_steps: 40 } }), { now: NOW });
+  const lines = reply!.body.split('\n');
+  const ladderStart = lines.findIndex((l) => /^ +step +page +CPU0 +CPU1$/.test(l));
+  const ladderEnd = lines.indexOf('', ladderStart);
+  const rows = lines.slice(ladderStart + 3, ladderEnd);
+  const total = long.trace.length;
+  assert.ok(rows.includes(`  ... ${total - 40} steps not shown (report.max_trace_steps = 40; the JSON report has all ${total}) ...`), rows.join('\n'));
+  assert.equal(rows.filter((r) => /^ +\d+ /.test(r)).length, 40);
+  // The last step keeps its number in the whole interleaving, and "what it leads to" points at it.
+  assert.ok(rows.some((r) => new RegExp(`^ +${total} `).test(r)), rows.slice(-3).join('\n'));
+  assert.ok(reply!.body.includes(`step ${total}:`), reply!.body.slice(-600));
+  assert.ok(reply!.body.length < 20_000, `${reply!.body.length} characters`);
+});

@@ -155,7 +155,7 @@ function findingsBody(series: Series, apply: ApplyResult, target: Message, findi
       lines.push(...quoteHunk(f.hunk), '');
       quoted = key;
     }
-    if (f.trace && f.trace.length > 0) lines.push(...raceSection(group));
+    if (f.trace && f.trace.length > 0) lines.push(...raceSection(group, config.report.max_trace_steps));
     else lines.push(...plainSection(f));
   }
   lines.push('', ...trailers(target, findings, config));
@@ -206,7 +206,7 @@ function isPrefix(short: TraceStep[], long: TraceStep[]): boolean {
  * interleaving that shows the most of the group's findings (another's interleaving is a prefix of it); a
  * finding it does not show is told in words, with where its own interleaving ends.
  */
-function raceSection(group: Finding[]): string[] {
+function raceSection(group: Finding[], maxSteps: number): string[] {
   const traces = group.map((f) => f.trace!);
   const shows = (t: TraceStep[]) => traces.filter((o) => isPrefix(o, t)).length;
   const main = [...traces].sort((a, b) => shows(b) - shows(a) || a.length - b.length)[0]!;
@@ -216,7 +216,13 @@ function raceSection(group: Finding[]): string[] {
   if (context) lines.push(...wrapText(context), '');
   const assumptions = [...new Set(main.flatMap((s) => s.assumptions ?? []).map((a) => a.replace(/^assuming /, '')))];
   if (assumptions.length) lines.push(...wrapText(`The interleaving assumes what kbot could not work out from the tree: ${assumptions.join('; ')}.`), '');
-  const ladder = traceLadder(main);
+  // A longer interleaving is shown by its start and its end (report.max_trace_steps): a mail is read, the JSON
+  // report keeps every step.
+  const cut = main.length > maxSteps;
+  const head = Math.ceil(maxSteps / 2);
+  const shownIdx = cut ? [...main.keys()].filter((i) => i < head || i >= main.length - (maxSteps - head)) : [...main.keys()];
+  const ladder = traceLadder(shownIdx.map((i) => main[i]!), 80, shownIdx.map((i) => i + 1),
+    (hidden) => `... ${hidden} steps not shown (report.max_trace_steps = ${maxSteps}; the JSON report has all ${main.length}) ...`);
   lines.push(`The interleaving (the page's refcount and state after each step):`, '', ...ladder.lines, '', ...ladder.legend, '');
   lines.push(group.length === 1 ? 'What it leads to:' : 'What it leads to, one line per result:', '');
   const items = group.map((f) => {

@@ -59,14 +59,19 @@ function pageCell(s: TraceStep, pages: string[]): string {
   return `${s.refcount[p] ?? '?'} ${life}`.trim();
 }
 
-export function traceLadder(trace: TraceStep[], width = 80): Ladder {
+/**
+ * `numbers`: the steps' numbers in the whole interleaving, where `trace` shows only some of it (a reply shows
+ * the start and the end of a long one); a gap in them gets a line saying how many steps are not shown.
+ */
+export function traceLadder(trace: TraceStep[], width = 80, numbers?: number[], gapNote?: (hidden: number) => string): Ladder {
+  const num = (i: number) => numbers?.[i] ?? i + 1;
   const cpus = [...new Set(trace.map((s) => s.cpu))].sort(byCpuNumber);
   const roleOf = new Map<string, string>();
   for (const s of trace) if (!roleOf.has(s.cpu) && s.actor) roleOf.set(s.cpu, s.actor);
   const pages = [...new Set(trace.flatMap((s) => Object.keys(s.refcount)))];
   const shown = trace.map((s, i) => shownStep(s, trace[i - 1], [trace[i - 1], trace[i + 1]].filter((x): x is TraceStep => !!x)));
   const cells = trace.map((s) => pageCell(s, pages));
-  const numW = Math.max(4, String(trace.length).length);
+  const numW = Math.max(4, String(num(trace.length - 1)).length);
   const pageW = Math.max(4, ...cells.map((c) => c.length));
   const lead = 2 + numW + 2 + pageW + 2;
   const col = Math.max(...cpus.map((c) => Math.max(c.length, (roleOf.get(c) ?? '').length))) + 2;
@@ -84,7 +89,8 @@ export function traceLadder(trace: TraceStep[], width = 80): Ladder {
   trace.forEach((s, i) => {
     const room = Math.max(24, width - indent(s.cpu));
     const [first, ...more] = fold(shown[i]!.text, room);
-    lines.push(row(String(i + 1), cells[i]!, [[s.cpu, first!]]));
+    if (i > 0 && num(i) > num(i - 1) + 1) lines.push(`  ${gapNote?.(num(i) - num(i - 1) - 1) ?? `... ${num(i) - num(i - 1) - 1} steps not shown ...`}`);
+    lines.push(row(String(num(i)), cells[i]!, [[s.cpu, first!]]));
     for (const m of more) lines.push(row('', '', [[s.cpu, `  ${m}`]]));
   });
 
@@ -93,7 +99,7 @@ export function traceLadder(trace: TraceStep[], width = 80): Ladder {
   shown.forEach((sh, i) => {
     const what = sh.at ? `${sh.at.file}:${sh.at.line} ${sh.at.func}()` : `not tree code: ${sh.standIn}`;
     const p = places.get(what) ?? { steps: [], what };
-    p.steps.push(i + 1);
+    p.steps.push(num(i));
     places.set(what, p);
   });
   const entries = [...places.values()].map((p) => ({ label: stepRanges(p.steps), what: p.what }));
