@@ -250,8 +250,9 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
     f.sites.some((s) => s.chains.some((c) => c.entry.func === entry && c.class === 'pfn-walker' && c.meets[type]?.can === true));
   const weight = (inst: ScenarioInstance): number => {
     if (inst.series) return 8;
-    // Different walkers in one run: as much as the walker of theirs that concerns the series most.
-    if (inst.mix) return Math.max(...inst.mix.map((w) => weight({ ...inst, mix: undefined, walker: w.walker, site: w.site })));
+    // Different walkers in one run: half as much as the walker of theirs that concerns the series most. Each of
+    // them has its own run first; what only their meeting shows comes after, in a smaller share.
+    if (inst.mix) return Math.max(...inst.mix.map((w) => weight({ ...inst, mix: undefined, walker: w.walker, site: w.site }))) / 2;
     const type = scenarioPageType(ta, inst.scenario);
     if (type && inst.walker && meets(fa, inst.walker, type) && !meets(fb, inst.walker, type)) return 8;
     if (type && life(fb, type) !== life(fa, type)) return 4;
