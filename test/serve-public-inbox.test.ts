@@ -74,3 +74,19 @@ test('kbot status names the last message seen per source and the reply sent', as
   assert.match(r.stdout, /^ {2}mine: maildir:.*\/cur\/.*:2, at /m);
   assert.match(r.stdout, /^replies: 1 Sent \(1 review\(s\) with replies\)$/m);
 });
+
+test('the reply is the one kbot review writes for the same series: same Message-ID, same body', async () => {
+  const { readdir, readFile, writeFile } = await import('node:fs/promises');
+  const { runKbot } = await import('./support/run-kbot.ts');
+  const { toMbox } = await import('./support/example-mail.ts');
+  const mbox = join(ws.root, 'series.mbox');
+  await writeFile(mbox, toMbox(series));
+  const outbox = join(ws.root, 'review-outbox');
+  const r = await runKbot(['review', mbox, '--tree', ws.tree, '--config', ws.config, '--outbox', outbox]);
+  assert.equal(r.code, 0, r.stderr);
+  const [file] = await readdir(outbox);
+  const fromReview = await simpleParser(await readFile(join(outbox, file!)));
+  const fromService = await simpleParser(smtp.received[0]!.raw);
+  assert.equal(fromService.messageId, fromReview.messageId);
+  assert.equal(fromService.text, fromReview.text);
+});
