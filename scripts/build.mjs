@@ -10,8 +10,9 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   metafile: true,
-  // The SimPool's worker is an entry of its own (dist/sim-worker.js, beside the chunk that starts it).
-  entryPoints: [join(root, 'bot', 'cli.ts'), join(root, 'bot', 'sim-worker.ts')],
+  // Worker threads are entries of their own, beside the chunks that start them: the SimPool's worker
+  // (dist/sim-worker.js) and the service's analyzer thread (dist/analyzer-thread.js).
+  entryPoints: { cli: join(root, 'bot', 'cli.ts'), 'sim-worker': join(root, 'bot', 'sim-worker.ts'), 'analyzer-thread': join(root, 'queue', 'analyzer-thread.ts') },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true, // each command's modules (and their packages) load only when the command runs
@@ -20,7 +21,8 @@ const result = await build({
   target: 'node20',
   // Packages are bundled too (one file to load beats hundreds: mailparser alone is ~300 modules), except
   // web-tree-sitter, which finds its .wasm beside its own module file, and the grammar it loads.
-  external: ['web-tree-sitter', 'tree-sitter-c', 'esbuild', 'tsx'],
+  // bull-board serves its UI's files from its own package folder.
+  external: ['web-tree-sitter', 'tree-sitter-c', 'esbuild', 'tsx', '@bull-board/*', 'express'],
   banner: { js: "import { createRequire as __kbotCreateRequire } from 'node:module'; const require = __kbotCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
