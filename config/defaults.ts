@@ -27,6 +27,16 @@ export const DEFAULT_SIM = {
 
 export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
 
+export const DEFAULT_GITHUB = {
+  api_url: 'https://api.github.com',
+  web_url: 'https://github.com',
+  webhook_secret_env: 'KBOT_GITHUB_WEBHOOK_SECRET',
+} as const;
+
+export const DEFAULT_PATCHWORK = { token_env: 'KBOT_PATCHWORK_TOKEN', context: 'kbot-refcount' } as const;
+
+export const DEFAULT_COMMANDS = { redis_prefix: 'kbot:', redis_url: 'redis://127.0.0.1:6379' } as const;
+
 /** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */
 export function defaultWorkDir(): string {
   return join(tmpdir(), 'kbot');
