@@ -9,7 +9,8 @@ export const DEFAULT_PUBLIC_INBOX_BASE = 'https://lore.kernel.org/all';
 
 export const DEFAULT_CC_CAP = 10;
 
-// No reply promises a command nothing reads yet: set rerun_hint once a reply channel takes maintainer commands.
+// Empty: a reply says what the commands: section allows (bot/commands/commands-hint.ts), and nothing
+// without one. A non-empty rerun_hint is said instead.
 export const DEFAULT_RERUN_HINT = '';
 
 export const DEFAULT_REPORT = {

@@ -3,12 +3,12 @@
 // the valid commands) is one short reply to the From address, in the thread, sent once per command mail:
 // a second delivery of the same mail is neither carried out nor answered again.
 import { createHash } from 'node:crypto';
-import type { KbotConfig } from '../../config/schema.ts';
 import { formatMailbox } from '../report/addresses.ts';
 import { buildEml } from '../report/build-eml.ts';
 import { bareId, bracketId } from '../report/message-id.ts';
 import { wrapText } from '../report/wrap-text.ts';
 import type { AnswerOnce } from './answer-once.ts';
+import { whoMay } from './commands-hint.ts';
 import { executeCommands, type CommandDeps, type CommandOutcome } from './execute-commands.ts';
 import { readMailCommand, type MailCommandDecision, type ReadMailCommandDeps } from './read-mail-command.ts';
 
@@ -59,12 +59,4 @@ export async function handleMailCommand(raw: Buffer, deps: MailCommandDeps): Pro
     body: `${body}\n-- \nkbot\n`,
   });
   return { decision, outcome, reply: { eml, to: decision.mail.from, body } };
-}
-
-/** Who may give commands by mail, as a reply says it. */
-export function whoMay(config: KbotConfig): string {
-  const c = config.commands;
-  if (!c) return 'kbot reads no commands.';
-  const who = [c.maintainers.length ? 'the maintainers listed in its config' : '', c.maintainers_file ? "the M: entries of MAINTAINERS for the series' files" : ''].filter(Boolean).join(' and ') || 'nobody (no maintainer is configured)';
-  return `kbot takes commands from ${who}, in mail with a DKIM signature of the From domain.`;
 }
