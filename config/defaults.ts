@@ -36,8 +36,6 @@ export const DEFAULT_GITHUB = {
 
 export const DEFAULT_PATCHWORK = { token_env: 'KBOT_PATCHWORK_TOKEN', context: 'kbot-refcount' } as const;
 
-export const DEFAULT_COMMANDS = { redis_prefix: 'kbot:', redis_url: 'redis://127.0.0.1:6379' } as const;
-
 /** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */
 export function defaultWorkDir(): string {
   return join(tmpdir(), 'kbot');

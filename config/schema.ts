@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import {
   DEFAULT_CC_CAP,
-  DEFAULT_COMMANDS,
   DEFAULT_GITHUB,
   DEFAULT_GITHUB_TOKEN_ENV,
   DEFAULT_PATCHWORK,
@@ -88,7 +87,7 @@ export const githubSchema = z.strictObject({
   token_env: envName.default(DEFAULT_GITHUB_TOKEN_ENV),
   /** The repository of the tracked tree: where kbot looks for the series' pull request. */
   repo: repoName,
-  /** Other tracked trees (their path, as given to --tree) → their repository. */
+  /** Other tracked trees (a name of trees:, or the path given to kbot review --tree) → their repository. */
   trees: z.record(z.string().min(1), repoName).default({}),
   /** The REST API's base (GitHub Enterprise: https://host/api/v3). */
   api_url: z.url().default(DEFAULT_GITHUB.api_url),
@@ -120,10 +119,6 @@ export const commandsSchema = z.strictObject({
   maintainers: z.array(emailAddress.transform((a) => a.toLowerCase())).default([]),
   /** Also accept the M: addresses the tree's MAINTAINERS file gives for the files the series touches. */
   maintainers_file: z.boolean().default(false),
-  /** Redis key prefix of the triage store and the run records (a hash tag for a Redis Cluster: "{kbot}:"). */
-  redis_prefix: z.string().default(DEFAULT_COMMANDS.redis_prefix),
-  /** Redis URL; the queue's redis.url when that section exists. */
-  redis_url: z.string().min(1).default(DEFAULT_COMMANDS.redis_url),
 });
 
 export const configSchema = z.strictObject({
