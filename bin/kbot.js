@@ -21,7 +21,7 @@ function newestSource(dir, newest = 0) {
 function bundleIsCurrent() {
   if (process.env.KBOT_FROM_SOURCE || !existsSync(bundle)) return false;
   const built = statSync(bundle).mtimeMs;
-  return ['bot', 'analyzers', 'sim', 'config', 'examples'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
+  return ['bot', 'analyzers', 'sim', 'config', 'examples', 'queue'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
 }
 
 let main;

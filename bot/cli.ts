@@ -85,11 +85,46 @@ ${COMMON}`,
   positionals: { min: 0, max: 0 },
 };
 
+const SERVE: CommandSpec = {
+  name: 'serve',
+  usage: `usage: kbot serve --config FILE
+  Runs the service: pollers of the configured sources, workers of every stage, and the HTTP
+  endpoint (/healthz, /metrics, /admin/queues). Redis from redis.url; stops on SIGTERM.
+${COMMON}`,
+  options: { config: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+};
+
+const WORKER: CommandSpec = {
+  name: 'worker',
+  usage: `usage: kbot worker --stage NAME[,NAME...] --config FILE
+  Runs the workers of some stages only (on this machine), on the service's Redis.
+  --stage NAMES   ingest, series, apply, analyze, analyzer, report, send, tree-update
+                  (comma-separated: --stage apply,analyzer)
+${COMMON}`,
+  options: { config: { type: 'string' }, stage: { type: 'string' } },
+  positionals: { min: 0, max: 0 },
+};
+
+const STATUS: CommandSpec = {
+  name: 'status',
+  usage: `usage: kbot status --config FILE [--json]
+  Queue counts, failed jobs with their reasons, the last message seen per source, and
+  replies whose delivery is not confirmed.
+  --json          print JSON
+${COMMON}`,
+  options: { config: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 0, max: 0 },
+};
+
 const COMMANDS: Record<string, { spec: CommandSpec; run: (v: Values, p: string[], config: ConfigRef) => Promise<number> }> = {
   review: { spec: REVIEW, run: review },
   sim: { spec: SIM, run: sim },
   facts: { spec: FACTS, run: facts },
   demo: { spec: DEMO, run: demo },
+  serve: { spec: SERVE, run: serve },
+  worker: { spec: WORKER, run: worker },
+  status: { spec: STATUS, run: status },
 };
 
 const USAGE = `usage: kbot [--version] [-h | --help] [--config FILE] <command> [<args>]
@@ -98,6 +133,9 @@ const USAGE = `usage: kbot [--version] [-h | --help] [--config FILE] <command> [
   sim       run the simulator on one commit of a tree
   facts     what a tree says about page refcounts: page types and speculative references
   demo      review the example series on the example tree
+  serve     the always-on service: pollers, workers, HTTP health/metrics/dashboard
+  worker    the workers of some stages only (scale a stage on another machine)
+  status    queue counts, failed jobs, last message per source, unconfirmed replies
 
 'kbot <command> -h' shows a command's options.
 Exit status: 0 done; 3 'review --exit-code' found findings at or above its severity;
@@ -309,5 +347,49 @@ async function demo(values: Values, _positionals: string[], global: ConfigRef): 
   const [{ runDemo }, { toJson }] = await Promise.all([import('./demo.ts'), import('./report/render-json.ts')]);
   const res = await runDemo({ keep: !!values.keep, config });
   process.stdout.write(values.json ? `${JSON.stringify(res.results.map((r) => toJson(r.result)), null, 2)}\n` : res.text);
+  return EXIT.ok;
+}
+
+async function serve(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const config = loadConfig(values, global);
+  const { startService, stopOnSignal } = await import('../queue/serve.ts');
+  const running = await startService(config);
+  await stopOnSignal(running);
+  return EXIT.ok;
+}
+
+async function worker(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const given = (str(values.stage) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const { STAGES, isStage } = await import('../queue/stages.ts');
+  if (given.length === 0) throw new UsageError(`worker needs --stage (one or more of ${STAGES.join(', ')})\n${WORKER.usage}`);
+  const bad = given.find((s) => !isStage(s));
+  if (bad) throw new UsageError(`--stage ${bad}: no such stage; the stages are ${STAGES.join(', ')}`);
+  const config = loadConfig(values, global);
+  const { startService, stopOnSignal } = await import('../queue/serve.ts');
+  const running = await startService(config, { stages: [...new Set(given)].filter(isStage), pollers: false, http: false });
+  await stopOnSignal(running);
+  return EXIT.ok;
+}
+
+async function status(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const config = loadConfig(values, global);
+  const [{ createService }, { readStatus, renderStatus }, { connect }] = await Promise.all([
+    import('../queue/service.ts'), import('../queue/status.ts'), import('../queue/connection.ts'),
+  ]);
+  const conn = connect(config, { lazy: true });
+  try {
+    await conn.redis.connect().catch((e: Error) => {
+      throw new UsageError(`cannot reach Redis at ${config.redis.cluster_nodes.join(', ') || config.redis.url}: ${e.message}`);
+    });
+    const svc = createService(config, { conn });
+    try {
+      const report = await readStatus(svc);
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, config.service.status_failed_limit));
+    } finally {
+      await svc.close();
+    }
+  } finally {
+    await conn.close();
+  }
   return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 // The one pipeline, as plain stages: ingest → parse → assemble → (per series) base → apply → analyze → reply.
-// The CLI calls reviewInput(); a queue job can call any stage with the same types.
+// The CLI calls reviewInput(), which runs skipReason → baseStage → applyStage → analyzeStage → replyStage for each
+// series; the queue's jobs (queue/jobs/) call the same stages one per job, with the same types.
 import { readSource } from './ingest/read-source.ts';
 import { parseMessages } from './mail/parse-message.ts';
 import { assembleSeries } from './series/assemble-series.ts';
@@ -13,9 +14,9 @@ import { planReplies } from './report/compose-reply.ts';
 import { describeVerdict } from './report/describe-series.ts';
 import { configHash } from '../config/config-hash.ts';
 import { runAnalyzers } from '../analyzers/run-analyzers.ts';
-import type { Analyzer, AnalyzerInput } from '../analyzers/types.ts';
+import type { Analyzer, AnalyzerInput, Finding } from '../analyzers/types.ts';
 import type { KbotConfig } from '../config/schema.ts';
-import type { ApplyResult, Message, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
+import type { ApplyResult, BaseChoice, Message, Rejected, ReviewResult, Series, SeriesReview } from './types.ts';
 
 export interface ReviewOptions {
   /** mbox, .eml, Maildir, public-inbox repo, Message-ID or archive URL. */
@@ -29,63 +30,112 @@ export interface ReviewOptions {
   now?: Date;
 }
 
-/** Stage: a series, applied, analysed and answered. */
-export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'input'>): Promise<SeriesReview> {
-  const notes: string[] = [...series.problems];
-  if (series.supersededBy) {
-    return finish(series, { status: 'skipped', base: null, detail: `superseded by ${series.supersededBy}` }, [], notes, opts);
-  }
-  if (series.missing.length) {
-    const detail = `incomplete: ${series.missing.map((i) => `${i}/${series.total}`).join(', ')} missing`;
-    return finish(series, { status: 'skipped', base: null, detail }, [], notes, opts);
-  }
-  const base = await chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
-  const before = new GitTreeView(opts.tree, base.commit);
-  let after: GitTreeView | null = null;
+/** What the series is not reviewed for, before any git work: superseded, or parts missing. */
+export function skipReason(series: Series): string | null {
+  if (series.supersededBy) return `superseded by ${series.supersededBy}`;
+  if (series.missing.length) return `incomplete: ${series.missing.map((i) => `${i}/${series.total}`).join(', ')} missing`;
+  return null;
+}
+
+/** The series as analyzers see it (no tree yet). */
+export function patchInputs(series: Series): AnalyzerInput['patches'] {
+  return series.patches.flatMap((m, i) =>
+    m
+      ? [{
+          index: i + 1,
+          messageId: m.messageId,
+          subject: m.subject,
+          files: (m.diff ?? []).map((f) => ({ from: f.from, to: f.to, hunks: f.hunks.map((h) => ({ header: h.header, newStart: h.newStart, lines: h.lines })) })),
+        }]
+      : [],
+  );
+}
+
+/** Stage: the base the series goes on (see chooseBase). */
+export async function baseStage(series: Series, opts: Pick<ReviewOptions, 'tree' | 'cliBase' | 'config'>): Promise<BaseChoice> {
+  return chooseBase(opts.tree, series, { cliBase: opts.cliBase, branchMap: opts.config.branch_map });
+}
+
+/** Stage: the series applied on its base, in a scratch index under `workDir` (the config's work_dir by default). */
+export async function applyStage(series: Series, base: BaseChoice, opts: Pick<ReviewOptions, 'tree' | 'config'> & { workDir?: string }): Promise<ApplyResult> {
+  return applySeries({ repo: opts.tree, workDir: opts.workDir ?? opts.config.work_dir, series, base });
+}
+
+/** Files the series touches (both sides of renames). */
+function touchedFiles(patches: AnalyzerInput['patches']): string[] {
+  return [...new Set(patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
+}
+
+/**
+ * Stage: the analyzers on an applied series (apply.head), on read-only views of the tree before and after.
+ * `early` is given when the caller already started the analyzers' prepare() on the tree before the series.
+ */
+export async function analyzeStage(
+  series: Series,
+  apply: ApplyResult & { head: string },
+  opts: Pick<ReviewOptions, 'tree' | 'config' | 'analyzers'>,
+  early?: { input: Omit<AnalyzerInput, 'after'> },
+): Promise<{ findings: Finding[]; notes: string[] }> {
+  const input = early?.input ?? { ...analyzerBase(series, opts), before: new GitTreeView(opts.tree, apply.base!.commit) };
+  const before = input.before as GitTreeView;
+  const after = new GitTreeView(opts.tree, apply.head);
   try {
-    const early: Omit<AnalyzerInput, 'after'> = {
-      seriesId: series.id,
-      title: series.title,
-      coverMessageId: series.cover?.messageId ?? null,
-      patches: series.patches.flatMap((m, i) =>
-        m
-          ? [{
-              index: i + 1,
-              messageId: m.messageId,
-              subject: m.subject,
-              files: (m.diff ?? []).map((f) => ({ from: f.from, to: f.to, hunks: f.hunks.map((h) => ({ header: h.header, newStart: h.newStart, lines: h.lines })) })),
-            }]
-          : [],
-      ),
-      before,
-      cache: factsCache(opts.config.work_dir),
-    };
-    // The base is the tracked tree's own content: analyzers may read it while git applies the series.
-    for (const a of opts.analyzers) a.prepare?.(early);
-    const apply = await applySeries({ repo: opts.tree, workDir: opts.config.work_dir, series, base });
-    if (apply.status !== 'applied' || !apply.head) return await finish(series, apply, [], notes, opts);
-    after = new GitTreeView(opts.tree, apply.head);
     // Searches of the tree after the series: the base's, with the touched files searched anew.
-    const touched = [...new Set(early.patches.flatMap((p) => p.files.flatMap((f) => [f.to, f.from]).filter((x): x is string => !!x)))];
-    const result = await runAnalyzers(opts.analyzers, { ...early, after: new OverlayTreeView(after, before, touched), touched });
-    return await finish(series, apply, result.findings, [...notes, ...result.notes], opts);
+    const touched = touchedFiles(input.patches);
+    return await runAnalyzers(opts.analyzers, { ...input, after: new OverlayTreeView(after, before, touched), touched });
   } finally {
-    before.close();
-    after?.close();
+    if (!early) before.close();
+    after.close();
   }
 }
 
-async function finish(
+function analyzerBase(series: Series, opts: Pick<ReviewOptions, 'config'>): Omit<AnalyzerInput, 'after' | 'before'> {
+  return {
+    seriesId: series.id,
+    title: series.title,
+    coverMessageId: series.cover?.messageId ?? null,
+    patches: patchInputs(series),
+    cache: factsCache(opts.config.work_dir),
+  };
+}
+
+/** Stage: a series, applied, analysed and answered. */
+export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'input'>): Promise<SeriesReview> {
+  const notes: string[] = [...series.problems];
+  const skip = skipReason(series);
+  if (skip) return replyStage(series, { status: 'skipped', base: null, detail: skip }, [], notes, opts);
+  const base = await baseStage(series, opts);
+  const before = new GitTreeView(opts.tree, base.commit);
+  try {
+    const early: Omit<AnalyzerInput, 'after'> = { ...analyzerBase(series, opts), before };
+    // The base is the tracked tree's own content: analyzers may read it while git applies the series.
+    for (const a of opts.analyzers) a.prepare?.(early);
+    const apply = await applyStage(series, base, opts);
+    if (apply.status !== 'applied' || !apply.head) return await replyStage(series, apply, [], notes, opts);
+    const result = await analyzeStage(series, { ...apply, head: apply.head }, opts, { input: early });
+    return await replyStage(series, apply, result.findings, [...notes, ...result.notes], opts);
+  } finally {
+    before.close();
+  }
+}
+
+/**
+ * Stage: the replies to a reviewed series (none for a skipped one). `incomplete` says, in the reply, which
+ * parts never arrived when a series is reviewed without them (the queue's wait for missing parts).
+ */
+export async function replyStage(
   series: Series,
   apply: ApplyResult,
   findings: SeriesReview['findings'],
   notes: string[],
-  opts: Omit<ReviewOptions, 'input'>,
+  opts: Pick<ReviewOptions, 'config' | 'now' | 'tree'> & { incomplete?: string },
 ): Promise<SeriesReview> {
   // Only what a patch author must act on goes to the list; analyzer trouble stays in the report.
   const mailable = findings.filter((f) => f.severity !== 'info');
   const skippedSeries = apply.status === 'skipped';
-  const plan = skippedSeries ? { drafts: [], skipped: [] } : await planReplies({ series, apply, findings: mailable, notes }, opts.config, { now: opts.now, tree: opts.tree });
+  const plan = skippedSeries
+    ? { drafts: [], skipped: [] }
+    : await planReplies({ series, apply, findings: mailable, notes, ...(opts.incomplete ? { incomplete: opts.incomplete } : {}) }, opts.config, { now: opts.now, tree: opts.tree });
   for (const s of plan.skipped) notes.push(`no reply to ${s.inReplyTo}: ${s.reason}`);
   // Each reply's Message-ID says what it is about (stableMessageId), so the same review twice makes the same
   // reply (and outbox file).

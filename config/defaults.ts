@@ -40,3 +40,21 @@ export const DEFAULT_PATCHWORK = { token_env: 'KBOT_PATCHWORK_TOKEN', context: '
 export function defaultWorkDir(): string {
   return join(tmpdir(), 'kbot');
 }
+
+/** `kbot serve` and its workers. */
+export const DEFAULT_SERVICE = {
+  redis_url: 'redis://127.0.0.1:6379',
+  redis_prefix: 'kbot',
+  http_port: 8025,
+  admin_token_env: 'KBOT_ADMIN_TOKEN',
+  series_wait_seconds: 3600,
+  attempts: 5,
+  backoff_seconds: 10,
+  lock_seconds: 30,
+  keep_days: 14,
+  poll_interval_seconds: 60,
+  fetch_interval_seconds: 3600,
+  pool_size: 2,
+  keep_applied_days: 90,
+  list_rate_limit: { max: 20, per_seconds: 60 },
+} as const;

@@ -11,6 +11,7 @@ import {
   DEFAULT_REPORT,
   DEFAULT_RERUN_HINT,
   DEFAULT_SIM,
+  DEFAULT_SERVICE,
   defaultWorkDir,
 } from './defaults.ts';
 
@@ -32,6 +33,11 @@ const policyFields = {
 export const listPolicySchema = z.strictObject({
   address: emailAddress.transform((a) => a.toLowerCase()),
   ...policyFields,
+  /** `kbot serve`: at most `max` replies to this list per `per_seconds` (a BullMQ limiter on its send queue). */
+  rate_limit: z.strictObject({
+    max: z.number().int().positive(),
+    per_seconds: z.number().positive(),
+  }).default(DEFAULT_SERVICE.list_rate_limit),
 });
 export type ListPolicy = z.output<typeof listPolicySchema>;
 
@@ -157,9 +163,80 @@ export const configSchema = z.strictObject({
   patchwork: patchworkSchema.optional(),
   /** Maintainer commands (#kbot rerun, invalid, ignore) by signed mail; left out, no command is read. */
   commands: commandsSchema.optional(),
+  /** The queue service's Redis (`kbot serve`, `kbot worker`, `kbot status`). */
+  redis: z.strictObject({
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default(DEFAULT_SERVICE.redis_url),
+    /**
+     * Every key kbot and BullMQ write starts with it. For a Redis Cluster give a hash tag, `{kbot}`: every key
+     * then lives in one slot, as BullMQ's scripts and flows (which touch several queues' keys at once) need.
+     */
+    prefix: z.string().min(1).regex(/^[^\s:]+$/, 'expected no spaces or colons').default(DEFAULT_SERVICE.redis_prefix),
+    /** Cluster nodes (redis:// URLs); when given, kbot connects to a Redis Cluster through them instead of `url`. */
+    cluster_nodes: z.array(z.string().regex(/^redis:\/\//)).default([]),
+  }).prefault({}),
+  /** The tracked trees series are applied to, by name; each source names one. */
+  trees: z.array(z.strictObject({
+    name: z.string().regex(/^[\w.-]+$/),
+    path: z.string().min(1),
+    /** Remotes fetched by the tree-update job (all configured remotes when left out). */
+    remotes: z.array(z.string().min(1)).optional(),
+    /** How often the tree-update job fetches them; 0: never. */
+    fetch_interval_seconds: z.number().min(0).default(DEFAULT_SERVICE.fetch_interval_seconds),
+    /** At most this many series are applied to the tree at once by one worker process (scratch dirs under work_dir/pool/). */
+    pool_size: z.number().int().min(1).default(DEFAULT_SERVICE.pool_size),
+    /** Applied series stay reachable under refs/kbot/applied/ this long, so a report's reproduce command works. */
+    keep_applied_days: z.number().min(0).default(DEFAULT_SERVICE.keep_applied_days),
+  })).default([]),
+  /** Where `kbot serve` reads mail from. */
+  sources: z.array(z.strictObject({
+    name: z.string().regex(/^[\w.-]+$/),
+    type: z.enum(['public-inbox', 'maildir']),
+    /** public-inbox: a v2 inbox (git/N.git), a v1 or one epoch, as a path or a git URL; maildir: a path. */
+    url: z.string().min(1),
+    /** The tracked tree (trees[].name) this source's series are applied to; the first tree when left out. */
+    tree: z.string().optional(),
+    interval_seconds: z.number().positive().default(DEFAULT_SERVICE.poll_interval_seconds),
+    /** public-inbox: on the first poll, queue the whole archive (beginning) or only what comes after (now). */
+    start: z.enum(['beginning', 'now']).default('now'),
+  })).default([]),
+  service: z.strictObject({
+    /** HTTP health (/healthz), metrics (/metrics) and the dashboard (/admin/queues); port 0 picks a free one. */
+    http_host: z.string().default('127.0.0.1'),
+    http_port: z.number().int().min(0).max(65535).default(DEFAULT_SERVICE.http_port),
+    /** The environment variable holding the dashboard's token; with none set the dashboard is off. */
+    admin_token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default(DEFAULT_SERVICE.admin_token_env),
+    /** How long a series waits for its missing parts before it is reviewed without them. */
+    series_wait_seconds: z.number().min(0).default(DEFAULT_SERVICE.series_wait_seconds),
+    /** Tries of a job that fails with a transient error, with exponential backoff from backoff_seconds. */
+    attempts: z.number().int().min(1).default(DEFAULT_SERVICE.attempts),
+    backoff_seconds: z.number().positive().default(DEFAULT_SERVICE.backoff_seconds),
+    /** A worker that stops renewing a job's lock this long is taken for dead; the job goes back to the queue. */
+    lock_seconds: z.number().positive().default(DEFAULT_SERVICE.lock_seconds),
+    /** Jobs run at once per worker process, by stage. */
+    concurrency: z.strictObject({
+      ingest: z.number().int().min(1).default(4),
+      series: z.number().int().min(1).default(4),
+      apply: z.number().int().min(1).default(1),
+      analyze: z.number().int().min(1).default(4),
+      analyzer: z.number().int().min(1).default(1),
+      report: z.number().int().min(1).default(2),
+      send: z.number().int().min(1).default(1),
+      'tree-update': z.number().int().min(1).default(1),
+    }).prefault({}),
+    /** Finished jobs are kept this long (their ids are what dedupes a message delivered twice); failed ones until removed. */
+    keep_days: z.number().positive().default(DEFAULT_SERVICE.keep_days),
+    /** Without smtp, replies are written here as .eml (default <work_dir>/outbox). */
+    outbox_dir: z.string().min(1).optional(),
+    /** `kbot status` lists at most this many failed jobs per queue (and says how many more there are). */
+    status_failed_limit: z.number().int().min(1).default(20),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  }).prefault({}),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
+export type ServiceConfig = ParsedConfig['service'];
+export type TreeConfig = ParsedConfig['trees'][number];
+export type SourceConfig = ParsedConfig['sources'][number];
 
 /** The validated config with every default filled in, and secrets taken from the environment. */
 export type KbotConfig = Omit<ParsedConfig, 'github' | 'patchwork'> & {

@@ -22,6 +22,8 @@ export interface ReviewForReply {
   apply: ApplyResult;
   findings: Finding[];
   notes: string[];
+  /** Said at the top of each reply when the series was reviewed without some of its parts (which, and why). */
+  incomplete?: string;
 }
 
 export interface ReplyPlan {
@@ -61,7 +63,7 @@ export async function planReplies(review: ReviewForReply, config: KbotConfig, op
     bodies.push({ target: head, body: applyFailureBody(series, apply, head, config) });
   }
   for (const group of groupByPatch(series, review.findings, head)) {
-    bodies.push({ target: group.target, body: findingsBody(series, apply, group.target, group.findings, config, options) });
+    bodies.push({ target: group.target, body: findingsBody(series, apply, group.target, group.findings, config, options, review.incomplete) });
   }
 
   for (const { target, body } of bodies) {
@@ -127,7 +129,7 @@ function describeBase(base: BaseChoice | null, series: Series, config: KbotConfi
   }
 }
 
-function findingsBody(series: Series, apply: ApplyResult, target: Message, findings: Finding[], config: KbotConfig, options: ComposeOptions): string {
+function findingsBody(series: Series, apply: ApplyResult, target: Message, findings: Finding[], config: KbotConfig, options: ComposeOptions, incomplete?: string): string {
   const n = findings.length;
   const where = target === series.cover ? 'this series' : 'this patch';
   const parts = groupByRace(findings);
@@ -140,6 +142,7 @@ function findingsBody(series: Series, apply: ApplyResult, target: Message, findi
         `${races.length ? `; ${races.map((r) => `${r.length}`).join(' and ')} of them ${races.length === 1 ? 'are results of one race, shown once' : 'are results of races, each shown once'}` : ''}.`,
     ),
   );
+  if (incomplete) lines.push('', ...wrapText(incomplete));
   let quoted = '';
   for (const group of parts) {
     const f = group[0]!;
