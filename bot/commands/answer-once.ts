@@ -1,9 +1,9 @@
 // A refusal or a "did not understand" is answered once per command message: a message delivered twice (a
 // re-polled archive, a redelivered webhook) finds its key taken and gets no second answer.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export class AnswerOnce {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: Redis | Cluster, private readonly prefix: string) {}
 
   /** True the first time for `key` (a Message-ID, a comment URL): the caller answers; false afterwards. */
   async claim(key: string): Promise<boolean> {

@@ -46,7 +46,7 @@ before(async () => {
   const key = seriesKey(series);
   // what the report stage of v2 left: the report's thread, and the run with its finding
   await threads.rememberMail([REPORT], series.patches.map((p) => p!.messageId), { seriesKey: key, seriesId: series.id, title: series.title });
-  await history.record(key, recordOf({ kbotVersion: '0.1.0', scenarios: ['devmap-put-free+walker-get-put'], configHash: 'sha256:x', tree: '/src/linux', commit: appliedOnBaseCommit().head!, base: appliedOnBaseCommit().base!.commit }, series.id, 2, [doublePageFreeFinding()], new Date('2026-01-01T00:00:00Z')));
+  await history.record(key, recordOf('run-1', { kbotVersion: '0.1.0', scenarios: ['devmap-put-free+walker-get-put'], configHash: 'sha256:x', tree: '/src/linux', commit: appliedOnBaseCommit().head!, base: appliedOnBaseCommit().base!.commit }, series.id, 2, [doublePageFreeFinding()], new Date('2026-01-01T00:00:00Z')));
   deps = {
     config,
     threads,

@@ -1,6 +1,6 @@
 // What a review ran (pinned, so its result can be reproduced) and what it found, kept per series in Redis,
 // so the next run of the series (a rerun, a new version) says what changed: new findings, fixed ones.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Finding } from '../../analyzers/types.ts';
 import { findingId } from './finding-id.ts';
 
@@ -16,6 +16,8 @@ export interface RunPin {
 }
 
 export interface RunRecord {
+  /** The run (a report job's id): recording it again (a retried job) changes nothing. */
+  runId: string;
   pin: RunPin;
   seriesId: string;
   version: number;
@@ -29,8 +31,8 @@ export interface RunChanges {
   fixed: RunRecord['findings'];
 }
 
-export function recordOf(pin: RunPin, seriesId: string, version: number, findings: Finding[], at: Date): RunRecord {
-  return { pin, seriesId, version, findings: findings.map((f) => ({ id: findingId(f), category: f.category, title: f.title })), at: at.toISOString() };
+export function recordOf(runId: string, pin: RunPin, seriesId: string, version: number, findings: Finding[], at: Date): RunRecord {
+  return { runId, pin, seriesId, version, findings: findings.map((f) => ({ id: findingId(f), category: f.category, title: f.title })), at: at.toISOString() };
 }
 
 export function changesSince(previous: RunRecord, current: RunRecord): RunChanges {
@@ -43,18 +45,25 @@ export function changesSince(previous: RunRecord, current: RunRecord): RunChange
   };
 }
 
-/** The last run of each series, under <prefix>run:<series key>. */
+/** The last run of each series and the one before it, under <prefix>run:<series key>. */
 export class RunHistory {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: Redis | Cluster, private readonly prefix: string) {}
 
   async last(seriesKey: string): Promise<RunRecord | null> {
-    const raw = await this.redis.get(`${this.prefix}run:${seriesKey}`);
+    const raw = await this.redis.hget(`${this.prefix}run:${seriesKey}`, 'current');
     return raw ? (JSON.parse(raw) as RunRecord) : null;
   }
 
-  /** Stores this run and returns what changed since the one before it (null for the first run). */
+  /**
+   * Stores this run and returns what changed since the one before it (null for the series' first run). The
+   * same run recorded twice (a retried job) is compared with the run before it again, not with itself.
+   */
   async record(seriesKey: string, run: RunRecord): Promise<RunChanges | null> {
-    const raw = await this.redis.set(`${this.prefix}run:${seriesKey}`, JSON.stringify(run), 'GET');
-    return raw ? changesSince(JSON.parse(raw) as RunRecord, run) : null;
+    const key = `${this.prefix}run:${seriesKey}`;
+    const [cur, prev] = await this.redis.hmget(key, 'current', 'previous');
+    const current = cur ? (JSON.parse(cur) as RunRecord) : null;
+    if (current?.runId === run.runId) return prev ? changesSince(JSON.parse(prev) as RunRecord, run) : null;
+    await this.redis.hset(key, 'current', JSON.stringify(run), ...(cur ? ['previous', cur] : []));
+    return current ? changesSince(current, run) : null;
   }
 }

@@ -1,21 +1,24 @@
 // Which series a thread is about, so a command there names no series: a kbot report's Message-ID (mail) or a
 // pull request or issue kbot commented on (GitHub) → the series key, id and tree. Written by the report
 // stage, read when a command arrives.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface ThreadSeries {
   seriesKey: string;
   seriesId: string;
   title: string;
-  /** The tracked tree the report was made on. */
+  /** The tracked tree the report was made on (a trees: name, or kbot review's --tree path). */
   tree?: string;
+  /** The service's thread of the series (queue/jobs/series.ts), from which a rerun assembles it again. */
+  bucket?: string;
+  version?: number;
 }
 
 /** A thread's message, as the index knows it: one of kbot's reports, or a patch of the series. */
 export type MailThreadHit = ThreadSeries & { kind: 'report' | 'patch' };
 
 export class ThreadIndex {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: Redis | Cluster, private readonly prefix: string) {}
 
   /** kbot's reports (their Message-IDs) and the series' own messages are about this series. */
   async rememberMail(reports: string[], patches: string[], s: ThreadSeries): Promise<void> {

@@ -1,7 +1,7 @@
 // Maintainers' triage, kept in Redis per series (seriesKey: the same author and title, so it holds for the
 // series' later versions too): finding ids marked invalid and categories ignored. A review takes these
 // findings out of what it reports and says so.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Finding } from '../../analyzers/types.ts';
 import { findingId } from './finding-id.ts';
 
@@ -16,7 +16,7 @@ export interface TriageEntry {
 }
 
 export class TriageStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: Redis | Cluster, private readonly prefix: string) {}
 
   private key(seriesKey: string): string {
     return `${this.prefix}triage:${seriesKey}`;
