@@ -222,6 +222,8 @@ export const configSchema = z.strictObject({
       report: z.number().int().min(1).default(2),
       send: z.number().int().min(1).default(1),
       'tree-update': z.number().int().min(1).default(1),
+      /** Maintainer commands (mail and GitHub). */
+      command: z.number().int().min(1).default(2),
     }).prefault({}),
     /** Finished jobs are kept this long (their ids are what dedupes a message delivered twice); failed ones until removed. */
     keep_days: z.number().positive().default(DEFAULT_SERVICE.keep_days),

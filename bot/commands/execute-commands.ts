@@ -8,6 +8,11 @@ import type { RunHistory } from './run-record.ts';
 import type { ThreadSeries } from './thread-index.ts';
 import type { TriageEntry, TriageStore } from './triage-store.ts';
 
+/** A command kbot will not carry out, for a reason the requester is told (the reply says it). */
+export class CommandRefused extends Error {
+  override name = 'CommandRefused';
+}
+
 export interface CommandRequest {
   channel: 'mail' | 'github';
   /** Who: a verified mail address, or a GitHub login. */
@@ -25,6 +30,9 @@ export interface RerunRequest {
   title: string;
   /** The tracked tree of the report; with `on`, the tree and branch the maintainer named instead. */
   tree?: string;
+  /** The service's thread and the version reviewed, from the thread index. */
+  bucket?: string;
+  version?: number;
   on?: { tree: string; branch: string };
   by: string;
   via: string;
@@ -83,12 +91,21 @@ export async function executeCommands(req: CommandRequest, deps: CommandDeps): P
           seriesId: req.thread.seriesId,
           title: req.thread.title,
           ...(req.thread.tree ? { tree: req.thread.tree } : {}),
+          ...(req.thread.bucket ? { bucket: req.thread.bucket } : {}),
+          ...(req.thread.version !== undefined ? { version: req.thread.version } : {}),
           ...(c.kind === 'rerun-on' ? { on: { tree: c.tree, branch: c.branch } } : {}),
           by: req.by,
           via: req.via,
           at,
         };
-        const id = await deps.rerun(r);
+        let id: string;
+        try {
+          id = await deps.rerun(r);
+        } catch (e) {
+          if (!(e instanceof CommandRefused)) throw e;
+          lines.push(`No rerun: ${e.message}.`);
+          break;
+        }
         reruns.push(r);
         lines.push(`Rerun queued (${id}): kbot applies the series on ${c.kind === 'rerun-on' ? `${c.tree}/${c.branch}` : "the tracked tree's current head"} and reviews it again; the report says what changed since the last run.`);
         break;

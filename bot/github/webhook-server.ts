@@ -13,11 +13,25 @@ import { parseCommands } from '../commands/parse-commands.ts';
 import type { ThreadIndex } from '../commands/thread-index.ts';
 import { githubClient, splitRepo, type GithubConfig } from './github-client.ts';
 
-export interface WebhookDeps extends CommandDeps {
+export interface CommentDeps extends CommandDeps {
   github: GithubConfig;
   threads: ThreadIndex;
   once: AnswerOnce;
   log: (line: string) => void;
+  octokit?: Octokit;
+  now?: () => Date;
+}
+
+export interface WebhookDeps extends Partial<CommandDeps> {
+  github: GithubConfig;
+  log: (line: string) => void;
+  /**
+   * Hands a verified issue_comment delivery on (kbot serve: a command job) and answers 202 at once. Without
+   * it the comment is handled in the request, with the deps below.
+   */
+  dispatch?: (delivery: string, payload: IssueCommentPayload) => Promise<void>;
+  threads?: ThreadIndex;
+  once?: AnswerOnce;
   octokit?: Octokit;
   /** Larger deliveries are answered 413 (GitHub caps payloads at 25 MB). */
   maxBytes?: number;
@@ -27,7 +41,7 @@ export interface WebhookDeps extends CommandDeps {
 const ALLOWED = new Set(['admin', 'maintain', 'write']);
 export const DEFAULT_WEBHOOK_MAX_BYTES = 25 * 1024 * 1024;
 
-interface IssueCommentPayload {
+export interface IssueCommentPayload {
   action: string;
   issue: { number: number; pull_request?: unknown };
   comment: { id: number; body: string; html_url: string; user: { login: string; type: string } };
@@ -76,16 +90,28 @@ export function githubWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, 
       return answer(400, 'not JSON');
     }
     if (payload.action !== 'created') return answer(202, `ignored: comment ${payload.action}`);
-    const commands = parseCommands(payload.comment.body ?? '', '/kbot');
-    if (!commands.length) return answer(202, 'ignored: no /kbot line');
-    const self = (await octokit.rest.users.getAuthenticated()).data.login;
-    if (payload.comment.user.login === self) return answer(202, 'ignored: kbot\'s own comment');
-    const result = await handleComment(payload, commands, { ...deps, octokit });
-    return answer(202, result);
+    if (!parseCommands(payload.comment?.body ?? '', '/kbot').length) return answer(202, 'ignored: no /kbot line');
+    if (deps.dispatch) {
+      await deps.dispatch(String(req.headers['x-github-delivery'] ?? payload.comment.id), payload);
+      return answer(202, 'queued');
+    }
+    const { threads, once, triage, history, rerun } = deps;
+    if (!threads || !once || !triage || !history || !rerun) throw new Error('webhook: no dispatch and no command deps');
+    return answer(202, await handleIssueComment(payload, { ...deps, threads, once, triage, history, rerun, octokit }));
   };
 }
 
-async function handleComment(p: IssueCommentPayload, commands: ReturnType<typeof parseCommands>, deps: WebhookDeps & { octokit: Octokit }): Promise<string> {
+/** One issue_comment: its /kbot commands, from an allowed user, on a thread kbot reported on; answered on the thread. */
+export async function handleIssueComment(payload: IssueCommentPayload, deps: CommentDeps): Promise<string> {
+  const octokit = deps.octokit ?? githubClient(deps.github);
+  const commands = parseCommands(payload.comment.body ?? '', '/kbot');
+  if (!commands.length) return 'ignored: no /kbot line';
+  const self = (await octokit.rest.users.getAuthenticated()).data.login;
+  if (payload.comment.user.login === self) return "ignored: kbot's own comment";
+  return handleComment(payload, commands, { ...deps, octokit });
+}
+
+async function handleComment(p: IssueCommentPayload, commands: ReturnType<typeof parseCommands>, deps: CommentDeps & { octokit: Octokit }): Promise<string> {
   const repoName = p.repository.full_name;
   const { owner, repo } = splitRepo(repoName);
   const login = p.comment.user.login;
