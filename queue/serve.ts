@@ -9,6 +9,7 @@ import { pollPublicInbox } from './pollers/public-inbox.ts';
 import { pollMaildir } from './pollers/maildir.ts';
 import { scheduleTreeUpdates } from './jobs/tree-update.ts';
 import { STAGES, type Stage } from './stages.ts';
+import type { DnsResolver } from '../bot/commands/read-mail-command.ts';
 
 export interface Running {
   svc: Service;
@@ -17,8 +18,8 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startService(config: KbotConfig, opts: { stages?: readonly Stage[]; pollers?: boolean; http?: boolean } = {}): Promise<Running> {
-  const svc = createService(config);
+export async function startService(config: KbotConfig, opts: { stages?: readonly Stage[]; pollers?: boolean; http?: boolean; dkimResolver?: DnsResolver } = {}): Promise<Running> {
+  const svc = createService(config, opts.dkimResolver ? { dkimResolver: opts.dkimResolver } : {});
   const stages = opts.stages ?? STAGES;
   const workers = await startWorkers(svc, stages);
   const timers: NodeJS.Timeout[] = [];

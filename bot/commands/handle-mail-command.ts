@@ -55,7 +55,7 @@ export async function handleMailCommand(raw: Buffer, deps: MailCommandDeps): Pro
     cc: [],
     subject,
     inReplyTo,
-    references: [...decision.mail.references, inReplyTo].map(bracketId),
+    references: [...new Set([...decision.mail.references, inReplyTo].map(bracketId))],
     body: `${body}\n-- \nkbot\n`,
   });
   return { decision, outcome, reply: { eml, to: decision.mail.from, body } };

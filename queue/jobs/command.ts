@@ -68,6 +68,7 @@ export async function processCommand(job: Job, svc: Service): Promise<{ result: 
   const res = await handleMailCommand(raw, {
     ...common,
     config: svc.config,
+    ...(svc.dkimResolver ? { resolver: svc.dkimResolver } : {}),
     log: (line) => svc.log.info({ origin: p.origin }, line),
     maintainersOf: (t) => maintainersOfThread(svc, t),
     rerun: (r) => enqueueRerun(svc, r, { channel: 'mail', subject: mailSubject(raw), references: [] }),
