@@ -14,6 +14,7 @@ import { startService, type Running } from '../queue/serve.ts';
 import { enqueueIngest } from '../queue/jobs/ingest.ts';
 import { sendQueueName } from '../queue/stages.ts';
 import { startGithubStandIn, type GithubStandIn } from './support/github-stand-in.ts';
+import { startPatchworkStandIn, type PatchworkStandIn } from './support/patchwork-stand-in.ts';
 import { commandMail, dkimDomain, dnsResolver, signMail } from './support/dkim-mail.ts';
 import { exampleMessages } from './support/example-mail.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
@@ -21,18 +22,22 @@ import { makeWorkspace, type Workspace } from './support/workspace.ts';
 const kernelOrg = dkimDomain('kernel.org');
 let ws: Workspace;
 let gh: GithubStandIn;
+let pw: PatchworkStandIn;
 let running: Running;
 let outbox: string;
 let prefix: string;
 const events = new Map<string, QueueEvents>();
 const done: Array<{ queue: string; id: string; value: any }> = [];
 const failed: string[] = [];
+const waiters = new Set<() => void>();
 
 before(async () => {
   ws = await makeWorkspace('v4.12-style');
   gh = await startGithubStandIn('kernel-patches', 'linux');
   gh.permissions = { akpm: { permission: 'write', role_name: 'maintain' } };
   gh.pulls.push({ number: 8, title: 'device private memory for ZONE_DEVICE', headRef: 'series/700=>mm', headSha: 'f'.repeat(40), state: 'open' });
+  pw = await startPatchworkStandIn('pw-token');
+  for (const i of [1, 2, 3]) pw.patches.push({ id: 200 + i, msgid: `<20170522165100.3037-${i}-ada.marchetti@example.org>`, series: 700, name: `[${i}/3]` });
   outbox = await mkdtemp(join(tmpdir(), 'kbot-outbox-'));
   prefix = `kbot-test-${randomBytes(6).toString('hex')}`;
   const config = parseConfig({
@@ -44,14 +49,22 @@ before(async () => {
     service: { http_port: 0, outbox_dir: outbox, log_level: (process.env.KBOT_TEST_LOG as 'info') ?? 'error', attempts: 1 },
     commands: { maintainers: ['akpm@kernel.org'] },
     github: { repo: 'kernel-patches/linux', api_url: gh.url },
+    patchwork: { url: pw.url },
   });
+  config.patchwork = { ...config.patchwork!, token: 'pw-token' };
   config.github = { ...config.github!, token: 'gh-token', webhook_secret: 'hook-secret' };
   // Replies to the list go through its own send queue, answers to a maintainer through the default one.
   for (const name of ['report', 'command', 'send', sendQueueName('linux-mm@kvack.org')]) {
     const q = name.startsWith('send') ? 'send' : name;
     const e = new QueueEvents(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
-    e.on('completed', ({ jobId, returnvalue }) => done.push({ queue: q, id: jobId, value: typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue }));
-    e.on('failed', ({ jobId, failedReason }) => failed.push(`${q} ${jobId}: ${failedReason}`));
+    e.on('completed', ({ jobId, returnvalue }) => {
+      done.push({ queue: q, id: jobId, value: typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue });
+      for (const w of [...waiters]) w();
+    });
+    e.on('failed', ({ jobId, failedReason }) => {
+      failed.push(`${q} ${jobId}: ${failedReason}`);
+      for (const w of [...waiters]) w();
+    });
     await e.waitUntilReady();
     events.set(name, e);
   }
@@ -62,6 +75,7 @@ after(async () => {
   await running?.stop();
   for (const e of events.values()) await e.close();
   await gh?.close();
+  await pw?.close();
   const { dropKeys } = await import('./support/test-redis-keys.ts');
   await dropKeys(prefix);
   await ws?.cleanup();
@@ -72,13 +86,23 @@ after(async () => {
 function completed(queue: string, n: number, from: number): Promise<any[]> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (failed.length) return reject(new Error(failed.join('\n')));
       const got = done.slice(from).filter((d) => d.queue === queue);
-      if (got.length >= n) return resolve(got.slice(0, n).map((d) => d.value));
-      for (const e of events.values()) e.once('completed', check), e.once('failed', check);
+      if (failed.length || got.length >= n) waiters.delete(check);
+      if (failed.length) return reject(new Error(failed.join('\n')));
+      if (got.length >= n) resolve(got.slice(0, n).map((d) => d.value));
     };
+    waiters.add(check);
     check();
   });
+}
+
+/** The outbox's mails that `pick` keeps, once there are `n` of them (each send that completes is a look). */
+async function mailsWhen(pick: (eml: string) => boolean, n: number, from: number): Promise<string[]> {
+  for (let sends = 1; ; sends++) {
+    const mails = (await outboxMails()).filter(pick);
+    if (mails.length >= n) return mails;
+    await completed('send', sends, from);
+  }
 }
 
 async function outboxMails(): Promise<string[]> {
@@ -105,6 +129,10 @@ test('a maintainer marks a finding invalid by signed mail; v2 of the series is r
   const target = ids.find((x) => x.category === 'double-free') ?? ids[0]!;
   assert.equal(gh.comments.length, 1);
   assert.ok(gh.comments[0]!.body.includes(`\`${target.id}\``));
+  // Patchwork: pending on each patch while under review, then the result; the pull request found by its branch
+  assert.deepEqual(pw.checks.map((c) => [c.patch, c.state, c.context]).slice(0, 3), [[201, 'pending', 'kbot-refcount'], [202, 'pending', 'kbot-refcount'], [203, 'pending', 'kbot-refcount']]);
+  assert.ok(pw.checks.slice(3).some((c) => c.state === 'fail'), JSON.stringify(pw.checks));
+  assert.equal(gh.checkRuns[0]?.head_sha, 'f'.repeat(40));
 
   // the maintainer's signed reply to the report
   mark = done.length;
@@ -148,4 +176,17 @@ test('a maintainer marks a finding invalid by signed mail; v2 of the series is r
   assert.match(gh.comments.find((c) => c.login === gh.self && c.body.startsWith('@akpm'))!.body, /^@akpm: Rerun queued/);
   assert.match(gh.comments[0]!.body, /Since the last run \([0-9a-f]{12}, kbot [\d.]+\):\n\n- no change in the findings/);
   assert.match(gh.comments[0]!.body, /<summary>What kbot ran<\/summary>/);
+
+  // '#kbot rerun' by mail: the maintainer is told what ran and what changed, under their mail
+  mark = done.length;
+  const rerun = await signMail(commandMail({ from: 'akpm@kernel.org', inReplyTo: reportId, body: '#kbot rerun', messageId: '<akpm-2@kernel.org>' }), kernelOrg);
+  await enqueueIngest(svc, { source: 'test', origin: 'test:rerun', raw: rerun });
+  await completed('report', 1, mark);
+  const mails = await mailsWhen((e) => e.includes('In-Reply-To: <akpm-2@kernel.org>'), 2, mark);
+  assert.equal(mails.length, 2, 'the command is answered, and the rerun reports to the one who asked');
+  const ran = mails.find((e) => e.includes('What kbot ran:'))!.replace(/\r\n/g, '\n');
+  const prose = ran.replace(/\n(?=\S)/g, ' ');
+  assert.match(prose, /kbot reviewed "device private memory for ZONE_DEVICE" v1 again: the series applied on [0-9a-f]{12} as [0-9a-f]{12}, with \d finding\(s\) reported and 1 left out by triage\./);
+  assert.match(prose, /Since the last run \([0-9a-f]{12}, kbot [\d.]+\) nothing changed in the findings\./);
+  assert.match(ran, /^ {2}kbot [\d.]+, config sha256:[0-9a-f]{16}\n {2}tree linux at [0-9a-f]{40}\n {2}scenarios: /m);
 });

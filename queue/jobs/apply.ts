@@ -10,6 +10,8 @@ import { applyStage, baseStage } from '../../bot/review.ts';
 import type { ApplyResult, BaseChoice, Series } from '../../bot/types.ts';
 import { parsePayload, rerunSchema, type Rerun } from '../payloads.ts';
 import { resolveCommit } from '../../bot/tree/run-git.ts';
+import { postPatchworkChecks } from '../../bot/patchwork/post-checks.ts';
+import { seriesKey } from '../../bot/commands/series-key.ts';
 import { jobId, type Service } from '../service.ts';
 import { keepApplied, withPoolSlot } from '../tree-pool.ts';
 import { enqueueAnalyze } from './analyze.ts';
@@ -81,6 +83,11 @@ export async function processApply(job: Job, svc: Service): Promise<ApplyJobResu
       continue;
     }
     const incomplete = missing ? incompleteSentence(whole, missing, svc.config.service.series_wait_seconds, s.patches.length) : undefined;
+    // Patchwork shows the review under way; the report stage posts the result.
+    if (svc.config.patchwork?.token && job.attemptsMade === 0) {
+      const pending = await postPatchworkChecks(svc.config.patchwork, { series: s, apply: { status: 'applied', base: null }, findings: [], seriesKey: seriesKey(s) }, true).catch((e: Error) => ({ notes: [`patchwork: ${e.message}`] }));
+      notes.push(...pending.notes.filter((n) => !n.includes(' check(s) posted')));
+    }
     if (incomplete) notes.push(incomplete);
     const base = p.rerun ? await rerunBase(tree.path, p.rerun) : await baseStage(s, { tree: tree.path, config: svc.config });
     const apply = await withPoolSlot(svc.config.work_dir, tree, (dir) => applyStage(s, base, { tree: tree.path, config: svc.config, workDir: dir }));
