@@ -17,6 +17,7 @@ import { patchedTree, unpatchedTree, BENCH_TREE } from './example-trees.ts';
 import { runSpin, type SpinRun } from './spin/run-spin.ts';
 import { seedDefines, spinCategories } from './spin/seed-properties.ts';
 import { formatTable, mib, ms, ratio } from './format-table.ts';
+import { serviceBench, type ServiceRow } from './service.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const KBOT = join(root, 'bin', 'kbot.js');
@@ -218,8 +219,14 @@ async function main(): Promise<number> {
       reviews: { type: 'string', default: '5' },
       scenario: { type: 'string' },
       'real-trees': { type: 'string', default: '6.1,6.12' },
+      /** Section 4: series in the service's synthetic archive (0: skip it); worker process counts. */
+      'service-series': { type: 'string', default: '500' },
+      'service-workers': { type: 'string', default: '1,2' },
+      /** Run only this section: seed, review, real-trees, service. */
+      only: { type: 'string' },
     },
   });
+  if (values.only === 'service') return serviceOnly(Number(values['service-series']), values['service-workers'].split(',').map(Number));
   const walkers = values.walkers.split(',').map(Number);
   const repeat = Number(values.repeat);
   const reviews = Number(values.reviews);
@@ -309,6 +316,9 @@ async function main(): Promise<number> {
     const realReview = await realReviewSection(values['real-trees'].split(',').filter(Boolean).includes('6.1'), work, review, say);
 
     say();
+    const service = await serviceSection(Number(values['service-series']), values['service-workers'].split(',').map(Number), work, say);
+
+    say();
     const rss = seed.map((r) => r.kbot.peakRssKb).filter((x): x is number => x !== undefined);
     const rssSource = env.gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage in the child';
     say(`3. Memory: peak RSS of the kbot sim runs (${rssSource}): ${rss.length ? `${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB over N = ${walkers.join(', ')}` : 'not measured'}`);
@@ -316,13 +326,51 @@ async function main(): Promise<number> {
     env.loadavg.push(loadavg()[0]!);
     say(`\nbench took ${(totalMs / 1000).toFixed(1)} s; load average at the end: ${env.loadavg[1]!.toFixed(2)}`);
 
-    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, real, realReview, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
+    const results = { date: new Date().toISOString(), env, tree: BENCH_TREE, patchedHead: patched.head, instance: inst, spinDefines: defines, seed, review, real, realReview, service, reviewTargetMs: REVIEW_TARGET_MS, benchMs: totalMs };
     const outDir = join(root, 'bench', 'out');
     await mkdir(outDir, { recursive: true });
     await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     await writeFile(join(outDir, 'results.txt'), `${out.join('\n')}\n`);
     process.stderr.write(`results: ${join(outDir, 'results.json')}\n`);
     return seed.some((r) => r.sameCategories === false) ? 3 : 0;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Section 4 (bench/service.ts): the queue service on a synthetic archive, needing Redis. */
+async function serviceSection(series: number, workers: number[], work: string, say: (s?: string) => void): Promise<unknown[]> {
+  if (!(series > 0)) {
+    say('4. Service: skipped (--service-series 0)');
+    return [];
+  }
+  say(`4. Service: kbot serve (poller) + kbot worker x N on a synthetic public-inbox archive of ${series} series (one in five gets a reply)`);
+  let rows: ServiceRow[];
+  try {
+    rows = await serviceBench(KBOT, work, series, workers, say);
+  } catch (e) {
+    say(`   not run: ${(e as Error).message}`);
+    return [];
+  }
+  say(formatTable(
+    ['workers', 'series', 'messages', 's', 'msg/s', 'verdict p50 ms', 'verdict p95 ms', 'replies', 'reply p50 ms', 'reply p95 ms'],
+    rows.map((r) => [String(r.workers), String(r.series), String(r.messages), r.seconds.toFixed(1), r.messagesPerSecond.toFixed(1), ms(r.verdict.p50), ms(r.verdict.p95), String(r.reply.n), ms(r.reply.p50), ms(r.reply.p95)]),
+  ));
+  say('   latency: from the series\' last message queued by the poller to its verdict (report done) / its reply written');
+  return rows;
+}
+
+async function serviceOnly(series: number, workers: number[]): Promise<number> {
+  const work = await mkdtemp(join(tmpdir(), 'kbot-bench-'));
+  try {
+    const out: string[] = [];
+    const say = (s = '') => {
+      out.push(s);
+      process.stdout.write(`${s}\n`);
+    };
+    say(`kbot bench (service only): ${cpus().length} CPU(s), node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}`);
+    const rows = await serviceSection(series, workers, work, say);
+    return rows.length ? 0 : 1;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -87,11 +87,13 @@ ${COMMON}`,
 
 const SERVE: CommandSpec = {
   name: 'serve',
-  usage: `usage: kbot serve --config FILE
+  usage: `usage: kbot serve --config FILE [--stage NAMES]
   Runs the service: pollers of the configured sources, workers of every stage, and the HTTP
   endpoint (/healthz, /metrics, /admin/queues). Redis from redis.url; stops on SIGTERM.
+  --stage NAMES   run the workers of these stages only (comma-separated); 'none' for none
+                  (the other stages run in 'kbot worker' processes)
 ${COMMON}`,
-  options: { config: { type: 'string' } },
+  options: { config: { type: 'string' }, stage: { type: 'string' } },
   positionals: { min: 0, max: 0 },
 };
 
@@ -351,22 +353,30 @@ async function demo(values: Values, _positionals: string[], global: ConfigRef): 
 }
 
 async function serve(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const stages = values.stage === undefined ? undefined : await stagesOption(values, SERVE, true);
   const config = loadConfig(values, global);
   const { startService, stopOnSignal } = await import('../queue/serve.ts');
-  const running = await startService(config);
+  const running = await startService(config, stages ? { stages } : {});
   await stopOnSignal(running);
   return EXIT.ok;
 }
 
-async function worker(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+/** --stage a,b,c: stage names, each checked ('none' alone: no stage, where allowed). */
+async function stagesOption(values: Values, spec: CommandSpec, noneAllowed: boolean) {
   const given = (str(values.stage) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const { STAGES, isStage } = await import('../queue/stages.ts');
-  if (given.length === 0) throw new UsageError(`worker needs --stage (one or more of ${STAGES.join(', ')})\n${WORKER.usage}`);
+  if (noneAllowed && given.length === 1 && given[0] === 'none') return [];
+  if (given.length === 0) throw new UsageError(`${spec.name} needs --stage (one or more of ${STAGES.join(', ')})\n${spec.usage}`);
   const bad = given.find((s) => !isStage(s));
   if (bad) throw new UsageError(`--stage ${bad}: no such stage; the stages are ${STAGES.join(', ')}`);
+  return [...new Set(given)].filter(isStage);
+}
+
+async function worker(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
+  const stages = await stagesOption(values, WORKER, false);
   const config = loadConfig(values, global);
   const { startService, stopOnSignal } = await import('../queue/serve.ts');
-  const running = await startService(config, { stages: [...new Set(given)].filter(isStage), pollers: false, http: false });
+  const running = await startService(config, { stages, pollers: false, http: false });
   await stopOnSignal(running);
   return EXIT.ok;
 }

@@ -2,6 +2,7 @@
 // endpoint (serve only), and a graceful stop on SIGTERM/SIGINT: pollers stop, workers finish the jobs they
 // are running (a job they cannot finish goes back to the queue when its lock expires), connections close.
 import type { KbotConfig } from '../config/schema.ts';
+import { ConfigError } from '../config/config-error.ts';
 import { createService, type Service } from './service.ts';
 import { startWorkers, type Workers } from './workers.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
@@ -18,7 +19,19 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** What the config must have for the service, said before anything starts. */
+function checkServiceConfig(config: KbotConfig): void {
+  const problems: string[] = [];
+  const trees = new Set(config.trees.map((t) => t.name));
+  if (config.sources.length > 0 && trees.size === 0) problems.push('trees: the service needs a tracked tree to apply series to');
+  config.sources.forEach((s, i) => {
+    if (s.tree !== undefined && !trees.has(s.tree)) problems.push(`sources[${i}].tree: no tree named ${s.tree} in trees`);
+  });
+  if (problems.length) throw new ConfigError(problems);
+}
+
 export async function startService(config: KbotConfig, opts: { stages?: readonly Stage[]; pollers?: boolean; http?: boolean; dkimResolver?: DnsResolver } = {}): Promise<Running> {
+  checkServiceConfig(config);
   const svc = createService(config, opts.dkimResolver ? { dkimResolver: opts.dkimResolver } : {});
   const stages = opts.stages ?? STAGES;
   const workers = await startWorkers(svc, stages);

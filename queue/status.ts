@@ -6,7 +6,7 @@ export interface StatusReport {
   redis: { prefix: string };
   queues: Array<{ name: string; counts: Record<string, number>; failed: Array<{ id: string; name: string; reason: string; attempts: number }>; failedShown: number }>;
   sources: Array<{ name: string; last: { origin: string; at: string } | null }>;
-  outbox: { records: number; replies: Record<string, number>; unconfirmed: Array<{ messageId: string; record: string }> };
+  outbox: { records: number; replies: Record<string, number>; unconfirmed: Array<{ messageId: string; record: string; state: string }> };
 }
 
 export async function readStatus(svc: Service): Promise<StatusReport> {
@@ -32,7 +32,7 @@ export async function readStatus(svc: Service): Promise<StatusReport> {
     for (const [k, v] of Object.entries(h)) {
       if (!k.startsWith('state:')) continue;
       replies[v] = (replies[v] ?? 0) + 1;
-      if (v === 'Unconfirmed' || v === 'Sending') unconfirmed.push({ messageId: k.slice('state:'.length), record });
+      if (v === 'Unconfirmed' || v === 'Sending') unconfirmed.push({ messageId: k.slice('state:'.length), record, state: v });
     }
   }
   return { redis: { prefix: svc.conn.prefix }, queues, sources, outbox: { records: records.length, replies, unconfirmed } };
@@ -58,6 +58,10 @@ export function renderStatus(s: StatusReport, limit: number): string {
   for (const src of s.sources) out.push(`  ${src.name}: ${src.last ? `${src.last.origin} at ${src.last.at}` : 'nothing yet'}`);
   const r = Object.entries(s.outbox.replies).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
   out.push('', `replies: ${r} (${s.outbox.records} review(s) with replies)`);
-  for (const u of s.outbox.unconfirmed) out.push(`  not confirmed sent: ${u.messageId} (a worker stopped while sending it; kbot does not send it again)`);
+  for (const u of s.outbox.unconfirmed) {
+    out.push(u.state === 'Unconfirmed'
+      ? `  not confirmed sent: ${u.messageId} (a worker stopped while sending it; kbot does not send it again)`
+      : `  sending: ${u.messageId} (Unconfirmed if its worker is gone when the job is taken again)`);
+  }
   return `${out.join('\n')}\n`;
 }

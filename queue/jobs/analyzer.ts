@@ -5,6 +5,7 @@ import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { Finding } from '../../analyzers/types.ts';
 import { Worker } from 'node:worker_threads';
+import type { ThreadRequest } from '../analyzer-thread.ts';
 import { applyResultSchema, parsePayload, seriesSchema } from '../payloads.ts';
 import type { Service } from '../service.ts';
 
@@ -33,28 +34,48 @@ export async function processAnalyzer(job: Job, svc: Service): Promise<AnalyzerJ
   return { analyzer: p.analyzer, findings: r.findings, notes: r.notes };
 }
 
+type Answer = { id: number; ok: true; findings: Finding[]; notes: string[] } | { id: number; ok: false; error: string };
+
+/** Idle analyzer threads, kept for the next job (one per job running at once, at most). */
+const idle: Worker[] = [];
+let nextId = 0;
+
 /**
  * analyzeStage (bot/review.ts) in queue/analyzer-thread.ts. From the sources the thread starts through
  * analyzer-thread-boot.mjs (tsx); from the bundle (dist/), its own entry point beside the chunk this code is in.
+ * A thread that fails is not reused.
  */
-function inThread(data: unknown): Promise<{ findings: Finding[]; notes: string[] }> {
+function inThread(data: Omit<ThreadRequest, 'id'>): Promise<{ findings: Finding[]; notes: string[] }> {
   const fromSource = import.meta.url.endsWith('.ts');
   const file = fromSource ? new URL('../analyzer-thread-boot.mjs', import.meta.url) : new URL('./analyzer-thread.js', import.meta.url);
+  const w = idle.pop() ?? new Worker(file);
+  w.unref();
+  const id = nextId++;
   return new Promise((resolve, reject) => {
-    const w = new Worker(file, { workerData: data });
-    let settled = false;
-    w.once('message', (m: { ok: true; findings: Finding[]; notes: string[] } | { ok: false; error: string }) => {
-      settled = true;
+    const done = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (m: Answer) => {
+      if (m.id !== id) return;
+      done();
+      idle.push(w);
       if (m.ok) resolve({ findings: m.findings, notes: m.notes });
       else reject(new Error(m.error));
+    };
+    const onError = (e: Error) => {
+      done();
       void w.terminate();
-    });
-    w.once('error', (e) => {
-      settled = true;
       reject(e);
-    });
-    w.once('exit', (code) => {
-      if (!settled) reject(new Error(`analyzer thread exited with code ${code} before answering`));
-    });
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(new Error(`analyzer thread exited with code ${code} before answering`));
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage({ ...data, id } satisfies ThreadRequest);
   });
 }

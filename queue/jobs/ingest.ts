@@ -51,9 +51,11 @@ export async function enqueueIngest(svc: Service, p: Omit<IngestPayload, 'raw' |
   const id = mid ? jobId('ingest', p.source, mid) : jobId('ingest', p.source, 'sha256', createHash('sha256').update(p.raw).digest('hex'));
   const q = svc.queue('ingest');
   const data: IngestPayload = { source: p.source, origin: p.origin, raw: p.raw.toString('base64'), queuedAt: Date.now(), ...(p.receivedAt ? { receivedAt: p.receivedAt } : {}) };
-  const job = await q.add('ingest', data, svc.jobOptions({ jobId: id }));
-  // BullMQ returns the existing job when the id is taken: its data is the first delivery's.
-  return { id, added: job.data.queuedAt === data.queuedAt && job.data.origin === data.origin };
+  // Adding under a taken id is a no-op in BullMQ. Whether it was taken is read after the add (a marker kept as
+  // long as finished jobs are), so a crash between the two never loses a message: it only miscounts it.
+  await q.add('ingest', data, svc.jobOptions({ jobId: id }));
+  const fresh = await svc.conn.redis.set(svc.key('ingested', id), '1', 'EX', Math.ceil(svc.config.service.keep_days * 86400), 'NX');
+  return { id, added: fresh === 'OK' };
 }
 
 export async function processIngest(job: Job, svc: Service): Promise<IngestResult> {
