@@ -9,4 +9,9 @@ export class AnswerOnce {
   async claim(key: string): Promise<boolean> {
     return (await this.redis.set(`${this.prefix}answered:${key}`, new Date().toISOString(), 'NX')) === 'OK';
   }
+
+  /** Gives the key back when handling failed before anything was answered, so a retry handles it. */
+  async release(key: string): Promise<void> {
+    await this.redis.del(`${this.prefix}answered:${key}`);
+  }
 }

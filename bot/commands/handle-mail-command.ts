@@ -35,6 +35,16 @@ export async function handleMailCommand(raw: Buffer, deps: MailCommandDeps): Pro
     deps.log(`commands: ${decision.mail.messageId} from ${decision.mail.from} was handled before; not again`);
     return { decision, duplicate: true };
   }
+  try {
+    return await answer(decision, key, at, deps);
+  } catch (e) {
+    // Nothing was answered: the job's retry handles the mail again.
+    await deps.once.release(key);
+    throw e;
+  }
+}
+
+async function answer(decision: Exclude<MailCommandDecision, { kind: 'ignore' }>, key: string, at: Date, deps: MailCommandDeps): Promise<MailCommandResult> {
   let body: string;
   let outcome: CommandOutcome | undefined;
   if (decision.kind === 'refuse') {

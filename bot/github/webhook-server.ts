@@ -112,10 +112,21 @@ export async function handleIssueComment(payload: IssueCommentPayload, deps: Com
 }
 
 async function handleComment(p: IssueCommentPayload, commands: ReturnType<typeof parseCommands>, deps: CommentDeps & { octokit: Octokit }): Promise<string> {
+  const claim = `github:${p.repository.full_name}:${p.comment.id}`;
+  if (!(await deps.once.claim(claim))) return 'already handled';
+  try {
+    return await carryOut(p, commands, deps);
+  } catch (e) {
+    // Nothing was answered: a redelivery (or the job's retry) handles the comment again.
+    await deps.once.release(claim);
+    throw e;
+  }
+}
+
+async function carryOut(p: IssueCommentPayload, commands: ReturnType<typeof parseCommands>, deps: CommentDeps & { octokit: Octokit }): Promise<string> {
   const repoName = p.repository.full_name;
   const { owner, repo } = splitRepo(repoName);
   const login = p.comment.user.login;
-  if (!(await deps.once.claim(`github:${repoName}:${p.comment.id}`))) return 'already handled';
   const reply = (text: string) => deps.octokit.rest.issues.createComment({ owner, repo, issue_number: p.issue.number, body: `@${login}: ${text}` });
 
   const permission = await permissionOf(deps.octokit, owner, repo, login);
