@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { exampleMessages, messageId } from './support/example-mail.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
-import { deliver, dropKeys, KbotProcess, randomPrefix, serviceConfig, startSmtp } from './support/service.ts';
+import { ALL_QUEUES, deliver, dropKeys, KbotProcess, randomPrefix, serviceConfig, settled, startSmtp } from './support/service.ts';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const series = exampleMessages('hmm-devpriv-free-at-1');
@@ -41,4 +41,12 @@ test('patch 3/3 never comes: after the wait the series is reviewed without it, a
   const text = (mail.text ?? '').replace(/\s+/g, ' ');
   assert.match(text, /kbot waited 2 seconds for the rest of this series, but patch 3\/3 never arrived; it reviewed patches 1-2 of 3 only\./);
   assert.match(text, /memory_failure\(\) can take a reference on a free page/);
+});
+
+test('patch 3/3 arriving after that review starts no second one', async () => {
+  const from = kbot.lines.length;
+  await deliver(join(ws.root, 'Maildir'), series[3]!.text);
+  await kbot.waitFor((l) => l.msg === 'a part arrived after its series was reviewed without it: not reviewed again', from);
+  await settled(REDIS, prefix, ALL_QUEUES);
+  assert.equal(smtp.received.length, 1);
 });

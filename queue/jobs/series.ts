@@ -91,8 +91,15 @@ export async function processSeries(job: Job, svc: Service): Promise<SeriesResul
   const messages = await loadThread(svc, p.tree, p.bucket);
   const { series } = assembleSeries(messages);
   const reviewed = new Set(await redis.smembers(keys.reviewed));
-  const todo = current(series).filter((s) => !reviewed.has(`${s.id}|${s.version}`));
-  if (todo.length === 0) return { bucket: p.bucket, queued: [], ...(series.length ? {} : { waiting: 'no series yet' }) };
+  // A part that arrives after its series was reviewed without it (the wait was over) does not start a second
+  // review of the same version: the author would get a second reply. Said in the log and the job's result.
+  const afterWait = (await redis.hget(keys.state, 'review')) === 'wait';
+  const reviewedVersions = new Set([...reviewed].map((r) => Number(r.slice(r.lastIndexOf('|') + 1))));
+  const late = afterWait ? current(series).filter((s) => !reviewed.has(`${s.id}|${s.version}`) && reviewedVersions.has(s.version)) : [];
+  const lateHere = p.kind === 'message' && afterWait && current(series).some((s) => reviewedVersions.has(s.version) && [s.cover, ...s.patches].some((m) => m?.messageId === p.message.messageId));
+  if (lateHere && p.kind === 'message') svc.log.info({ bucket: p.bucket, messageId: p.message.messageId }, 'a part arrived after its series was reviewed without it: not reviewed again');
+  const todo = current(series).filter((s) => !reviewed.has(`${s.id}|${s.version}`) && !late.includes(s));
+  if (todo.length === 0) return { bucket: p.bucket, queued: [], ...(lateHere ? { waiting: 'arrived after the series was reviewed without it' } : series.length ? {} : { waiting: 'no series yet' }) };
   const rootMissing = p.bucket.startsWith('<') && !messages.some((m) => m.messageId === p.bucket);
   const incomplete = todo.filter((s) => s.missing.length > 0 || rootMissing);
   if (p.kind === 'message' && incomplete.length > 0) {
