@@ -108,7 +108,7 @@ const WORKER: CommandSpec = {
   name: 'worker',
   usage: `usage: kbot worker --stage NAME[,NAME...] --config FILE
   Runs the workers of some stages only (on this machine), on the service's Redis.
-  --stage NAMES   ingest, series, apply, analyze, analyzer, report, send, tree-update
+  --stage NAMES   ingest, series, apply, analyze, analyzer, report, send, tree-update, command
                   (comma-separated: --stage apply,analyzer)
 ${COMMON}`,
   options: { config: { type: 'string' }, stage: { type: 'string' } },

@@ -4,9 +4,13 @@ import { createHash } from 'node:crypto';
 import type { KbotConfig } from './schema.ts';
 
 export function configHash(config: KbotConfig): string {
-  const clean = structuredClone(config) as KbotConfig & { smtp?: { pass?: string }; github?: { token?: string } };
+  const clean = structuredClone(config) as KbotConfig & { smtp?: { pass?: string } };
   if (clean.smtp) delete clean.smtp.pass;
-  if (clean.github) delete clean.github.token;
+  if (clean.github) {
+    delete clean.github.token;
+    delete clean.github.webhook_secret;
+  }
+  if (clean.patchwork) delete clean.patchwork.token;
   return `sha256:${createHash('sha256').update(canonicalJson(clean)).digest('hex').slice(0, 16)}`;
 }
 

@@ -9,7 +9,8 @@ export const DEFAULT_PUBLIC_INBOX_BASE = 'https://lore.kernel.org/all';
 
 export const DEFAULT_CC_CAP = 10;
 
-// No reply promises a command nothing reads yet: set rerun_hint once a reply channel takes maintainer commands.
+// Empty: a reply says what the commands: section allows (bot/commands/commands-hint.ts), and nothing
+// without one. A non-empty rerun_hint is said instead.
 export const DEFAULT_RERUN_HINT = '';
 
 export const DEFAULT_REPORT = {
@@ -75,6 +76,14 @@ export const DEFAULT_LIMITS = {
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const DEFAULT_GITHUB_TOKEN_ENV = 'KBOT_GITHUB_TOKEN';
+
+export const DEFAULT_GITHUB = {
+  api_url: 'https://api.github.com',
+  web_url: 'https://github.com',
+  webhook_secret_env: 'KBOT_GITHUB_WEBHOOK_SECRET',
+} as const;
+
+export const DEFAULT_PATCHWORK = { token_env: 'KBOT_PATCHWORK_TOKEN', context: 'kbot-refcount' } as const;
 
 /** Computed on call, not at import, so a test that changes TMPDIR sees its own value. */
 export function defaultWorkDir(): string {

@@ -84,7 +84,12 @@ function applySecrets(config: KbotConfig, env: Record<string, string | undefined
   if (out.smtp && smtpPass) out.smtp = { ...out.smtp, pass: smtpPass };
   if (out.github) {
     const token = env[out.github.token_env];
-    out.github = { ...out.github, ...(token ? { token } : {}) };
+    const secret = env[out.github.webhook_secret_env];
+    out.github = { ...out.github, ...(token ? { token } : {}), ...(secret ? { webhook_secret: secret } : {}) };
+  }
+  if (out.patchwork) {
+    const token = env[out.patchwork.token_env];
+    out.patchwork = { ...out.patchwork, ...(token ? { token } : {}) };
   }
   return out;
 }

@@ -5,7 +5,9 @@ import {
   DEFAULT_CC_CAP,
   DEFAULT_CHECKPATCH,
   DEFAULT_HOT_PATH,
+  DEFAULT_GITHUB,
   DEFAULT_GITHUB_TOKEN_ENV,
+  DEFAULT_PATCHWORK,
   DEFAULT_IDENTITY,
   DEFAULT_LIMITS,
   DEFAULT_PUBLIC_INBOX_BASE,
@@ -128,10 +130,46 @@ export const smtpSchema = z.strictObject({
 });
 export type SmtpConfig = z.output<typeof smtpSchema>;
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+const repoName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name');
+
 export const githubSchema = z.strictObject({
   /** The environment variable holding the token (never the token itself in the file). */
-  token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default(DEFAULT_GITHUB_TOKEN_ENV),
-  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name'),
+  token_env: envName.default(DEFAULT_GITHUB_TOKEN_ENV),
+  /** The repository of the tracked tree: where kbot looks for the series' pull request. */
+  repo: repoName,
+  /** Other tracked trees (a name of trees:, or the path given to kbot review --tree) → their repository. */
+  trees: z.record(z.string().min(1), repoName).default({}),
+  /** The REST API's base (GitHub Enterprise: https://host/api/v3). */
+  api_url: z.url().default(DEFAULT_GITHUB.api_url),
+  /** Where blob links point (GitHub Enterprise: https://host). */
+  web_url: z.url().default(DEFAULT_GITHUB.web_url),
+  /** An issue that gets the comment of a series with no pull request of its own. */
+  tracking_issue: z.number().int().positive().optional(),
+  /** Post a check run kbot/refcount with the findings as annotations. */
+  check_run: z.boolean().default(true),
+  /** The environment variable holding the webhook secret (X-Hub-Signature-256). */
+  webhook_secret_env: envName.default(DEFAULT_GITHUB.webhook_secret_env),
+  /** GitHub logins allowed to give /kbot commands besides users with write, maintain or admin permission. */
+  commanders: z.array(z.string().regex(/^[A-Za-z0-9-]+(\[bot\])?$/, 'expected a GitHub login')).default([]),
+});
+
+export const patchworkSchema = z.strictObject({
+  /** The Patchwork instance (https://patchwork.kernel.org); its REST API is <url>/api/. */
+  url: z.url(),
+  /** The environment variable holding the API token. */
+  token_env: envName.default(DEFAULT_PATCHWORK.token_env),
+  /** The check's context (its name on the patch). */
+  context: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, - . _').default(DEFAULT_PATCHWORK.context),
+  /** A link on each check; {report} is replaced by the report id, {series} by the series key. */
+  target_url: z.string().min(1).optional(),
+});
+
+export const commandsSchema = z.strictObject({
+  /** Addresses whose signed mail may give #kbot commands (rerun, invalid, ignore). */
+  maintainers: z.array(emailAddress.transform((a) => a.toLowerCase())).default([]),
+  /** Also accept the M: addresses the tree's MAINTAINERS file gives for the files the series touches. */
+  maintainers_file: z.boolean().default(false),
 });
 
 export const configSchema = z.strictObject({
@@ -174,6 +212,9 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   smtp: smtpSchema.optional(),
   github: githubSchema.optional(),
+  patchwork: patchworkSchema.optional(),
+  /** Maintainer commands (#kbot rerun, invalid, ignore) by signed mail; left out, no command is read. */
+  commands: commandsSchema.optional(),
   /** The queue service's Redis (`kbot serve`, `kbot worker`, `kbot status`). */
   redis: z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default(DEFAULT_SERVICE.redis_url),
@@ -233,6 +274,8 @@ export const configSchema = z.strictObject({
       report: z.number().int().min(1).default(2),
       send: z.number().int().min(1).default(1),
       'tree-update': z.number().int().min(1).default(1),
+      /** Maintainer commands (mail and GitHub). */
+      command: z.number().int().min(1).default(2),
     }).prefault({}),
     /** Finished jobs are kept this long (their ids are what dedupes a message delivered twice); failed ones until removed. */
     keep_days: z.number().positive().default(DEFAULT_SERVICE.keep_days),
@@ -250,7 +293,8 @@ export type TreeConfig = ParsedConfig['trees'][number];
 export type SourceConfig = ParsedConfig['sources'][number];
 
 /** The validated config with every default filled in, and secrets taken from the environment. */
-export type KbotConfig = Omit<ParsedConfig, 'github'> & {
-  /** token is filled by readConfig from the environment, never read from the file. */
-  github?: NonNullable<ParsedConfig['github']> & { token?: string };
+export type KbotConfig = Omit<ParsedConfig, 'github' | 'patchwork'> & {
+  /** token and webhook_secret are filled by readConfig from the environment, never read from the file. */
+  github?: NonNullable<ParsedConfig['github']> & { token?: string; webhook_secret?: string };
+  patchwork?: NonNullable<ParsedConfig['patchwork']> & { token?: string };
 };

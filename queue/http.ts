@@ -10,6 +10,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Service } from './service.ts';
+import { githubWebhookHandler } from '../bot/github/webhook-server.ts';
+import { enqueueCommand } from './jobs/command.ts';
 
 export interface HttpEndpoint {
   port: number;
@@ -51,6 +53,21 @@ export async function startHttp(svc: Service, env: NodeJS.ProcessEnv = process.e
       res.status(503).type('text/plain').send(`redis: ${(e as Error).message}\n`);
     }
   });
+  // GitHub's webhooks (issue_comment): verified in the request, carried out as command jobs.
+  const gh = svc.config.github;
+  if (gh?.webhook_secret) {
+    const webhook = githubWebhookHandler({
+      github: gh,
+      log: (line) => svc.log.info(line),
+      dispatch: (delivery, event) => enqueueCommand(svc, { kind: 'github', delivery, event: { ...event } }, `github:${event.repository.full_name}:${event.comment.id}`),
+    });
+    app.post('/github/webhook', (req, res) => {
+      webhook(req, res).catch((e) => {
+        svc.log.warn({ err: (e as Error).message }, 'github webhook');
+        if (!res.headersSent) res.status(500).end();
+      });
+    });
+  } else if (gh) svc.log.info(`no GitHub webhook endpoint: ${gh.webhook_secret_env} is not set`);
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: svc.queueNames().map((n) => new BullMQAdapter(svc.queue(n))), serverAdapter: board });

@@ -56,3 +56,16 @@ export function parsePayload<T extends z.ZodType>(schema: T, data: unknown, what
   }
   return r.data;
 }
+
+/** A review run again at a maintainer's command (queue/jobs/command.ts): who asked, where, and on what. */
+export const rerunSchema = z.strictObject({
+  channel: z.enum(['mail', 'github']),
+  by: z.string(),
+  /** The command mail's Message-ID, or the comment's URL: also what makes the rerun's job ids new. */
+  via: z.string(),
+  at: z.string(),
+  /** A branch of the tree to apply on; the tree's HEAD when left out. */
+  branch: z.string().optional(),
+  subject: z.string().optional(),
+});
+export type Rerun = z.output<typeof rerunSchema>;

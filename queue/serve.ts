@@ -10,6 +10,7 @@ import { pollPublicInbox } from './pollers/public-inbox.ts';
 import { pollMaildir } from './pollers/maildir.ts';
 import { scheduleTreeUpdates } from './jobs/tree-update.ts';
 import { STAGES, type Stage } from './stages.ts';
+import type { DnsResolver } from '../bot/commands/read-mail-command.ts';
 
 export interface Running {
   svc: Service;
@@ -29,9 +30,9 @@ function checkServiceConfig(config: KbotConfig): void {
   if (problems.length) throw new ConfigError(problems);
 }
 
-export async function startService(config: KbotConfig, opts: { stages?: readonly Stage[]; pollers?: boolean; http?: boolean } = {}): Promise<Running> {
+export async function startService(config: KbotConfig, opts: { stages?: readonly Stage[]; pollers?: boolean; http?: boolean; dkimResolver?: DnsResolver } = {}): Promise<Running> {
   checkServiceConfig(config);
-  const svc = createService(config);
+  const svc = createService(config, opts.dkimResolver ? { dkimResolver: opts.dkimResolver } : {});
   const stages = opts.stages ?? STAGES;
   const workers = await startWorkers(svc, stages);
   const timers: NodeJS.Timeout[] = [];

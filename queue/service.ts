@@ -7,6 +7,7 @@ import type { Analyzer } from '../analyzers/types.ts';
 import type { KbotConfig, TreeConfig } from '../config/schema.ts';
 import { connect, kbotKey, type Connection } from './connection.ts';
 import { sendQueueName, STAGES, type Stage } from './stages.ts';
+import type { DnsResolver } from '../bot/commands/read-mail-command.ts';
 
 export interface Service {
   config: KbotConfig;
@@ -24,9 +25,11 @@ export interface Service {
   /** Every queue's name: the stages and each list's send queue. */
   queueNames(): string[];
   close(): Promise<void>;
+  /** The DNS lookup that checks command mail's DKIM keys (node's resolver when unset; tests give their own). */
+  dkimResolver?: DnsResolver;
 }
 
-export function createService(config: KbotConfig, opts: { log?: Logger; conn?: Connection } = {}): Service {
+export function createService(config: KbotConfig, opts: { log?: Logger; conn?: Connection; dkimResolver?: DnsResolver } = {}): Service {
   const conn = opts.conn ?? connect(config);
   const log = opts.log ?? pino({ level: config.service.log_level, base: { pid: process.pid } });
   const queues = new Map<string, Queue>();
@@ -38,6 +41,7 @@ export function createService(config: KbotConfig, opts: { log?: Logger; conn?: C
     conn,
     log,
     flow,
+    ...(opts.dkimResolver ? { dkimResolver: opts.dkimResolver } : {}),
     queue(name) {
       let q = queues.get(name);
       if (!q) {

@@ -1,6 +1,6 @@
 // The service's job types, one queue each (queue/jobs/<stage>.ts), in pipeline order. `send` has one queue per
 // configured list (its rate limit is the list's) besides the default one.
-export const STAGES = ['ingest', 'series', 'apply', 'analyze', 'analyzer', 'report', 'send', 'tree-update'] as const;
+export const STAGES = ['ingest', 'series', 'apply', 'analyze', 'analyzer', 'report', 'send', 'tree-update', 'command'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export function isStage(s: string): s is Stage {

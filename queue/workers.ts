@@ -12,6 +12,7 @@ import { processAnalyzer } from './jobs/analyzer.ts';
 import { processReport } from './jobs/report.ts';
 import { processSend } from './jobs/send.ts';
 import { processTreeUpdate } from './jobs/tree-update.ts';
+import { processCommand } from './jobs/command.ts';
 import { pruneStalePool } from './tree-pool.ts';
 
 const HANDLERS: Record<Stage, (job: Job, svc: Service) => Promise<unknown>> = {
@@ -23,6 +24,7 @@ const HANDLERS: Record<Stage, (job: Job, svc: Service) => Promise<unknown>> = {
   report: processReport,
   send: processSend,
   'tree-update': processTreeUpdate,
+  command: processCommand,
 };
 
 export interface Workers {

@@ -297,3 +297,20 @@ test('a long interleaving is shown by its start and its end, with its real step 
   assert.ok(reply!.body.includes(`step ${total}:`), reply!.body.slice(-600));
   assert.ok(reply!.body.length < 20_000, `${reply!.body.length} characters`);
 });
+
+test('with commands configured, the reply ends with the real command, the finding ids and who may use them; without, it offers none', async () => {
+  const { findingId } = await import('../commands/finding-id.ts');
+  const withCommands = parseConfig({ ...MM_LIST, commands: { maintainers: ['akpm@kernel.org'] } });
+  const [reply] = await composeReplies(review([doublePageFreeFinding()]), withCommands, { now: NOW });
+  const beforeSignature = reply!.body.slice(0, reply!.body.indexOf('\n-- \n')).trimEnd().replace(/\n(?=\S)/g, ' ');
+  assert.ok(beforeSignature.endsWith(
+    "To have kbot review the series again on the tracked tree's current head, reply with a line '#kbot rerun'. " +
+      "A line '#kbot invalid <id>' marks a finding as not a bug, '#kbot ignore <category>' a whole category, for this series and its later versions; " +
+      `the findings here are ${findingId(doublePageFreeFinding())} (double-free). ` +
+      'kbot takes commands from the maintainers listed in its config, in mail with a DKIM signature of the From domain.',
+  ), beforeSignature.slice(-400));
+  assert.ok(reply!.body.split('\n').every((l) => l.startsWith('>') || l.length <= 80));
+  const [plain] = await composeReplies(review([doublePageFreeFinding()]), parseConfig(MM_LIST), { now: NOW });
+  assert.ok(!plain!.body.includes('#kbot'));
+  assert.ok(!/rerun/i.test(plain!.body));
+});

@@ -14,6 +14,7 @@ import { quoteHunk } from './quote-hunk.ts';
 import { replyRecipients } from './reply-policy.ts';
 import { shownStep, traceLadder } from './trace-ladder.ts';
 import { kbotVersion } from '../version.ts';
+import { mailCommandsHint } from '../commands/commands-hint.ts';
 import { stableMessageId } from './stable-message-id.ts';
 import { wrapText } from './wrap-text.ts';
 import { boundReferences } from '../mail/message-id.ts';
@@ -162,7 +163,8 @@ function findingsBody(series: Series, apply: ApplyResult, target: Message, findi
     else lines.push(...plainSection(f));
   }
   lines.push('', ...trailers(target, findings, config));
-  if (config.rerun_hint) lines.push('', ...wrapText(config.rerun_hint));
+  const hint = config.rerun_hint || mailCommandsHint(config, findings);
+  if (hint) lines.push('', ...wrapText(hint));
   lines.push(...signature(apply, findings, config, options));
   return lines.join('\n') + '\n';
 }
@@ -347,7 +349,8 @@ function applyFailureBody(series: Series, apply: ApplyResult, head: Message, con
             '(git format-patch --base) when you resend.',
     ),
   );
-  if (config.rerun_hint) lines.push('', ...wrapText(config.rerun_hint));
+  const hint = config.rerun_hint || mailCommandsHint(config, []);
+  if (hint) lines.push('', ...wrapText(hint));
   lines.push(...signature(apply, [], config, {}));
   return lines.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { Finding } from '../../analyzers/types.ts';
-import { applyResultSchema, findingSchema, parsePayload, seriesSchema } from '../payloads.ts';
+import { applyResultSchema, findingSchema, parsePayload, rerunSchema, seriesSchema } from '../payloads.ts';
 import { jobId, type Service } from '../service.ts';
 import { analyzerPayload, type AnalyzerJobResult } from './analyzer.ts';
 import { enqueueReport } from './report.ts';
@@ -16,6 +16,7 @@ export const analyzePayload = z.strictObject({
   apply: applyResultSchema,
   notes: z.array(z.string()),
   incomplete: z.string().optional(),
+  rerun: rerunSchema.optional(),
   /** The analyzers run as children, in the order their results are merged. */
   analyzers: z.array(z.string()).min(1),
 });
@@ -23,7 +24,7 @@ export type AnalyzePayload = z.output<typeof analyzePayload>;
 
 export async function enqueueAnalyze(svc: Service, p: Omit<AnalyzePayload, 'analyzers'>): Promise<void> {
   const analyzers = (await svc.analyzers()).map((a) => a.name);
-  const id = jobId('analyze', p.tree, p.series.id, String(p.series.version), p.apply.head ?? '');
+  const id = jobId('analyze', p.tree, p.series.id, String(p.series.version), p.apply.head ?? '', ...(p.rerun ? [p.rerun.via] : []));
   const s = svc.config.service;
   await svc.flow.add({
     name: 'analyze',
@@ -56,6 +57,6 @@ export async function processAnalyze(job: Job, svc: Service): Promise<{ findings
     findings.push(...v.findings.map((f) => findingSchema.parse(f)));
     notes.push(...v.notes);
   }
-  await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: p.series, apply: p.apply, findings, notes, ...(p.incomplete ? { incomplete: p.incomplete } : {}) });
+  await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: p.series, apply: p.apply, findings, notes, ...(p.incomplete ? { incomplete: p.incomplete } : {}), ...(p.rerun ? { rerun: p.rerun } : {}) });
   return { findings: findings.length };
 }

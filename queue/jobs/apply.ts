@@ -7,8 +7,11 @@ import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { assembleSeries } from '../../bot/series/assemble-series.ts';
 import { applyStage, baseStage } from '../../bot/review.ts';
-import type { ApplyResult, Series } from '../../bot/types.ts';
-import { parsePayload } from '../payloads.ts';
+import type { ApplyResult, BaseChoice, Series } from '../../bot/types.ts';
+import { parsePayload, rerunSchema, type Rerun } from '../payloads.ts';
+import { resolveCommit } from '../../bot/tree/run-git.ts';
+import { postPatchworkChecks } from '../../bot/patchwork/post-checks.ts';
+import { seriesKey } from '../../bot/commands/series-key.ts';
 import { jobId, type Service } from '../service.ts';
 import { keepApplied, withPoolSlot } from '../tree-pool.ts';
 import { enqueueAnalyze } from './analyze.ts';
@@ -22,11 +25,13 @@ export const applyPayload = z.strictObject({
   reason: z.enum(['complete', 'wait']),
   /** By "id|version": what never arrived, for a series reviewed after the wait. */
   missing: z.record(z.string(), z.string()).default({}),
+  /** A maintainer's rerun: applied on the tree's HEAD (or the branch named), whatever base the series names. */
+  rerun: rerunSchema.optional(),
 });
 export type ApplyPayload = z.output<typeof applyPayload>;
 
 export async function enqueueApply(svc: Service, p: ApplyPayload): Promise<void> {
-  await svc.queue('apply').add('apply', p, svc.jobOptions({ jobId: jobId('apply', p.tree, p.bucket, JSON.stringify(p.series)) }));
+  await svc.queue('apply').add('apply', p, svc.jobOptions({ jobId: jobId('apply', p.tree, p.bucket, JSON.stringify(p.series), ...(p.rerun ? [p.rerun.via] : [])) }));
 }
 
 /**
@@ -44,6 +49,14 @@ export function incompleteSentence(s: Series, missing: string, waitSeconds: numb
   const wait = waitSeconds >= 120 ? `${Math.round(waitSeconds / 60)} minutes` : `${waitSeconds} seconds`;
   const part = reviewed === s.total ? 'all its patches' : reviewed === 1 ? `patch 1/${s.total} only` : `patches 1-${reviewed} of ${s.total} only`;
   return `kbot waited ${wait} for the rest of this series, but ${missing} never arrived; it reviewed ${part}.`;
+}
+
+/** A rerun's base: the tree's current HEAD, or the branch the maintainer named, whatever base the series gives. */
+async function rerunBase(tree: string, r: Rerun): Promise<BaseChoice> {
+  const rev = r.branch ?? 'HEAD';
+  const commit = await resolveCommit(tree, rev);
+  if (!commit) throw new UnrecoverableError(`rerun: ${rev} names no commit of ${tree}`);
+  return { commit, source: 'cli', why: `a rerun asked by ${r.by}: applied on ${r.branch ?? "the tree's HEAD"} (${commit.slice(0, 12)})` };
 }
 
 export interface ApplyJobResult {
@@ -70,15 +83,20 @@ export async function processApply(job: Job, svc: Service): Promise<ApplyJobResu
       continue;
     }
     const incomplete = missing ? incompleteSentence(whole, missing, svc.config.service.series_wait_seconds, s.patches.length) : undefined;
+    // Patchwork shows the review under way; the report stage posts the result.
+    if (svc.config.patchwork?.token && job.attemptsMade === 0) {
+      const pending = await postPatchworkChecks(svc.config.patchwork, { series: s, apply: { status: 'applied', base: null }, findings: [], seriesKey: seriesKey(s) }, true).catch((e: Error) => ({ notes: [`patchwork: ${e.message}`] }));
+      notes.push(...pending.notes.filter((n) => !n.includes(' check(s) posted')));
+    }
     if (incomplete) notes.push(incomplete);
-    const base = await baseStage(s, { tree: tree.path, config: svc.config });
+    const base = p.rerun ? await rerunBase(tree.path, p.rerun) : await baseStage(s, { tree: tree.path, config: svc.config });
     const apply = await withPoolSlot(svc.config.work_dir, tree, (dir) => applyStage(s, base, { tree: tree.path, config: svc.config, workDir: dir }));
     out.series.push({ ...want, status: apply.status, ...(apply.head ? { head: apply.head } : {}), ...(apply.detail ? { detail: apply.detail } : {}) });
     if (apply.status === 'applied' && apply.head) {
       await keepApplied(tree.path, jobId('applied', s.id, String(s.version), apply.head).slice('applied-'.length, 'applied-'.length + 16), apply.head);
-      await enqueueAnalyze(svc, { tree: p.tree, bucket: p.bucket, series: s, apply, notes, ...(incomplete ? { incomplete } : {}) });
+      await enqueueAnalyze(svc, { tree: p.tree, bucket: p.bucket, series: s, apply, notes, ...(incomplete ? { incomplete } : {}), ...(p.rerun ? { rerun: p.rerun } : {}) });
     } else {
-      await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: s, apply, findings: [], notes, ...(incomplete ? { incomplete } : {}) });
+      await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: s, apply, findings: [], notes, ...(incomplete ? { incomplete } : {}), ...(p.rerun ? { rerun: p.rerun } : {}) });
       if (apply.status === 'failed' || apply.status === 'refused') permanent.push(`${s.title} v${s.version}: ${apply.status}: ${apply.detail ?? ''}`.trim());
     }
   }

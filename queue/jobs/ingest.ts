@@ -11,6 +11,7 @@ import type { Message } from '../../bot/types.ts';
 import { parsePayload } from '../payloads.ts';
 import { jobId, type Service } from '../service.ts';
 import { enqueueSeries, threadBucket } from './series.ts';
+import { enqueueCommand, hasCommandLine } from './command.ts';
 
 export const ingestPayload = z.strictObject({
   /** The configured source's name (sources[].name). */
@@ -59,7 +60,15 @@ export async function enqueueIngest(svc: Service, p: Omit<IngestPayload, 'raw' |
 
 export async function processIngest(job: Job, svc: Service): Promise<IngestResult> {
   const p = parsePayload(ingestPayload, job.data, 'ingest');
-  const parsed = await parseMessage({ raw: Buffer.from(p.raw, 'base64'), source: p.origin, ...(p.receivedAt ? { receivedAt: p.receivedAt } : {}) });
+  const raw = Buffer.from(p.raw, 'base64');
+  // A "#kbot" line makes the mail a maintainer command (queue/jobs/command.ts), whoever it is from: the
+  // command job decides whether kbot is asked and by whom.
+  if (hasCommandLine(raw)) {
+    const mid = peekMessageId(raw) ?? createHash('sha256').update(raw).digest('hex');
+    await enqueueCommand(svc, { kind: 'mail', source: p.source, origin: p.origin, raw: p.raw }, `mail:${mid}`);
+    return { messageId: mid, ignored: 'a maintainer command: handed to the command stage' };
+  }
+  const parsed = await parseMessage({ raw, source: p.origin, ...(p.receivedAt ? { receivedAt: p.receivedAt } : {}) });
   if (isRejected(parsed)) {
     // Replies and discussion are a list's everyday traffic, not a failure.
     if (/^not a patch/.test(parsed.reason) && parsed.messageId) return { messageId: parsed.messageId, ignored: parsed.reason };

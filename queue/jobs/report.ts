@@ -11,7 +11,10 @@ import { parseMailboxes } from '../../bot/report/addresses.ts';
 import { emlMessageId } from '../../bot/send/eml-message-id.ts';
 import type { Message, ReplyDraft, Series } from '../../bot/types.ts';
 import { kbotVersion } from '../../bot/version.ts';
-import { applyResultSchema, findingSchema, parsePayload, seriesSchema } from '../payloads.ts';
+import { applyResultSchema, findingSchema, parsePayload, rerunSchema, seriesSchema } from '../payloads.ts';
+import { afterReply, beforeReply, type ChannelContext } from '../../bot/commands/report-channels.ts';
+import { loadScenarios } from '../../bot/load-scenarios.ts';
+import { commandPrefix, queueReply } from './command.ts';
 import { jobId, type Service } from '../service.ts';
 import { sendQueueName } from '../stages.ts';
 import { seriesKeys } from './series.ts';
@@ -24,11 +27,12 @@ export const reportPayload = z.strictObject({
   findings: z.array(findingSchema),
   notes: z.array(z.string()),
   incomplete: z.string().optional(),
+  rerun: rerunSchema.optional(),
 });
 export type ReportPayload = z.output<typeof reportPayload>;
 
 export async function enqueueReport(svc: Service, p: ReportPayload): Promise<void> {
-  const id = jobId('report', p.tree, p.series.id, String(p.series.version), p.apply.head ?? p.apply.base?.commit ?? '', p.apply.status);
+  const id = jobId('report', p.tree, p.series.id, String(p.series.version), p.apply.head ?? p.apply.base?.commit ?? '', p.apply.status, ...(p.rerun ? [p.rerun.via] : []));
   await svc.queue('report').add('report', p, svc.jobOptions({ jobId: id }));
 }
 
@@ -54,15 +58,31 @@ export interface ReportResult {
 export async function processReport(job: Job, svc: Service): Promise<ReportResult> {
   const p = parsePayload(reportPayload, job.data, 'report');
   const tree = svc.tree(p.tree);
-  const review = await replyStage(p.series, p.apply, p.findings, [...p.notes], { tree: tree.path, config: svc.config, ...(p.incomplete ? { incomplete: p.incomplete } : {}) });
   const redis = svc.conn.redis;
+  // Maintainers' triage, the run's record and what changed (bot/commands/report-channels.ts).
+  const ctx: ChannelContext = {
+    config: svc.config, redis, prefix: commandPrefix(svc), tree: p.tree, bucket: p.bucket, runId: String(job.id),
+    scenarios: (await loadScenarios()).map((s) => s.name),
+    ...(p.rerun ? { rerun: { channel: p.rerun.channel, by: p.rerun.by, via: p.rerun.via, ...(p.rerun.subject ? { subject: p.rerun.subject } : {}) } } : {}),
+  };
+  const triaged = await beforeReply(ctx, p.series, p.apply, p.findings);
+  const review = await replyStage(p.series, p.apply, triaged.kept, [...p.notes, ...triaged.notes], { tree: tree.path, config: svc.config, ...(p.incomplete ? { incomplete: p.incomplete } : {}) });
   const sk = seriesKeys(svc, p.tree, p.bucket);
   await redis.hset(sk.state, `verdict:${p.series.id}|${p.series.version}`, review.verdict);
   const drafts = review.replies ?? [];
-  if (drafts.length === 0) return { verdict: review.verdict, replies: [], notes: review.notes };
+  const ids = await queueReplies(svc, p, drafts, sk.state);
+  // GitHub, Patchwork, the thread index, and the answer to a rerun's requester.
+  const channels = await afterReply(ctx, p.series, p.apply, drafts, triaged);
+  if (channels.requesterReply) await queueReply(svc, `rerun:${job.id}`, channels.requesterReply.eml, channels.requesterReply.to[0]!);
+  return { verdict: review.verdict, replies: ids, notes: [...review.notes, ...channels.notes] };
+}
+
+async function queueReplies(svc: Service, p: ReportPayload, drafts: ReplyDraft[], state: string): Promise<string[]> {
+  if (drafts.length === 0) return [];
+  const redis = svc.conn.redis;
   const head = p.apply.head ?? p.apply.base?.commit ?? 'none';
   const key = outboxKey(svc, p.series, head);
-  const queuedAt = (await redis.hget(sk.state, 'lastQueuedAt')) ?? String(Date.now());
+  const queuedAt = (await redis.hget(state, 'lastQueuedAt')) ?? String(Date.now());
   await redis.hsetnx(key, 'series', p.series.id);
   await redis.hsetnx(key, 'version', String(p.series.version));
   await redis.hsetnx(key, 'treeHead', head);
@@ -80,5 +100,5 @@ export async function processReport(job: Job, svc: Service): Promise<ReportResul
     const list = replyList(svc, p.series, d);
     await svc.queue(sendQueueName(list)).add('send', { record: key, messageId: mid, list }, svc.jobOptions({ jobId: jobId('send', key, mid) }));
   }
-  return { verdict: review.verdict, replies: ids, notes: review.notes };
+  return ids;
 }
