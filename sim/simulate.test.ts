@@ -282,3 +282,15 @@ test('the time budget is for the whole simulation, shared by every instance: wha
   assert.ok(cut.length > 0, runs.map((r) => `${r.name} ${r.status} ${r.reason ?? ''}`).join('\n'));
   for (const r of cut) assert.ok(r.stats.states > 0 && !r.stats.complete, `${r.name}: says how far it got`);
 });
+
+test('the gate: a changed line inside a refcount function is checked, a changed comment in it is not', async () => {
+  const { changesRefcountFunction } = await import('./simulate.ts');
+  const file = ['void put_page(struct page *page)', '{', '\t/*', '\t * Drop a reference.', '\t */', '\twhile (1)', '\t\t;', '\tif (page_ref_dec_and_test(page))', '\t\tfree_it(page);', '}'].join('\n');
+  const tree = { readFile: async () => file, grep: async () => [] };
+  // Inside a comment whose "/*" is above the hunk: no code changed.
+  assert.equal(await changesRefcountFunction(tree, [{ file: 'mm/x.c', newStart: 4, lines: ['-\t * Drop a ref.', '+\t * Drop a reference.', ' \t */'] }]), false);
+  // A loop with no refcount word, in a function that has them: checked.
+  assert.equal(await changesRefcountFunction(tree, [{ file: 'mm/x.c', newStart: 6, lines: ['+\twhile (1)', '+\t\t;'] }]), true);
+  // A trailing comment added to a line of code is still a comment.
+  assert.equal(await changesRefcountFunction(tree, [{ file: 'mm/x.c', newStart: 7, lines: ['-\t\t;', '+\t\t; /* spin */'] }]), true);
+});

@@ -61,8 +61,14 @@ export async function changesRefcountFunction(after: SourceProvider, hunks: Arra
     if (!lines) continue;
     let at = h.newStart - 1;
     const changedAt: number[] = [];
+    // A changed line that is only comment or blank changes no code (a comment in put_page() is no change to
+    // check); the hunk's lines are read in order, from the comment state the file has where the hunk starts.
+    let inComment = false;
+    for (let k = 0; k < Math.min(h.newStart - 1, lines.length); k++) inComment = codeOf(lines[k]!, inComment).inComment;
     for (const l of h.lines) {
-      if (l[0] === '+' || l[0] === '-') changedAt.push(at);
+      const code = codeOf(l.slice(1), inComment);
+      inComment = code.inComment;
+      if ((l[0] === '+' || l[0] === '-') && code.text.trim()) changedAt.push(at);
       if (l[0] !== '-') at++;
     }
     for (const i of changedAt) {
@@ -71,6 +77,29 @@ export async function changesRefcountFunction(after: SourceProvider, hunks: Arra
     }
   }
   return false;
+}
+
+/** A line with its comments taken out, and whether a block comment is still open after it. */
+function codeOf(line: string, inComment: boolean): { text: string; inComment: boolean } {
+  let out = '';
+  let i = 0;
+  while (i < line.length) {
+    if (inComment) {
+      const end = line.indexOf('*/', i);
+      if (end < 0) return { text: out, inComment: true };
+      i = end + 2;
+      inComment = false;
+    } else if (line.startsWith('/*', i)) {
+      inComment = true;
+      i += 2;
+    } else if (line.startsWith('//', i)) {
+      break;
+    } else {
+      out += line[i];
+      i++;
+    }
+  }
+  return { text: out, inComment };
 }
 
 function enclosingFunction(lines: string[], i: number): string | null {
