@@ -76,8 +76,8 @@ after(async () => {
   for (const e of events.values()) await e.close();
   await gh?.close();
   await pw?.close();
-  const { dropKeys } = await import('./support/test-redis-keys.ts');
-  await dropKeys(prefix);
+  const { dropKeys } = await import('./support/service.ts');
+  await dropKeys('redis://127.0.0.1:6379', prefix);
   await ws?.cleanup();
   await rm(outbox, { recursive: true, force: true });
 });
