@@ -21,11 +21,11 @@ let analyzers: Promise<Analyzer[]> | null = null;
 async function run(req: ThreadRequest) {
   const { analyzeStage } = await import('../bot/review.ts');
   analyzers ??= (async () => {
-    const [{ loadScenarios }, { refcountSimAnalyzer }, { kconfigFor, simOptions }] = await Promise.all([
-      import('../bot/load-scenarios.ts'), import('../analyzers/refcount-sim.ts'), import('../bot/sim-options.ts'),
+    const [{ loadScenarios }, { refcountSimAnalyzer }, { kconfigFor, simOptions }, { sideAnalyzers }] = await Promise.all([
+      import('../bot/load-scenarios.ts'), import('../analyzers/refcount-sim.ts'), import('../bot/sim-options.ts'), import('../bot/side-analyzers.ts'),
     ]);
     const kc = await kconfigFor(req.config);
-    return [refcountSimAnalyzer({ scenarios: await loadScenarios(), sim: simOptions(req.config, { kconfig: kc.kconfig }) })];
+    return [refcountSimAnalyzer({ scenarios: await loadScenarios(), sim: simOptions(req.config, { kconfig: kc.kconfig }) }), ...(await sideAnalyzers(req.config, kc))];
   })();
   const analyzer = (await analyzers).find((a) => a.name === req.analyzer);
   if (!analyzer) throw new Error(`no analyzer named ${req.analyzer}`);

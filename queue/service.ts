@@ -64,11 +64,12 @@ export function createService(config: KbotConfig, opts: { log?: Logger; conn?: C
     },
     analyzers() {
       analyzers ??= (async () => {
-        const [{ loadScenarios }, { refcountSimAnalyzer }, { kconfigFor, simOptions }] = await Promise.all([
-          import('../bot/load-scenarios.ts'), import('../analyzers/refcount-sim.ts'), import('../bot/sim-options.ts'),
+        const [{ loadScenarios }, { refcountSimAnalyzer }, { kconfigFor, simOptions }, { sideAnalyzers }] = await Promise.all([
+          import('../bot/load-scenarios.ts'), import('../analyzers/refcount-sim.ts'), import('../bot/sim-options.ts'), import('../bot/side-analyzers.ts'),
         ]);
         const kc = await kconfigFor(config);
-        return [refcountSimAnalyzer({ scenarios: await loadScenarios(), sim: simOptions(config, { kconfig: kc.kconfig }) })];
+        // The analyzers kbot review runs, in its order (bot/cli.ts): the same series gets the same findings.
+        return [refcountSimAnalyzer({ scenarios: await loadScenarios(), sim: simOptions(config, { kconfig: kc.kconfig }) }), ...(await sideAnalyzers(config, kc))];
       })();
       return analyzers;
     },

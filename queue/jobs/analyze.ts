@@ -4,6 +4,7 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { Finding } from '../../analyzers/types.ts';
+import { rankFindings } from '../../analyzers/rank-findings.ts';
 import { applyResultSchema, findingSchema, parsePayload, rerunSchema, seriesSchema } from '../payloads.ts';
 import { jobId, type Service } from '../service.ts';
 import { analyzerPayload, type AnalyzerJobResult } from './analyzer.ts';
@@ -57,6 +58,7 @@ export async function processAnalyze(job: Job, svc: Service): Promise<{ findings
     findings.push(...v.findings.map((f) => findingSchema.parse(f)));
     notes.push(...v.notes);
   }
-  await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: p.series, apply: p.apply, findings, notes, ...(p.incomplete ? { incomplete: p.incomplete } : {}), ...(p.rerun ? { rerun: p.rerun } : {}) });
+  // Worst first, then surest, across the analyzers: the order kbot review gives (analyzers/rank-findings.ts).
+  await enqueueReport(svc, { tree: p.tree, bucket: p.bucket, series: p.series, apply: p.apply, findings: rankFindings(findings), notes, ...(p.incomplete ? { incomplete: p.incomplete } : {}), ...(p.rerun ? { rerun: p.rerun } : {}) });
   return { findings: findings.length };
 }
