@@ -26,7 +26,9 @@ if (chosen.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...chosen], {
+// A guard against a test that waits forever (a log line that never comes): it fails after 20 minutes instead
+// of holding CI. Not a speed bound: the slowest real-tree test takes a few minutes on a loaded 2-core machine.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=1200000', ...chosen], {
   cwd: root,
   stdio: 'inherit',
 });
