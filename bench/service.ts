@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { buildExampleTree } from '../examples/build-tree.ts';
 import { exampleMessages } from '../test/support/example-mail.ts';
+import { dropKeys } from '../test/support/service.ts';
 
 export interface ServiceRow {
   workers: number;
@@ -132,13 +133,8 @@ export async function serviceBench(kbotBin: string, work: string, seriesCount: n
       await Promise.all(procs.map((p) => (p.exitCode !== null ? null : new Promise((ok) => p.once('exit', ok)))));
       await report.close();
       await send.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await conn.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await conn.del(...keys);
-      } while (cursor !== '0');
       conn.disconnect();
+      await dropKeys(REDIS, prefix);
     }
   }
   return rows;

@@ -24,15 +24,11 @@ export interface CommandRequest {
   at: Date;
 }
 
-export interface RerunRequest {
-  seriesKey: string;
-  seriesId: string;
-  title: string;
-  /** The tracked tree of the report; with `on`, the tree and branch the maintainer named instead. */
-  tree?: string;
-  /** The service's thread and the version reviewed, from the thread index. */
-  bucket?: string;
-  version?: number;
+/**
+ * The series as the thread index knows it (its tree: the report's; with `on`, the tree and branch the
+ * maintainer named instead), and who asked, where and when.
+ */
+export interface RerunRequest extends ThreadSeries {
   on?: { tree: string; branch: string };
   by: string;
   via: string;

@@ -298,7 +298,7 @@ class Exec {
   readField(ptr: Value, field: string): Value {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.fail(`read of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    if (!sp) throw this.badPointer(ptr, (p) => `read of ${field} through ${p}`);
     const [id, sub] = sp;
     const name = sub ? field : field;
     const o = this.obj(id, false);
@@ -314,7 +314,7 @@ class Exec {
   writeField(ptr: Value, field: string, v: Value) {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.fail(`write of ${field} through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    if (!sp) throw this.badPointer(ptr, (p) => `write of ${field} through ${p}`);
     this.obj(sp[0], true)[field] = v;
     this.touched.get(sp[0])?.push(field);
   }
@@ -325,7 +325,7 @@ class Exec {
       return this.actor.frames[d].locals[i];
     }
     const sp = splitPtr(ptr);
-    if (!sp) throw this.fail(`dereference of ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    if (!sp) throw this.badPointer(ptr, (p) => `dereference of ${p}`);
     // An address returned by a call the tree lacks (zone_lru_lock() ...): a word of its own.
     if (sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.readField(sp[0], '__value');
     if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
@@ -342,22 +342,29 @@ class Exec {
     // Through a pointer the model made up (an unknown, or the object a walker's buffer argument points to):
     // a word of its own.
     if (sp && sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.writeField(sp[0], '__value', v);
-    if (!sp || sp[1] === null) throw this.fail(`store through ${ptr === 0 ? 'a NULL pointer' : String(ptr)}`);
+    if (!sp || sp[1] === null) throw this.badPointer(ptr, (p) => `store through ${p}`);
     this.writeField(sp[0], sp[1], v);
   }
 
+  /**
+   * A pointer the model cannot follow. Through NULL on a path that got there by deciding unknowns (a field
+   * nothing set, a call the tree lacks taken as returning NULL): the kernel would oops there, so those
+   * decisions do not hold together on a real machine. The path is dropped, as a BUG() on such a path is, and
+   * the run's notes say so. Through NULL with nothing assumed, or through a value that is no object, is a gap
+   * in the model: the run says unmodelled.
+   */
+  private badPointer(ptr: Value, what: (p: string) => string): Stop {
+    if (ptr !== 0) return this.fail(what(String(ptr)));
+    const msg = what('a NULL pointer');
+    if (!Object.keys(this.actor.assumed).length) return this.fail(msg);
+    const top = this.actor.frames[this.actor.frames.length - 1];
+    this.w.lazy?.notFollowed.add(`paths dropped: ${msg} in ${top?.fn ?? '?'}() after deciding unknown values (the kernel would oops there)`);
+    this.actor.status = 'infeasible';
+    this.pruned = true;
+    return new Stop('infeasible');
+  }
+
   fail(msg: string): Stop {
-    // Through NULL on a path that got there by deciding unknowns (a field nothing set, a call the tree lacks
-    // taken as returning NULL): the kernel would oops there, so those decisions do not hold together on a
-    // real machine. The path is dropped, as a BUG() on such a path is, and the run's notes say so. Through
-    // NULL with nothing assumed is a gap in the model: the run says unmodelled.
-    if (msg.includes('a NULL pointer') && Object.keys(this.actor.assumed).length) {
-      const top = this.actor.frames[this.actor.frames.length - 1];
-      this.w.lazy?.notFollowed.add(`paths dropped: ${msg} in ${top?.fn ?? '?'}() after deciding unknown values (the kernel would oops there)`);
-      this.actor.status = 'infeasible';
-      this.pruned = true;
-      return new Stop('infeasible');
-    }
     this.violations.push({ category: 'unmodelled', message: msg });
     this.actor.status = 'unmodelled';
     return new Stop(msg);
@@ -623,7 +630,7 @@ class Exec {
       case 'faddr': {
         const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
-        if (!sp) throw this.fail(`address of ->${ins.a} through ${p === 0 ? 'a NULL pointer' : String(p)}`);
+        if (!sp) throw this.badPointer(p, (q) => `address of ->${ins.a} through ${q}`);
         st.push(`${sp[0]}/${ins.a}`);
         f.pc++;
         return;
@@ -904,7 +911,7 @@ class Exec {
         return this.readField(args[0], `[${args[1]}]`);
       case '__kbot_index_addr': {
         const sp = splitPtr(args[0]);
-        if (!sp) throw this.fail('index through a NULL pointer');
+        if (!sp) throw this.badPointer(args[0], (p) => `index through ${p}`);
         return `${sp[0]}/[${args[1]}]`;
       }
       case '__kbot_bug': {
