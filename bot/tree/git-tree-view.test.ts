@@ -63,6 +63,28 @@ test('GitTreeView serves many concurrent reads through one process and survives 
   view.close();
 });
 
+test('GitTreeView closed while reads are in flight: they fail with "tree view closed", the answers still in the pipe are dropped, and a later read works', async (t) => {
+  const fx = makeFixtureTree();
+  t.after(fx.cleanup);
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 100; i++) files[`drivers/y/g${i}.c`] = `long g${i};\n`.repeat(20000 + i);
+  writeFiles(fx.repo, files);
+  git(fx.repo, 'add', '.');
+  git(fx.repo, 'commit', '-q', '-m', 'big');
+  const view = await GitTreeView.open(fx.repo, 'HEAD');
+  const paths = Object.keys(files);
+  for (let round = 0; round < 5; round++) {
+    const reads = paths.map((p) => view.readFile(p).then(() => 'read', (e: Error) => e.message));
+    // Once the first answer is in, most of the others are on their way through the pipe.
+    await reads[0];
+    await view.close();
+    const outcomes = await Promise.all(reads);
+    assert.ok(outcomes.every((o) => o === 'read' || o === 'tree view closed'), outcomes.join(', '));
+  }
+  assert.equal(await view.readFile('drivers/y/g5.c'), files['drivers/y/g5.c']);
+  await view.close();
+});
+
 test('GitTreeView.open refuses a commit the tree does not have', async (t) => {
   const fx = makeFixtureTree();
   t.after(fx.cleanup);

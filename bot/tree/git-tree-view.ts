@@ -265,7 +265,10 @@ export class GitTreeView implements TreeView {
     this.buf = Buffer.alloc(0);
     this.incoming = null;
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => this.take(b));
+    // Answers still in the pipe when the view was closed (its requests already failed) belong to no one.
+    child.stdout.on('data', (b: Buffer) => {
+      if (this.batch === child) this.take(b);
+    });
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString('utf8');
     });
