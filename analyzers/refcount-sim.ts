@@ -43,11 +43,19 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       early.set(input.before, p);
     },
     async run(input: AnalyzerInput): Promise<AnalyzerResult> {
+      const lines = changedLines(input.patches);
+      const hunks = input.patches.flatMap((p) => p.files.flatMap((f) => (f.to ? f.hunks.map((h) => ({ file: f.to!, newStart: h.newStart, lines: h.lines })) : [])));
+      const threads = input.threads;
       const res = await simulate({
         before: input.before, after: input.after, scenarios: opts.scenarios, options: opts.sim,
-        changedLines: changedLines(input.patches), touched: touchedFiles(input.patches), beforeProgram: early.get(input.before),
-        hunks: input.patches.flatMap((p) => p.files.flatMap((f) => (f.to ? f.hunks.map((h) => ({ file: f.to!, newStart: h.newStart, lines: h.lines })) : []))),
-        cache: input.cache,
+        changedLines: lines, touched: touchedFiles(input.patches), beforeProgram: early.get(input.before), hunks, cache: input.cache,
+        // Parts of the instances on the other threads, each with what is left of the budget when it starts.
+        ...(threads && threads.count > 0 ? {
+          helpers: {
+            count: threads.count,
+            run: (ids: string[], maxMs: number) => threads.simulate({ scenarios: opts.scenarios, options: { ...opts.sim, maxMs }, changedLines: lines, hunks, onlyIds: ids }),
+          },
+        } : {}),
       });
       if (res.nothingToCheck) {
         return {

@@ -1,4 +1,7 @@
 // What analyzers see and what they return. Analyzers are pure: the tree reaches them only through TreeView.
+import type { Judgement } from '../sim/judge.ts';
+import type { SimOptions } from '../sim/run-scenario.ts';
+import type { Scenario } from '../sim/scenarios/scenario.ts';
 
 /** Read-only access to a tree at one commit. Implemented over git (bot/) and in memory (tests). */
 export interface TreeView {
@@ -173,6 +176,28 @@ export interface AnalyzerInput {
   /** Files the series touches (new paths), so what is read of the tree after it can be limited to them. */
   touched?: string[];
   cache?: FactsCache;
+  /** Threads an analyzer may spread its work over (sim.jobs), each with its own views of the same two trees. */
+  threads?: AnalyzerThreads;
+}
+
+/**
+ * Other threads for refcount-sim's scenario runs: each runs simulate() for a part of the instances, on its
+ * own views of the trees before and after the series, and answers their judgements.
+ */
+export interface AnalyzerThreads {
+  /** Threads besides the analyzer's own. */
+  count: number;
+  simulate(part: SimulatePart): Promise<Judgement[]>;
+}
+
+/** A part of a series' simulation, as the analyzer would call simulate() for it. */
+export interface SimulatePart {
+  scenarios: Scenario[];
+  options: SimOptions;
+  changedLines: string[];
+  hunks: Array<{ file: string; newStart: number; lines: string[] }>;
+  /** The instances to run, in this order (ids as simulate() names them). */
+  onlyIds: string[];
 }
 
 export interface AnalyzerResult {

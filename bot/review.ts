@@ -7,6 +7,7 @@ import { chooseBase } from './apply/choose-base.ts';
 import { applySeries } from './apply/apply-series.ts';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { OverlayTreeView } from './tree/overlay-tree-view.ts';
+import { SeriesSimThreads, simJobs } from './sim-threads.ts';
 import { factsCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { cleanStaleScratch } from './apply/clean-stale.ts';
@@ -94,13 +95,20 @@ export async function analyzeStage(
   const input = early?.input ?? { ...analyzerBase(series, opts), before: treeView(opts.tree, apply.base!.commit, opts.config) };
   const before = input.before as GitTreeView;
   const after = treeView(opts.tree, apply.head, opts.config);
+  let threads: SeriesSimThreads | undefined;
   try {
     // Searches of the tree after the series: the base's, with the touched files searched anew.
     const touched = touchedFiles(input.patches);
-    const result = await runAnalyzers(opts.analyzers, { ...input, after: new OverlayTreeView(after, before, touched), touched });
+    const jobs = simJobs(opts.config.sim.jobs);
+    if (jobs > 1) {
+      threads = new SeriesSimThreads(jobs - 1, {
+        tree: opts.tree, base: apply.base!.commit, head: apply.head, touched, workDir: opts.config.work_dir, maxBlobBytes: opts.config.limits.max_blob_bytes,
+      });
+    }
+    const result = await runAnalyzers(opts.analyzers, { ...input, after: new OverlayTreeView(after, before, touched), touched, ...(threads ? { threads } : {}) });
     return { findings: rankFindings(result.findings), notes: result.notes, coverage: result.coverage };
   } finally {
-    await Promise.all([early ? undefined : before.close(), after.close()]);
+    await Promise.all([early ? undefined : before.close(), after.close(), threads?.close()]);
   }
 }
 

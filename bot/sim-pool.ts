@@ -36,7 +36,7 @@ export interface WorkerRequest {
 export type WorkerReply = { id: number; ok: true; runs: ScenarioRun[]; facts: TreeFacts } | { id: number; ok: false; error: string };
 
 /** The worker's entry: the bundle's (dist/sim-worker.js) beside the bundle, else the TypeScript sources through tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } {
+export function workerEntry(): { url: URL; execArgv: string[] } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) return { url: new URL('./sim-worker-boot.mjs', here), execArgv: [] };
   return { url: new URL('./sim-worker.js', here), execArgv: [] };

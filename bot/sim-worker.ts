@@ -6,11 +6,19 @@ import { loadScenarios } from './load-scenarios.ts';
 import { factsCache } from './facts-cache.ts';
 import { simulateTree } from '../sim/simulate.ts';
 import type { WorkerReply, WorkerRequest } from './sim-pool.ts';
+import type { SeriesPartReply, SeriesPartRequest } from './sim-threads.ts';
+import { OverlayTreeView } from './tree/overlay-tree-view.ts';
+import { simulate } from '../sim/simulate.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sim-worker.ts runs as a worker thread of SimPool');
 
-port.on('message', async ({ id, task, maxMs }: WorkerRequest) => {
+port.on('message', async (m: WorkerRequest | SeriesPartRequest) => {
+  if ('kind' in m && m.kind === 'series') {
+    port.postMessage(await seriesPart(m));
+    return;
+  }
+  const { id, task, maxMs } = m as WorkerRequest;
   let reply: WorkerReply;
   const view = new GitTreeView(task.tree, task.commit);
   try {
@@ -23,3 +31,20 @@ port.on('message', async ({ id, task, maxMs }: WorkerRequest) => {
   }
   port.postMessage(reply);
 });
+
+/** A part of a series' simulation (sim-threads.ts): the same two commits, the instances it is given. */
+async function seriesPart(m: SeriesPartRequest): Promise<SeriesPartReply> {
+  const before = new GitTreeView(m.tree, m.base, { maxBlobBytes: m.maxBlobBytes });
+  const head = new GitTreeView(m.tree, m.head, { maxBlobBytes: m.maxBlobBytes });
+  try {
+    const res = await simulate({
+      before, after: new OverlayTreeView(head, before, m.touched), scenarios: m.scenarios, options: m.options,
+      changedLines: m.changedLines, touched: m.touched, hunks: m.hunks, cache: factsCache(m.workDir), onlyIds: m.onlyIds,
+    });
+    return { id: m.id, ok: true, judgements: res.judgements };
+  } catch (e) {
+    return { id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  } finally {
+    await Promise.all([before.close(), head.close()]);
+  }
+}

@@ -69,6 +69,11 @@ export const simSchema = z.strictObject({
    */
   mixed_walkers: z.number().int().min(0).max(8).default(DEFAULT_SIM.mixed_walkers),
   /**
+   * Threads a review's scenario runs are spread over (worker threads, each reading the trees itself), under
+   * the one budget. 0: as many as the machine's cores.
+   */
+  jobs: z.number().int().min(0).max(64).default(DEFAULT_SIM.jobs),
+  /**
    * A kernel .config (plain, .gz or .xz) whose options decide the tree's #if blocks; the options the
    * simulated paths need (sim/kconfig-defaults.ts) and `kconfig` above are laid over it.
    */

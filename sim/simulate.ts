@@ -30,6 +30,20 @@ export interface SimulateInput {
   beforeProgram?: Promise<TreeProgram>;
   /** Where the trees' facts are kept between runs (per commit). */
   cache?: FactsCache;
+  /** Other threads to run some of the instances on (sim.jobs), under the same budget. */
+  helpers?: SimHelpers;
+  /** Only these instances (ids as SimHelpers.run is given them), judged in this order: a helper thread's part. */
+  onlyIds?: string[];
+}
+
+/**
+ * Runs a part of a simulation's instances elsewhere (a worker thread with its own view of the same two trees),
+ * each instance named by its id, in maxMs, and answers their judgements in the order of the ids.
+ */
+export interface SimHelpers {
+  /** How many parts can run at once besides the caller's own. */
+  count: number;
+  run(ids: string[], maxMs: number): Promise<Judgement[]>;
 }
 
 export interface SimulateResult {
@@ -137,26 +151,42 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // that concern what the series changed run first, with a larger share of the budget (concerns()).
   const concerned = concerns(ta, fb, fa, input.touched ?? []);
   const code = await seriesCode(tb, ta, input.before, input.after, input.touched ?? []);
-  const insts = chosenInstances(ta, input.scenarios, fa, opts, input.only, code.actors)
-    .map((inst, i) => ({ inst, i, w: concerned(inst) }))
-    .sort((a, b) => b.w - a.w || a.i - b.i);
-  const judgements: Judgement[] = [];
+  const chosen = chosenInstances(ta, input.scenarios, fa, opts, input.only, code.actors)
+    .map((inst, i, all) => ({ inst, i, w: concerned(inst), id: instanceId(all, i) }));
+  const ids = input.onlyIds ? new Map(input.onlyIds.map((id, k) => [id, k])) : null;
+  const insts = (ids ? chosen.filter((x) => ids.has(x.id)) : chosen).sort((a, b) => b.w - a.w || a.i - b.i);
   const budget = new Budget(t0, input.options.maxMs);
   const spent = performance.now() - t0;
+  // Groups of instances for the other threads (input.helpers), heaviest first to the lightest-loaded; the
+  // first group runs here. Each thread shares what is left of the budget between its own instances.
+  const groups = partition(insts, 1 + (input.helpers?.count ?? 0));
   // (A tree's facts are cached per commit: a second review of the same base reads them in a fraction of this.)
   const budgetNote = `of the ${(input.options.maxMs / 1000).toFixed(0)} s budget (sim.max_seconds), reading the trees and their facts took ` +
-    `${(spent / 1000).toFixed(1)} s; ${insts.length} run(s) shared the ${(budget.left() / 1000).toFixed(1)} s left, by weight`;
+    `${(spent / 1000).toFixed(1)} s; ${insts.length} run(s) shared the ${(budget.left() / 1000).toFixed(1)} s left, by weight` +
+    (groups.length > 1 ? `, on ${groups.length} threads (sim.jobs; ${groups.map((g) => g.length).join(' + ')} runs)` : '');
+  const elsewhere = groups.slice(1).map((g) => input.helpers!.run(g.map((x) => x.id), budget.left())
+    .catch((e: Error) => g.map((x) => judge(failedRun(x.inst, e), failedRun(x.inst, e)))));
   const touchedHeader = (input.touched ?? []).some((f) => !f.endsWith('.c'));
+  const local = groups[0] ?? [];
   // Each scenario's release alone (per driver), once per tree, before the budget is shared: the first instance of a
   // scenario would otherwise spend its share learning what all of them use.
   // (probeScenario keeps each (scenario, driver) probe: asking again waits for the same one.)
-  for (const { inst } of insts) await probeScenario(ta, inst.scenario, inst.driver);
-  for (let i = 0; i < insts.length; i++) {
-    const { inst, w } = insts[i];
+  for (const { inst } of local) await probeScenario(ta, inst.scenario, inst.driver);
+  const judged = new Map<string, Judgement>();
+  for (let i = 0; i < local.length; i++) {
+    const { inst, w, id } = local[i];
     // Each instance left gets its share of what is left of the budget (by weight): none is starved by those
     // before, and none is left unrun.
-    const weights = insts.slice(i).reduce((n, x) => n + x.w, 0);
+    const weights = local.slice(i).reduce((n, x) => n + x.w, 0);
     const share = () => Math.max(1, (budget.left() * w) / weights);
+    judged.set(id, await judgeInstance(inst, share));
+  }
+  const remote = await Promise.all(elsewhere);
+  groups.slice(1).forEach((g, k) => g.forEach((x, n) => judged.set(x.id, remote[k][n] ?? judge(failedRun(x.inst, new Error('no answer')), failedRun(x.inst, new Error('no answer'))))));
+  // In the order of the instances (the one given by onlyIds, for a helper thread's part).
+  const judgements = (ids ? [...insts].sort((a, b) => ids.get(a.id)! - ids.get(b.id)!) : insts).map((x) => judged.get(x.id)!);
+
+  async function judgeInstance(inst: ScenarioInstance, share: () => number): Promise<Judgement> {
     const opts1 = { ...opts, maxMs: share() };
     // The tree before the series matters only where the tree after it breaks something: was it already so?
     // (Or where the page is never freed after it: did it use to be?)
@@ -178,11 +208,10 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
       if (leak && !leak.frees) {
         const message = `after the series the owner's ${inst.scenario.release.replace(/;\s*$/, '')} no longer frees the page: ` +
           `${leak.why.replace(/^the release /, 'it ')}, where before the series the page was freed at refcount ${before.freeRefcount}`;
-        judgements.push(judge(before, { ...after, status: 'violations', violations: [{ category: 'page-leak', message, trace: leak.trace, assumptions: assumptionsOf(leak.trace) }] }));
-        continue;
+        return judge(before, { ...after, status: 'violations', violations: [{ category: 'page-leak', message, trace: leak.trace, assumptions: assumptionsOf(leak.trace) }] });
       }
     }
-    judgements.push(judge(before, after));
+    return judge(before, after);
   }
   return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa }, budget: budgetNote };
 }
@@ -323,12 +352,37 @@ async function safeRun(tp: Awaited<ReturnType<typeof loadTreeProgram>>, inst: Sc
   try {
     return await runInstance(tp, inst, opts);
   } catch (e) {
-    return {
-      name: inst.name, scenario: inst.scenario.name, walker: inst.walker, status: 'unmodelled',
-      reason: `simulator error: ${(e as Error).message}`, stats: { states: 0, transitions: 0, ms: 0, complete: false },
-      violations: [], notes: [], reached: {},
-    };
+    return failedRun(inst, e as Error);
   }
+}
+
+function failedRun(inst: ScenarioInstance, e: Error): ScenarioRun {
+  return {
+    name: inst.name, scenario: inst.scenario.name, walker: inst.walker, status: 'unmodelled',
+    reason: `simulator error: ${e.message}`, stats: { states: 0, transitions: 0, ms: 0, complete: false },
+    violations: [], notes: [], reached: {},
+  };
+}
+
+/** An instance's name, with "#k" for the k-th of the same name after the first: the same on every thread. */
+function instanceId(all: ScenarioInstance[], i: number): string {
+  const k = all.slice(0, i).filter((x) => x.name === all[i].name).length;
+  return k ? `${all[i].name}#${k}` : all[i].name;
+}
+
+/**
+ * The instances, heaviest first, into n groups of about the same weight (each to the lightest so far), each
+ * in the order given.
+ */
+function partition<T extends { w: number }>(items: T[], n: number): T[][] {
+  const groups: T[][] = Array.from({ length: Math.max(1, n) }, () => []);
+  const load = groups.map(() => 0);
+  for (const x of items) {
+    const k = load.indexOf(Math.min(...load));
+    groups[k].push(x);
+    load[k] += x.w;
+  }
+  return groups.filter((g, k) => k === 0 || g.length);
 }
 
 /**
