@@ -340,7 +340,8 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
       throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance, NAME[walker]@driver for one driver's):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
     }
   }
-  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
+  const { grepCache } = await import('./facts-cache.ts');
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: grepCache(config.work_dir) });
   const progress = values.json ? undefined : progressReporter();
   const t0 = performance.now();
   try {
@@ -403,7 +404,7 @@ async function facts(values: Values, _positionals: string[], global: ConfigRef):
     import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
   ]);
   const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
-  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: (await import('./facts-cache.ts')).grepCache(config.work_dir) });
   try {
     const opts = simOptions(config, { kconfig: kc.kconfig });
     const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });

@@ -6,7 +6,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FactsCache } from '../analyzers/types.ts';
 
 export function factsCache(workDir: string): FactsCache {
-  const dir = join(workDir, 'facts');
+  return jsonStore(join(workDir, 'facts'));
+}
+
+/**
+ * The searches of a commit's tree (git grep), kept as JSON under the work dir: a commit's files never change,
+ * so a search asked again of the same commit (the next review on the same base) is read back, not run.
+ */
+export function grepCache(workDir: string): FactsCache {
+  return jsonStore(join(workDir, 'grep'));
+}
+
+/** JSON values by key in a folder, each a file named for the key's hash, written whole (rename) or not at all. */
+export function jsonStore(dir: string): FactsCache {
   const file = (key: string) => join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`);
   return {
     async get(key: string): Promise<unknown | null> {

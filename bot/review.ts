@@ -8,7 +8,7 @@ import { applySeries } from './apply/apply-series.ts';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { OverlayTreeView } from './tree/overlay-tree-view.ts';
 import { SeriesSimThreads, simJobs } from './sim-threads.ts';
-import { factsCache } from './facts-cache.ts';
+import { factsCache, grepCache } from './facts-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { cleanStaleScratch } from './apply/clean-stale.ts';
 import { planReplies } from './report/compose-reply.ts';
@@ -79,7 +79,8 @@ function touchedFiles(patches: AnalyzerInput['patches']): string[] {
 }
 
 /** Blobs read from the tree are bounded (limits.max_blob_bytes). */
-const treeView = (tree: string, commit: string, config: KbotConfig) => new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes });
+const treeView = (tree: string, commit: string, config: KbotConfig) =>
+  new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: grepCache(config.work_dir) });
 
 /**
  * Stage: the analyzers on an applied series (apply.head), on read-only views of the tree before and after;

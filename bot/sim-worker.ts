@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { loadScenarios } from './load-scenarios.ts';
-import { factsCache } from './facts-cache.ts';
+import { factsCache, grepCache } from './facts-cache.ts';
 import { simulateTree } from '../sim/simulate.ts';
 import type { WorkerReply, WorkerRequest } from './sim-pool.ts';
 import type { SeriesPartReply, SeriesPartRequest } from './sim-threads.ts';
@@ -20,7 +20,7 @@ port.on('message', async (m: WorkerRequest | SeriesPartRequest) => {
   }
   const { id, task, maxMs } = m as WorkerRequest;
   let reply: WorkerReply;
-  const view = new GitTreeView(task.tree, task.commit);
+  const view = new GitTreeView(task.tree, task.commit, { grepCache: grepCache(task.workDir) });
   try {
     const { runs, facts } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs }, task.only, factsCache(task.workDir));
     reply = { id, ok: true, runs, facts };
@@ -34,8 +34,8 @@ port.on('message', async (m: WorkerRequest | SeriesPartRequest) => {
 
 /** A part of a series' simulation (sim-threads.ts): the same two commits, the instances it is given. */
 async function seriesPart(m: SeriesPartRequest): Promise<SeriesPartReply> {
-  const before = new GitTreeView(m.tree, m.base, { maxBlobBytes: m.maxBlobBytes });
-  const head = new GitTreeView(m.tree, m.head, { maxBlobBytes: m.maxBlobBytes });
+  const before = new GitTreeView(m.tree, m.base, { maxBlobBytes: m.maxBlobBytes, grepCache: grepCache(m.workDir) });
+  const head = new GitTreeView(m.tree, m.head, { maxBlobBytes: m.maxBlobBytes, grepCache: grepCache(m.workDir) });
   try {
     const res = await simulate({
       before, after: new OverlayTreeView(head, before, m.touched), scenarios: m.scenarios, options: m.options,

@@ -35,7 +35,7 @@ test('sim.jobs 2: the runs are split between two threads, and the notes say so',
 
 test('sim.jobs 2 finds what one thread finds, with the same interleavings', () => {
   assert.ok(one.findings.some((f) => f.severity === 'error'), one.findings.map((f) => f.title).join('\n'));
-  const shape = (s: JsonSeries) => s.findings.map((f) => ({ category: f.category, severity: f.severity, title: f.title, trace: (f.trace ?? []).map((t) => `${t.actor}: ${t.text}`) }))
+  const shape = (s: JsonSeries) => s.findings.map((f) => ({ category: f.category, severity: f.severity, title: f.title, trace: (f.trace ?? []).map((t) => `${t.cpu} ${t.func} ${t.file}:${t.line} ${t.op} ${JSON.stringify(t.refcount)}`) }))
     .sort((a, b) => `${a.category}${a.title}`.localeCompare(`${b.category}${b.title}`));
   assert.deepEqual(shape(two), shape(one));
   assert.equal(two.notes.filter((n) => /simulator error/.test(n)).length, 0, two.notes.join('\n'));

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { git, makeFixtureTree, SWAP_C, writeFiles } from './fixture-repo.ts';
 import { GitTreeView } from './git-tree-view.ts';
 import { MemTreeView } from '../../analyzers/mem-tree-view.ts';
+import { grepCache } from '../facts-cache.ts';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('GitTreeView reads, lists and greps one commit, and agrees with MemTreeView on the same files', async (t) => {
   const fx = makeFixtureTree();
@@ -89,4 +93,36 @@ test('GitTreeView.open refuses a commit the tree does not have', async (t) => {
   const fx = makeFixtureTree();
   t.after(fx.cleanup);
   await assert.rejects(GitTreeView.open(fx.repo, 'deadbeefdeadbeef'), /has no commit deadbeefdeadbeef/);
+});
+
+test('a search git runs is kept per commit: the next view of the same commit reads it back, a damaged entry is run again, a revision that is not a sha is never kept', async (t) => {
+  const fx = makeFixtureTree();
+  t.after(fx.cleanup);
+  const work = mkdtempSync(join(tmpdir(), 'kbot-grep-cache-'));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  // Every search goes to git (as on a kernel tree, whose searches are too big to run in process).
+  const open = (rev: string) => new GitTreeView(fx.repo, rev, { grepCache: grepCache(work), inProcessGrepBytes: 0 });
+  const first = open(fx.base);
+  const hits = await first.grepWords(['put_page']);
+  assert.ok(hits.length > 0);
+  await first.close();
+  const dir = join(work, 'grep');
+  const [entry] = readdirSync(dir);
+  assert.equal(readdirSync(dir).length, 1);
+  // What the next view of that commit answers is what was kept: here, a kept answer edited by hand.
+  writeFileSync(join(dir, entry), JSON.stringify([{ path: 'kept/by/the/cache.c', line: 7, text: 'put_page(page);' }]));
+  const second = open(fx.base);
+  assert.deepEqual((await second.grepWords(['put_page'])).map((h) => h.path), ['kept/by/the/cache.c']);
+  await second.close();
+  // An entry that is not a list of hits is not used: git runs again and the entry is rewritten.
+  writeFileSync(join(dir, entry), '{"torn":');
+  const third = open(fx.base);
+  assert.deepEqual(await third.grepWords(['put_page']), hits);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, entry), 'utf8')), hits);
+  await third.close();
+  // HEAD is not a commit name: what it means can change, so nothing is kept for it.
+  const byName = open('HEAD');
+  await byName.grepWords(['get_page']);
+  await byName.close();
+  assert.equal(readdirSync(dir).length, 1);
 });

@@ -7,6 +7,7 @@ import type { GrepHit, TreeView } from '../../analyzers/types.ts';
 import { gitComplaint, gitEnv, runGit } from './run-git.ts';
 import { isPlainPath, pathUnder, wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 import { DEFAULT_LIMITS } from '../../config/defaults.ts';
+import type { FactsCache } from '../../analyzers/types.ts';
 
 interface Pending {
   resolve: (text: string | null) => void;
@@ -65,16 +66,22 @@ export class GitTreeView implements TreeView {
   private files: Promise<Array<{ path: string; size: number }>> | null = null;
   private greps = new Map<string, Promise<GrepHit[]>>();
   private checkedOut: Promise<boolean> | null = null;
+  private readonly grepStore: FactsCache | undefined;
+  /** Searches of fewer bytes than this run in this process; larger ones are git's (and cached, see stored()). */
+  private readonly inProcessGrepBytes: number;
 
   private incoming: Incoming | null = null;
   /** limits.max_blob_bytes: a larger blob is not read, and the read says so (an Error naming the key). */
   readonly maxBlobBytes: number;
 
   /** `commit` should be a full sha (see `open`); any revision git understands works. */
-  constructor(repo: string, commit: string, opts: { maxBlobBytes?: number } = {}) {
+  constructor(repo: string, commit: string, opts: { maxBlobBytes?: number; grepCache?: FactsCache; inProcessGrepBytes?: number } = {}) {
+    this.inProcessGrepBytes = opts.inProcessGrepBytes ?? IN_PROCESS_GREP_BYTES;
     this.repo = repo;
     this.commit = commit;
     this.maxBlobBytes = opts.maxBlobBytes ?? DEFAULT_LIMITS.max_blob_bytes;
+    // Only a commit named by its full sha is the same tree every time it is asked for.
+    this.grepStore = /^[0-9a-f]{40}$/.test(commit) ? opts.grepCache : undefined;
   }
 
   /** A view of `rev` resolved to its commit sha, or an Error saying the tree has no such commit. */
@@ -151,20 +158,37 @@ export class GitTreeView implements TreeView {
     return p.then((hits) => hits.map((h) => ({ ...h })));
   }
 
+  /**
+   * A search git runs over the whole tree (a second or so on a kernel), kept per commit when the view has a
+   * grep cache: read back (checked to be hits) when the same commit is asked the same again.
+   */
+  private async stored(question: unknown, run: () => Promise<GrepHit[]>): Promise<GrepHit[]> {
+    const store = this.grepStore;
+    if (!store) return run();
+    const key = JSON.stringify([GREP_CACHE_VERSION, this.commit, question]);
+    const hit = await store.get(key).catch(() => null);
+    if (Array.isArray(hit) && hit.every(isGrepHit)) return hit;
+    const hits = await run();
+    await store.put(key, hits).catch(() => undefined);
+    return hits;
+  }
+
   private async runGrepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
     if (paths && paths.length === 0) return [];
     const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
-    if (under.reduce((n, e) => n + e.size, 0) <= IN_PROCESS_GREP_BYTES) return this.grepHere(wordsMatcher(words)!.source, under.map((e) => e.path));
+    if (under.reduce((n, e) => n + e.size, 0) <= this.inProcessGrepBytes) return this.grepHere(wordsMatcher(words)!.source, under.map((e) => e.path));
     const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
     // The words go in on standard input (-f -): a list of hundreds of names would not fit on a command line.
     // Where the repository's checkout is this very commit, unmodified, git reads the files from disk, which
     // is several times faster than inflating every blob of a kernel tree.
-    const here = await this.isCheckedOut();
-    const args = ['grep', '-n', '-I', '-z', '--no-color', '--full-name', '-w', '-F', '-f', '-', ...(here ? [] : [this.commit]), '--', ...specs];
-    const r = await grepSlot(() => runGit(args, { cwd: this.repo, input: `${words.join('\n')}\n` }));
-    if (r.code === 1) return [];
-    if (r.code !== 0) throw new Error(`git grep -w -F (${words.length} words) failed: ${gitComplaint(r)}`);
-    return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+    return this.stored(['words', words, specs], async () => {
+      const here = await this.isCheckedOut();
+      const args = ['grep', '-n', '-I', '-z', '--no-color', '--full-name', '-w', '-F', '-f', '-', ...(here ? [] : [this.commit]), '--', ...specs];
+      const r = await grepSlot(() => runGit(args, { cwd: this.repo, input: `${words.join('\n')}\n` }));
+      if (r.code === 1) return [];
+      if (r.code !== 0) throw new Error(`git grep -w -F (${words.length} words) failed: ${gitComplaint(r)}`);
+      return parseGrep(r.stdout, `${this.commit}:`).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+    });
   }
 
   /** Whether the repository's work tree holds exactly this commit (HEAD is it and no tracked file differs). */
@@ -207,8 +231,8 @@ export class GitTreeView implements TreeView {
   private async runGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
     if (paths && paths.length === 0) return [];
     const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
-    if (under.reduce((n, e) => n + e.size, 0) <= IN_PROCESS_GREP_BYTES) return this.grepHere(pattern, under.map((e) => e.path));
-    return this.gitGrep(pattern, paths);
+    if (under.reduce((n, e) => n + e.size, 0) <= this.inProcessGrepBytes) return this.grepHere(pattern, under.map((e) => e.path));
+    return this.stored(['pattern', pattern, paths ?? null], () => this.gitGrep(pattern, paths));
   }
 
   private async grepHere(pattern: string, files: string[]): Promise<GrepHit[]> {
@@ -345,6 +369,14 @@ export class GitTreeView implements TreeView {
     if (on) child.ref();
     else child.unref();
   }
+}
+
+/** Bumped when what a search answers changes: hits stored by another version are not used. */
+const GREP_CACHE_VERSION = 1;
+
+function isGrepHit(h: unknown): h is GrepHit {
+  const x = h as GrepHit;
+  return typeof x === 'object' && x !== null && typeof x.path === 'string' && typeof x.line === 'number' && typeof x.text === 'string';
 }
 
 /** Parse `git grep -n -z` output: "<rev>:<path>\0<line>\0<text>\n" per hit. */
