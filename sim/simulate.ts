@@ -172,6 +172,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
   // scenario would otherwise spend its share learning what all of them use.
   // (probeScenario keeps each (scenario, driver) probe: asking again waits for the same one.)
   for (const { inst } of local) await probeScenario(ta, inst.scenario, inst.driver);
+  await readWalkers(ta, local.map((x) => x.inst));
   const judged = new Map<string, Judgement>();
   for (let i = 0; i < local.length; i++) {
     const { inst, w, id } = local[i];
@@ -327,12 +328,23 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
   const tp = await loadTreeProgram(tree, options);
   const facts = await treeFacts(tree, tp, scenarios, options, cache);
   const insts = chosenInstances(tp, scenarios, facts, options, only);
+  await readWalkers(tp, insts);
   const out: ScenarioRun[] = [];
   const budget = new Budget(t0, options.maxMs);
   for (let i = 0; i < insts.length; i++) {
     out.push(await safeRun(tp, insts[i], { ...options, maxMs: Math.max(1, budget.left() / (insts.length - i)) }));
   }
   return { runs: out, facts };
+}
+
+/**
+ * Every walker the instances run, found and read before the budget is shared, all at once (the searches and
+ * reads of one overlap the parsing of another): the first run of a walker would otherwise spend its share
+ * reading the file its walker is in.
+ */
+async function readWalkers(tp: TreeProgram, insts: ScenarioInstance[]): Promise<void> {
+  const names = new Set(insts.flatMap((i) => (i.mix ? i.mix.map((w) => w.walker) : i.walker ? [i.walker] : [])));
+  await Promise.all([...names].map((w) => tp.program.resolveFunction(w).catch(() => null)));
 }
 
 /**

@@ -127,6 +127,12 @@ export class SiteFinder {
       const fresh: string[] = [];
       const byFile = groupBy(hits, (h) => h.path);
       for (const [file, fh] of byFile) {
+        // A .c file the build leaves out under this kconfig (its Makefile line's option unset) is not in that
+        // kernel: its uses are listed with the other code the kconfig leaves out.
+        if (file.endsWith('.c') && (await this.program.kbuild.built(file)) === false) {
+          for (const h of fh) outside.push({ file, line: h.line, text: h.text.trim() });
+          continue;
+        }
         const fns = new Set<FunctionDef>();
         for (const h of fh) {
           const fn = await this.enclosing(file, h.line);

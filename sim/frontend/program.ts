@@ -358,19 +358,18 @@ export class CProgram {
       return i < 0 ? this.searchPaths.length : i;
     };
     const all = [...new Set(candidates)].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    // A definition in a file the build compiles under this kconfig comes first; one in a file it leaves out
-    // (mm/kasan/shadow.c's memset() without CONFIG_KASAN) only where the tree has no other, with a note: the
-    // kconfig may lack an option the build would select.
+    // Only a definition in a file the build compiles under this kconfig (or one the makefiles do not decide)
+    // is the kernel's: one in a file it leaves out (mm/kasan/shadow.c's memset() without CONFIG_KASAN, where
+    // the kernel's memset() is the arch's assembly) is not in that kernel at all. A call to a function defined
+    // only there is a call the tree does not define (its result unknown), and a note says so.
     const built = await Promise.all(all.map((f) => this.kbuild.built(f)));
-    const files = [...all.filter((_, i) => built[i] !== false), ...all.filter((_, i) => built[i] === false)];
-    for (const f of files) {
+    for (const f of all.filter((_, i) => built[i] !== false)) {
       await this.loadFile(f, false);
       const fn = this.functions.get(name);
-      if (fn) {
-        if (built[all.indexOf(f)] === false) this.notes.push({ kind: 'info', text: `${name}() is defined only in ${f}, which the kconfig does not build; used anyway` });
-        return fn;
-      }
+      if (fn) return fn;
     }
+    const left = all.filter((_, i) => built[i] === false);
+    if (left.length) this.notes.push({ kind: 'info', text: `${name}() is defined only in ${left.slice(0, 3).join(', ')}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the kconfig does not build; taken as a call the tree does not define` });
     return null;
   }
 
