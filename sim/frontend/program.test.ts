@@ -210,3 +210,21 @@ test('constructs it cannot model become unmodelled nodes and notes, not exceptio
   assert.equal(bad?.k, 'unmodelled');
   assert.match(bad?.k === 'unmodelled' ? bad.why : '', /pastes tokens/);
 });
+
+test('a function defined only in a .c file the build leaves out is not the kernel\'s: resolving it finds nothing, and a note says where it was', async () => {
+  // A tree whose makefiles build lib/fastcopy.o always and lib/shadowcopy.o only under CONFIG_SHADOW; the
+  // copy routine of the always-built file is elsewhere (assembly, say), so only the shadow file defines it in C.
+  const files = new Map<string, string>([
+    ['Makefile', 'obj-y += lib/\n'],
+    ['lib/Makefile', 'obj-y += fastcopy.o\nobj-$(CONFIG_SHADOW) += shadowcopy.o\n'],
+    ['lib/fastcopy.c', 'int fast_copy_ready(void)\n{\n\treturn 1;\n}\n'],
+    ['lib/shadowcopy.c', 'void *copy_bytes(void *to, const void *from, unsigned long n)\n{\n\twhile (n--)\n\t\t;\n\treturn to;\n}\n'],
+  ]);
+  const off = await CProgram.load(memorySource(files), {}, { files: [], searchPaths: ['lib'] });
+  assert.equal(await off.resolveFunction('copy_bytes'), null);
+  assert.ok(off.notes.some((n) => /copy_bytes\(\) is defined only in lib\/shadowcopy\.c, which the kconfig does not build; taken as a call the tree does not define/.test(n.text)),
+    off.notes.map((n) => n.text).join('\n'));
+  assert.equal((await off.resolveFunction('fast_copy_ready'))?.file, 'lib/fastcopy.c');
+  const on = await CProgram.load(memorySource(files), { CONFIG_SHADOW: 'y' }, { files: [], searchPaths: ['lib'] });
+  assert.equal((await on.resolveFunction('copy_bytes'))?.file, 'lib/shadowcopy.c');
+});
