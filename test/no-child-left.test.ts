@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleTree } from '../examples/build-tree.ts';
@@ -54,4 +54,10 @@ test('kbot sim and kbot review leave no child process behind when they exit', as
   const review = await runAlone(['review', series, '--tree', tree.path, '--json'], dir);
   assert.equal(review.code, 0, review.stderr);
   assert.deepEqual(review.left, [], 'processes left by kbot review');
+  // With the simulation spread over a worker thread (sim.jobs): the thread's own tree views' processes too.
+  const config = join(dir, 'kbot-jobs.yaml');
+  await writeFile(config, `work_dir: ${join(dir, 'work')}\nsim:\n  jobs: 2\n`);
+  const threaded = await runAlone(['review', series, '--tree', tree.path, '--json', '--config', config], dir);
+  assert.equal(threaded.code, 0, threaded.stderr);
+  assert.deepEqual(threaded.left, [], 'processes left by kbot review with sim.jobs 2');
 });
