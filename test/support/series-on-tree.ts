@@ -54,7 +54,10 @@ export async function seriesOnTree(repo: string, patches: TreePatch[], rev = 'HE
         await git(['update-index', '--cacheinfo', `100644,${blob},${path}`]);
       }
       const tree = (await git(['write-tree'])).trim();
-      head = (await git(['commit-tree', tree, '-p', head, '-m', `${p.subject}\n\n${p.body}`])).trim();
+      // The author is the one who signs the patch off first, as checkpatch expects of a real series.
+      const sob = /^Signed-off-by: (.+?) <([^>]+)>$/m.exec(p.body);
+      const envAuthor = sob ? { GIT_AUTHOR_NAME: sob[1], GIT_AUTHOR_EMAIL: sob[2] } : {};
+      head = (await run('git', ['commit-tree', tree, '-p', head, '-m', `${p.subject}\n\n${p.body}`], { cwd: clone, env: { ...env, ...envAuthor }, maxBuffer: 256 << 20 })).stdout.trim();
     }
     return await git(['format-patch', '--stdout', '--no-signature', `--base=${base}`, `${base}..${head}`]);
   } finally {
