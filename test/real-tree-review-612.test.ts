@@ -2,43 +2,17 @@
 // it a git repository; .ci/run does that), in the shape of the 2017 HMM patch (shared/seeds): a branch at the
 // top of the inline put_page(). What is asserted is what the real code says: file:line cites the tree (or the
 // series' own lines, for code the series adds).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { reviewJson } from './support/run-kbot.ts';
 import { seriesOnTree } from './support/series-on-tree.ts';
+import { realReviewer } from './support/real-review.ts';
 import { commentOnly, devprivFreeAt1, moveHelper, softOfflineDevice } from './support/real-series-612.ts';
-import type { JsonSeries } from './support/run-kbot.ts';
 
-const ROOT = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
-const TREE = join(ROOT, 'linux-6.12');
-const KCONFIG = '/usr/src/linux-config-6.12/config.amd64_none_amd64.xz';
-
-let work: string;
-let config: string;
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'kbot-real-review-612-'));
-  config = join(work, 'kbot.yaml');
-  // A budget three times the default: what is asserted is what kbot finds, not how fast (npm run bench says that).
-  await writeFile(config, `work_dir: ${join(work, 'kbot')}\nsim:\n  kconfig_file: ${KCONFIG}\n  max_seconds: 60\n`);
-});
-after(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const { tree: TREE, needTree, review } = realReviewer('6.12');
 
 test('linux 6.12: device private folios made free at refcount 1 by a branch in put_page(), as the 2017 patch did: the change, the sites that meet such pages, and a race through a real walker', async (t) => {
-  if (!(existsSync(join(TREE, '.git')) && existsSync(KCONFIG))) {
-    const why = `no ${TREE} or ${KCONFIG}: run scripts/real-trees.sh 6.12`;
-    if (process.env.CI) assert.fail(why);
-    return t.skip(why);
-  }
-  const file = join(work, 'free-at-1.mbox');
-  await writeFile(file, await seriesOnTree(TREE, devprivFreeAt1));
-  const { json } = await reviewJson([file, '--tree', TREE, '--config', config], { env: { TMPDIR: work } });
-  const s = json.series[0];
+  if (!needTree(t)) return;
+  const s = await review('free-at-1', await seriesOnTree(TREE, devprivFreeAt1));
   assert.equal(s.apply.status, 'applied', s.apply.detail);
 
   // The convention change, read from the trees' own init and put, before and after.
@@ -70,22 +44,6 @@ test('linux 6.12: device private folios made free at refcount 1 by a branch in p
   assert.ok(s.replies.length > 0, 'a reply to the author');
 });
 
-function needTree(t: { skip: (m: string) => void }): boolean {
-  if (existsSync(join(TREE, '.git')) && existsSync(KCONFIG)) return true;
-  const why = `no ${TREE} or ${KCONFIG}: run scripts/real-trees.sh 6.12`;
-  if (process.env.CI) assert.fail(why);
-  t.skip(why);
-  return false;
-}
-
-async function review(name: string, mbox: string): Promise<JsonSeries> {
-  const file = join(work, `${name}.mbox`);
-  await writeFile(file, mbox);
-  const { json } = await reviewJson([file, '--tree', TREE, '--config', config], { env: { TMPDIR: work } });
-  assert.equal(json.series.length, 1);
-  return json.series[0];
-}
-
 test('linux 6.12: a comment-only patch to mm/memremap.c has nothing to check, and says so', async (t) => {
   if (!needTree(t)) return;
   const s = await review('comment', await seriesOnTree(TREE, commentOnly));
@@ -106,7 +64,7 @@ test('linux 6.12: free at 1, and soft_offline_page() let through to device priva
   assert.ok(life, s.findings.map((f) => f.title).join('\n'));
   // The speculative get it reaches: __get_hwpoison_page()'s folio_try_get(), line 1435 after the series (1434
   // before it), now among the sites that can meet such a page, with HWPoisonHandlable() among its checks.
-  assert.match(life!.detail ?? '', /__get_hwpoison_page\(\) at mm\/memory-failure\.c:1435 \(pfn-walker from soft_offline_page\(\); checks [^)]*HWPoisonHandlable\(&folio->page, flags\) \(mm\/memory-failure\.c:1432\)/);
+  assert.match(life!.detail ?? '', /__get_hwpoison_page\(\) at mm\/memory-failure\.c:1435 \(pfn-walker from soft_offline_page\(\); checks [^;]*HWPoisonHandlable\(&folio->page, flags\) \(mm\/memory-failure\.c:1432\)/);
   const get = s.findings.find((f) => f.category === 'speculative-get-on-free-page' && /^soft_offline_page\(\) can take a reference on a free page$/.test(f.title));
   assert.ok(get, s.findings.map((f) => `${f.severity} ${f.category}: ${f.title}`).join('\n'));
   assert.equal(get!.severity, 'error');

@@ -1,48 +1,13 @@
 // `kbot review` of series written against Debian's whole linux-source-6.1 tree (scripts/real-trees.sh makes it
 // a git repository; .ci/run does that), as a kernel developer would write them. What is asserted is what the
 // real code says: file:line cites the tree (or the series' own lines, for code the series adds).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { reviewJson, type JsonSeries } from './support/run-kbot.ts';
 import { seriesOnTree } from './support/series-on-tree.ts';
+import { realReviewer } from './support/real-review.ts';
 import { commentOnly, devprivFreeAt1, moveHelper, softOfflineDevice } from './support/real-series-61.ts';
 
-const ROOT = process.env.KBOT_TREES ?? '/var/cache/kbot/trees';
-const TREE = join(ROOT, 'linux-6.1');
-const KCONFIG = '/usr/src/linux-config-6.1/config.amd64_none_amd64.xz';
-
-let work: string;
-let config: string;
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'kbot-real-review-'));
-  config = join(work, 'kbot.yaml');
-  // A budget three times the default: what is asserted is what kbot finds, not how fast (npm run bench says
-  // that), and a loaded machine explores less in the same wall time.
-  await writeFile(config, `work_dir: ${join(work, 'kbot')}\nsim:\n  kconfig_file: ${KCONFIG}\n  max_seconds: 60\n`);
-});
-after(async () => {
-  await rm(work, { recursive: true, force: true });
-});
-
-function needTree(t: { skip: (m: string) => void }): boolean {
-  if (existsSync(join(TREE, '.git')) && existsSync(KCONFIG)) return true;
-  const why = `no ${TREE} or ${KCONFIG}: run scripts/real-trees.sh 6.1`;
-  if (process.env.CI) assert.fail(why);
-  t.skip(why);
-  return false;
-}
-
-async function review(name: string, mbox: string): Promise<JsonSeries> {
-  const file = join(work, `${name}.mbox`);
-  await writeFile(file, mbox);
-  const { json } = await reviewJson([file, '--tree', TREE, '--config', config], { env: { TMPDIR: work } });
-  assert.equal(json.series.length, 1);
-  return json.series[0];
-}
+const { tree: TREE, needTree, review } = realReviewer('6.1');
 
 test('linux 6.1: a comment-only patch to mm/memremap.c has nothing to check, and says so', async (t) => {
   if (!needTree(t)) return;
