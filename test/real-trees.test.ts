@@ -144,6 +144,16 @@ for (const v of ['6.1', '6.12']) {
     }
   });
 
+  test(`linux ${v}: a use of the API in a file the build leaves out is listed as such, never a site`, async (t) => {
+    if (!needTree(t, v)) return;
+    const f = await factsOf(v);
+    // Debian's config leaves CONFIG_FM10K unset, and drivers/net/ethernet/intel/Makefile builds fm10k/ only
+    // under it: fm10k_main.c's speculative get is not in that kernel.
+    const fm10k = 'drivers/net/ethernet/intel/fm10k/';
+    assert.ok(f.outside.some((o) => o.startsWith(fm10k)), f.outside.join(' '));
+    assert.deepEqual(f.sites.filter((s) => s.at.startsWith(fm10k)).map((s) => s.at), []);
+  });
+
   test(`linux ${v}: kbot sim runs every instance the facts give, within its budget, and the real code's conventions come out`, async (t) => {
     if (!needTree(t, v)) return;
     await factsOf(v);
