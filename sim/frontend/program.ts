@@ -104,6 +104,8 @@ export class CProgram {
   private readonly ids = new Map<FunctionDef, Promise<string>>();
   /** Names with an external definition in more than one file the build compiles, already said in a note. */
   private readonly twiceNoted = new Set<string>();
+  /** File-scoped statics whose id is their bare name (no other file defines it), by name. */
+  private readonly bareStatics = new Map<string, FunctionDef>();
   /** Names that only several files' statics define (resolveFunction without a file): their ids. */
   private readonly ambiguous = new Map<string, string[]>();
   private readonly enums = new Map<string, number>();
@@ -198,6 +200,8 @@ export class CProgram {
           const idx = await this.loadFile(f, false);
           if (idx?.functions.some((x) => x.name === def.name)) return `${def.file}:${def.name}`;
         }
+        // Its name alone finds it from now on, from anywhere (a pointer to it, called from the core).
+        this.bareStatics.set(def.name, def);
         return def.name;
       })();
       this.ids.set(def, p);
@@ -284,6 +288,9 @@ export class CProgram {
     }
     const have = this.functions.get(name);
     if (have) return have;
+    // A static already named by its bare name (functionId): what that name means outside its file.
+    const bare = unit ? undefined : this.bareStatics.get(name);
+    if (bare) return bare;
     const coreOnly = from !== undefined && !from.startsWith('drivers/');
     const key = `${coreOnly ? 'core:' : ''}${unit ? 'unit:' : ''}${name}`;
     let p = this.resolving.get(key);
