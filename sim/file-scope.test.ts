@@ -204,3 +204,43 @@ for (const [externFile, staticFile, userFile] of [['mm/a_take.c', 'mm/b_take.c',
     assert.ok(!Object.values(runs[0].reached).some((w) => w.file === staticFile), JSON.stringify(runs[0].reached));
   });
 }
+
+test('a .c file another .c file #includes is part of its unit; two external definitions the build compiles are said, not chosen silently', async () => {
+  // mm/percpu.c includes percpu-vm.c or percpu-km.c by config (6.1, mm/percpu.c); written here in small.
+  const host = `#include <linux/mm.h>
+#ifdef CONFIG_MMU
+#include "ring-mmu.c"
+#else
+#include "ring-nommu.c"
+#endif
+
+int
+ring_fill(struct page *pg)
+{
+	return ring_slot(pg);
+}
+`;
+  const impl = (n: number) => `static int
+ring_slot(struct page *pg)
+{
+	return ${n};
+}
+`;
+  const twice = (n: number) => `#include <linux/mm.h>
+
+int
+ring_count(void)
+{
+	return ${n};
+}
+`;
+  // Both ring_a.o and ring_b.o are built (a tree with that mistake fails to link; kbot says which it used).
+  const makefile = `${base['mm/Makefile']}obj-y += ring.o ring_a.o ring_b.o\n`;
+  const files = { ...base, 'mm/Makefile': makefile, 'mm/ring.c': host, 'mm/ring-mmu.c': impl(1), 'mm/ring-nommu.c': impl(2), 'mm/ring_a.c': twice(1), 'mm/ring_b.c': twice(2) };
+  const tp = await loadTreeProgram(new MemTreeView(files, 'ring'), { ...opts, kconfig: { ...DEFAULT_KCONFIG, CONFIG_MMU: 'y' }, files: CORE_FILES });
+  const p = tp.program;
+  assert.equal((await p.resolveFunction('ring_slot', 'mm/ring.c'))?.file, 'mm/ring-mmu.c');
+  assert.equal(await p.functionIdFor('ring_slot', 'mm/ring.c'), 'mm/ring-mmu.c:ring_slot', 'ring-nommu.c defines one too');
+  assert.equal((await p.resolveFunction('ring_count', 'mm/ring.c'))?.file, 'mm/ring_a.c');
+  assert.ok(p.notes.some((n) => n.text === `ring_count() has external definitions in mm/ring_a.c:3 and mm/ring_b.c:3, both in files the kconfig builds: mm/ring_a.c's is used (the one found first)`), p.notes.map((n) => n.text).join('\n'));
+});

@@ -103,18 +103,24 @@ export class SiteFinder {
 
   private async functionsIn(file: string): Promise<FunctionDef[]> {
     this.files.add(file);
-    const fns = await this.program.functionsIn(file);
-    // Each function's id (CProgram.functionId: file:name for a static whose name another file defines too),
-    // worked out once, before any fact names it.
-    await Promise.all(fns.filter((f) => !this.ids.has(f)).map(async (f) => this.ids.set(f, await this.program.functionId(f))));
-    return fns;
+    return this.program.functionsIn(file);
   }
 
   private readonly ids = new Map<FunctionDef, string>();
 
-  /** The name facts give a function: its id. */
+  /**
+   * Works out the id of each function (CProgram.functionId: file:name for a static whose name another file
+   * defines too) before any fact names it.
+   */
+  private async named(fns: Iterable<FunctionDef>): Promise<void> {
+    await Promise.all([...fns].filter((f) => !this.ids.has(f)).map(async (f) => this.ids.set(f, await this.program.functionId(f))));
+  }
+
+  /** The name facts give a function: its id (named() first). */
   private id(fn: FunctionDef): string {
-    return this.ids.get(fn) ?? fn.name;
+    const id = this.ids.get(fn);
+    if (id === undefined) throw new Error(`${fn.name} (${fn.file}:${fn.line}) named before its id was worked out`);
+    return id;
   }
 
   /** The function whose body holds `line` of `file`. */
@@ -145,6 +151,7 @@ export class SiteFinder {
           // A call outside any function this kconfig compiles: in an #if block it leaves out, or in a macro.
           else if (!isApiHeader(file) && /\w\s*\(/.test(h.text) && !/^\s*(extern\b|static\b).*\);\s*$/.test(h.text)) outside.push({ file, line: h.line, text: h.text.trim() });
         }
+        await this.named(fns);
         for (const fn of fns) {
           for (const call of callsIn(fn, new Set([...api.keys(), ...OPEN_CODED]))) {
             // Bodies are converted on each reading: a call is known by where it is and what it says.
@@ -255,7 +262,10 @@ export class SiteFinder {
           if (file !== c.fn.file && fns.some((g) => g.name === c.fn.name && isFileScoped(g))) continue;
           for (const g of fns) {
             if (g === c.fn) continue;
-            for (const call of callsIn(g, new Set([c.fn.name]))) {
+            const calls = callsIn(g, new Set([c.fn.name]));
+            const stored = usedAsValue(g, c.fn.name);
+            if (calls.length || stored) await this.named([g]);
+            for (const call of calls) {
               const arg = call.args[c.index];
               if (!arg) continue;
               callers++;
@@ -265,7 +275,6 @@ export class SiteFinder {
               const gs = conditionsBefore(g, call).map((pc) => ({ func: this.id(g), file: g.file, line: pc.loc.line, text: exprText(pc.e), e: pc.e, vars, flow }));
               await this.follow(g, arg, c.pfn, [step, ...c.path], [...gs, ...c.guards], c.site, c.depth, c.producer);
             }
-            const stored = usedAsValue(g, c.fn.name);
             if (stored) {
               callers++;
               addChain(c.site, {

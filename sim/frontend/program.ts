@@ -106,6 +106,8 @@ export class CProgram {
   private readonly twiceNoted = new Set<string>();
   /** File-scoped statics whose id is their bare name (no other file defines it), by name. */
   private readonly bareStatics = new Map<string, FunctionDef>();
+  /** The .c files each file #includes (mm/percpu.c includes percpu-vm.c or percpu-km.c): part of its unit. */
+  private readonly includedC = new Map<string, Set<string>>();
   /** Names that only several files' statics define (resolveFunction without a file): their ids. */
   private readonly ambiguous = new Map<string, string[]>();
   private readonly enums = new Map<string, number>();
@@ -191,15 +193,10 @@ export class CProgram {
     let p = this.ids.get(def);
     if (!p) {
       p = (async () => {
-        const { files, built } = await this.definitionCandidates(def.name, def.file.startsWith('drivers/'), def.file.startsWith('drivers/'));
-        // A file the kconfig does not build defines nothing beside one it builds.
-        const mine = await this.kbuild.built(def.file);
-        for (let i = 0; i < files.length; i++) {
-          const f = files[i];
-          if (f === def.file || (mine !== false && built[i] === false)) continue;
-          const idx = await this.loadFile(f, false);
-          if (idx?.functions.some((x) => x.name === def.name)) return `${def.file}:${def.name}`;
-        }
+        // Another file's definition line of the name (whatever the kconfig keeps of it: the name is the tree's,
+        // and no file is parsed to tell).
+        const { files } = await this.definitionCandidates(def.name, def.file.startsWith('drivers/'), def.file.startsWith('drivers/'));
+        if (files.some((f) => f !== def.file)) return `${def.file}:${def.name}`;
         // Its name alone finds it from now on, from anywhere (a pointer to it, called from the core).
         this.bareStatics.set(def.name, def);
         return def.name;
@@ -215,14 +212,30 @@ export class CProgram {
     return def ? this.functionId(def) : null;
   }
 
+  /** The static `name` of the unit `file` is compiled in: its own, or one of a .c file it #includes. */
+  private async unitStatic(file: string, name: string, seen = new Set<string>()): Promise<FunctionDef | undefined> {
+    if (seen.has(file)) return undefined;
+    seen.add(file);
+    await this.loadFile(file, false).catch(() => null);
+    const own = this.locals.get(file)?.get(name);
+    if (own) return own;
+    // The .c files it includes, and the one that includes it: one unit.
+    for (const inc of [...(this.includedC.get(file) ?? []), ...[...this.includedC].filter(([, s]) => s.has(file)).map(([f]) => f)]) {
+      const f = await this.unitStatic(inc, name, seen);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
   /** The ids of the statics a bare name could mean, when resolveFunction found it to mean several. */
   ambiguousIds(name: string): string[] | undefined {
     return this.ambiguous.get(name);
   }
 
-  /** The id of `name` when code in `from` (a .c file already read) calls its own file's static; else null. */
+  /** The id of `name` when code in `from` (a .c file) calls its own unit's static; else null. */
   async localFunctionId(name: string, from: string): Promise<string | null> {
-    const def = this.locals.get(from)?.get(name);
+    if (from.endsWith('.h') || from.startsWith('<')) return null;
+    const def = await this.unitStatic(from, name);
     return def ? this.functionId(def) : null;
   }
 
@@ -283,7 +296,7 @@ export class CProgram {
     // `asId`: the name is an id (functionId), whatever file asks: no file's own static comes first.
     const unit = !asId && from !== undefined && !from.endsWith('.h') && !from.startsWith('<') ? from : undefined;
     if (unit) {
-      const own = (await this.loadFile(unit, false).catch(() => null), this.locals.get(unit)?.get(name));
+      const own = await this.unitStatic(unit, name);
       if (own) return own;
     }
     const have = this.functions.get(name);
@@ -406,6 +419,12 @@ export class CProgram {
     return (spec, quoted) => {
       const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '';
       const path = this.includeResolved.get(`${quoted ? dir : ''}|${spec}`);
+      // A .c file included (under the kconfig) is part of the including file's unit: its statics are the unit's.
+      if (path?.endsWith('.c') && from.endsWith('.c')) {
+        let s = this.includedC.get(from);
+        if (!s) this.includedC.set(from, (s = new Set()));
+        s.add(path);
+      }
       if (!path || this.macroLoaded.has(path)) return;
       const text = this.headerTexts.get(path);
       if (!text) return;
@@ -479,9 +498,10 @@ export class CProgram {
     // Files whose definition line does not say `static` (on the line, or the line before a bare one).
     const external = new Set<string>();
     for (const h of typed) {
-      if (h.text.trimEnd().endsWith(';')) continue;
+      // A declaration, not a definition: ends with `;`, or says extern (a prototype over several lines).
+      if (h.text.trimEnd().endsWith(';') || /^extern\b/.test(h.text)) continue;
       candidates.push(h.path);
-      if (!/\b(static|extern)\b/.test(h.text)) external.add(h.path);
+      if (!/\bstatic\b/.test(h.text)) external.add(h.path);
     }
     for (const h of bare) {
       if (h.text.trimEnd().endsWith(';')) continue;
