@@ -106,21 +106,36 @@ export class SiteFinder {
     return this.program.functionsIn(file);
   }
 
-  private readonly ids = new Map<FunctionDef, string>();
+  /** The functions the facts name, by the provisional name id() gave them. */
+  private readonly named = new Map<string, FunctionDef>();
 
   /**
-   * Works out the id of each function (CProgram.functionId: file:name for a static whose name another file
-   * defines too) before any fact names it.
+   * The name facts give a function is its id (CProgram.functionId: file:name for a static whose name another
+   * file defines too). While the tree is searched it is `file:name` for every function; discover() renames
+   * them all at the end, when the ids are worked out together (the search does not wait for them).
    */
-  private async named(fns: Iterable<FunctionDef>): Promise<void> {
-    await Promise.all([...fns].filter((f) => !this.ids.has(f)).map(async (f) => this.ids.set(f, await this.program.functionId(f))));
+  private id(fn: FunctionDef): string {
+    const k = `${fn.file}:${fn.name}`;
+    this.named.set(k, fn);
+    return k;
   }
 
-  /** The name facts give a function: its id (named() first). */
-  private id(fn: FunctionDef): string {
-    const id = this.ids.get(fn);
-    if (id === undefined) throw new Error(`${fn.name} (${fn.file}:${fn.line}) named before its id was worked out`);
-    return id;
+  /** Gives every Where its function's id in place of the provisional name. */
+  private async rename(sites: Site[], api: Map<string, Where>): Promise<void> {
+    const ids = new Map(await Promise.all([...this.named].map(async ([k, fn]) => [k, await this.program.functionId(fn)] as const)));
+    const fix = (w: { func: string }) => { w.func = ids.get(w.func) ?? w.func; };
+    for (const w of api.values()) fix(w);
+    for (const site of sites) {
+      fix(site);
+      for (const c of site.chains) {
+        // The source names a function in words where the page comes through a pointer to it.
+        for (const [k, id] of ids) if (c.source.includes(k)) c.source = c.source.split(k).join(id);
+        fix(c.sourceAt);
+        fix(c.entry);
+        c.path.forEach(fix);
+        c.guards.forEach(fix);
+      }
+    }
   }
 
   /** The function whose body holds `line` of `file`. */
@@ -151,7 +166,6 @@ export class SiteFinder {
           // A call outside any function this kconfig compiles: in an #if block it leaves out, or in a macro.
           else if (!isApiHeader(file) && /\w\s*\(/.test(h.text) && !/^\s*(extern\b|static\b).*\);\s*$/.test(h.text)) outside.push({ file, line: h.line, text: h.text.trim() });
         }
-        await this.named(fns);
         for (const fn of fns) {
           for (const call of callsIn(fn, new Set([...api.keys(), ...OPEN_CODED]))) {
             // Bodies are converted on each reading: a call is known by where it is and what it says.
@@ -189,6 +203,7 @@ export class SiteFinder {
       await this.follow(fn, page, false, [here], this.guardsOf(fn, call, page), site, 0);
     }
     await this.drainClimbs();
+    await this.rename(sites, api);
     sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
     return { api, sites, outside, notes: this.notes, searches: this.searches, files: this.files };
   }
@@ -264,7 +279,6 @@ export class SiteFinder {
             if (g === c.fn) continue;
             const calls = callsIn(g, new Set([c.fn.name]));
             const stored = usedAsValue(g, c.fn.name);
-            if (calls.length || stored) await this.named([g]);
             for (const call of calls) {
               const arg = call.args[c.index];
               if (!arg) continue;
