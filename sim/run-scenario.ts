@@ -356,10 +356,17 @@ async function build(
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, roots: [...actors.map((a) => a.entry), ...freeCallbacks] };
 }
 
-/** A run's notes: the scenario's, then what compiling the code it ran noted, and the calls not followed. */
+/**
+ * A run's notes: the scenario's, then what compiling the code it ran noted, which definition of a name was
+ * taken where the tree has several (two external ones, or only statics), and the calls not followed.
+ */
 function runNotes(tp: TreeProgram, b: Built): string[] {
-  return [...new Set([...b.notes, ...tp.compiler.notes.map((n) => n.text), ...b.world.lazy.notFollowed])];
+  const definitions = tp.program.notes.map((n) => n.text).filter((t) => DEFINITION_NOTE.test(t));
+  return [...new Set([...b.notes, ...tp.compiler.notes.map((n) => n.text), ...definitions, ...b.world.lazy.notFollowed])];
 }
+
+/** The front end's notes on which definition of a name it used (CProgram.findDefinition). */
+const DEFINITION_NOTE = /^\w+\(\) (has external definitions in|is a static function of)/;
 
 /** The tree functions this run's actors can reach (the compiler is shared by every run on the tree). */
 function reachedFrom(compiler: Compiler, roots: string[]): Map<string, { file: string; line: number }> {
