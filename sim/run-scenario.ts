@@ -1,9 +1,9 @@
 // Runs one scenario on one tree: read the tree's refcount code, find its free callbacks and pfn walkers,
 // learn the refcount at which the tree considers the page free (by running its own release path), then
 // explore every interleaving of the actors.
-import type { Kconfig, Loc } from './frontend/ast.ts';
+import type { FunctionDef, Kconfig, Loc } from './frontend/ast.ts';
 import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
-import { CProgram, walkStmt } from './frontend/program.ts';
+import { CProgram, isFileScoped, walkStmt } from './frontend/program.ts';
 import { parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
 import { ZONE_FALLBACK } from './model/builtins.ts';
@@ -208,7 +208,7 @@ const STAND_IN_FREE = '__kbot_stand_in_page_free';
  * parameter: with no caller to say what they are, each is taken every way the code tests it. Null when the
  * tree has no such function.
  */
-async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promise<string | null> {
+async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promise<{ call: string; unit?: string } | null> {
   const def = await tp.program.resolveFunction(fn);
   if (!def) return null;
   const params = def.params.filter((p) => p.type !== 'void' && p.name);
@@ -224,27 +224,32 @@ async function seriesCall(tp: TreeProgram, fn: string, pageName: string): Promis
   });
   const held = pages.find((p) => counted.has(p)) ?? pages[0];
   const args = params.map((p) => (p.name === held ? pageName : pages.includes(p.name) ? '__kbot_newobj()' : '__kbot_opaque()'));
-  return `${fn}(${args.join(', ')});`;
+  return { call: `${def.name}(${args.join(', ')});`, ...unitOf(def) };
+}
+
+/**
+ * The file glue calling `def` is compiled in: a file-scoped static is called by its C name from its own file
+ * (the glue's calls then reach that file's statics, as its own code's do).
+ */
+function unitOf(def: { name: string; file: string; isStatic: boolean }): { unit?: string } {
+  return isFileScoped(def) ? { unit: def.file } : {};
 }
 
 /** Calls of the page refcount API (page_ref_freeze(), folio_put(), get_page() ...), by name. */
 const REFCOUNT_CALL = /^(page_ref_\w+|folio_ref_\w+|get_page\w*|put_page\w*|folio_get|folio_put\w*|folio_try_get\w*|page_count|folio_ref_count|set_page_count|init_page_count|try_get_page)$/;
 
 /** The call a walker actor makes: the entry function with the arguments the facts read from its data flow. */
-async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: string[]): Promise<string> {
-  let a = args;
-  if (!a) {
-    const def = await tp.program.resolveFunction(fn);
-    a = def ? walkerArgs(def) : [];
-  }
-  return `${fn}(${a.map((x) => x.replace(/\bpage\b/g, pageName)).join(', ')});`;
+async function walkerGlue(tp: TreeProgram, fn: string, pageName: string, args?: string[]): Promise<{ glue: string; unit?: string }> {
+  const def = await tp.program.resolveFunction(fn);
+  const a = args ?? (def ? walkerArgs(def) : []);
+  return { glue: `${def?.name ?? fn}(${a.map((x) => x.replace(/\bpage\b/g, pageName)).join(', ')});`, ...(def ? unitOf(def) : {}) };
 }
 
 async function build(
   tp: TreeProgram,
   sc: Scenario,
   pageDriver: DriverFact | undefined,
-  actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number }>,
+  actorsGlue: Array<{ role: string; glue: string; allocator: boolean; holds: string[]; copies: number; unit?: string }>,
   opts: SimOptions,
   freeRefcount: number,
   driver: string | null = null,
@@ -279,10 +284,10 @@ async function build(
   const symmetry: number[][] = [];
   for (let ai = 0; ai < actorsGlue.length; ai++) {
     const a = actorsGlue[ai];
-    const name = `__kbot_${a.role}_${glueId(`${sc.name}|${params.join(',')}|${a.glue}`)}`;
+    const name = `__kbot_${a.role}_${glueId(`${sc.name}|${params.join(',')}|${a.glue}${a.unit ? `|${a.unit}` : ''}`)}`;
     if (!compiler.functions.has(name)) {
       const stmts = await parseStatements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
-      await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+      await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`), a.unit);
     }
     const group: number[] = [];
     for (let c = 0; c < a.copies; c++) {
@@ -351,10 +356,17 @@ async function build(
   return { world, init: { objs, actors: [], life, freeList: [] }, notes, roots: [...actors.map((a) => a.entry), ...freeCallbacks] };
 }
 
-/** A run's notes: the scenario's, then what compiling the code it ran noted, and the calls not followed. */
+/**
+ * A run's notes: the scenario's, then what compiling the code it ran noted, which definition of a name was
+ * taken where the tree has several (two external ones, or only statics), and the calls not followed.
+ */
 function runNotes(tp: TreeProgram, b: Built): string[] {
-  return [...new Set([...b.notes, ...tp.compiler.notes.map((n) => n.text), ...b.world.lazy.notFollowed])];
+  const definitions = tp.program.notes.map((n) => n.text).filter((t) => DEFINITION_NOTE.test(t));
+  return [...new Set([...b.notes, ...tp.compiler.notes.map((n) => n.text), ...definitions, ...b.world.lazy.notFollowed])];
 }
+
+/** The front end's notes on which definition of a name it used (CProgram.findDefinition). */
+const DEFINITION_NOTE = /^\w+\(\) (has external definitions in|is a static function of)/;
 
 /** The tree functions this run's actors can reach (the compiler is shared by every run on the tree). */
 function reachedFrom(compiler: Compiler, roots: string[]): Map<string, { file: string; line: number }> {
@@ -538,7 +550,7 @@ type Probe =
  * page back (its free list: the fields of the driver's state the release path wrote, learned by the probe).
  * dmirror_devmem_alloc_page() reads mdevice->free_pages, which dmirror_devmem_free() wrote.
  */
-async function findAllocator(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, freeListFields: string[]): Promise<string | null> {
+async function findAllocator(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, freeListFields: string[]): Promise<FunctionDef | null> {
   if (!freeListFields.length || !driver) return null;
   const cb = sc.callbackFields.map((f) => driver.callbacks[f]).find((x) => x);
   const def = cb ? await tp.program.resolveFunction(cb, driver.at.file) : null;
@@ -549,14 +561,14 @@ async function findAllocator(tp: TreeProgram, sc: Scenario, driver: DriverFact |
     walkStmt(f.body, () => {}, (e) => {
       if (e.k === 'member' && freeListFields.includes(e.field)) reads = true;
     });
-    if (reads) return f.name;
+    if (reads) return f;
   }
   return null;
 }
 
-/** A call of the allocation function: pages by name, other pointers the driver's state, the rest 0. */
-async function allocatorCall(tp: TreeProgram, fn: string, pageName: string): Promise<string> {
-  const def = await tp.program.resolveFunction(fn);
+/** A call of the allocation function (from its own file): pages by name, other pointers the driver's state, the rest 0. */
+async function allocatorCall(tp: TreeProgram, fn: string, pageName: string, file: string): Promise<string> {
+  const def = await tp.program.resolveFunction(fn, file);
   const args = (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) =>
     /struct\s+(page|folio)\b/.test(p.type) ? pageName : p.type.includes('*') ? 'driver' : '0');
   return `${fn}(${args.join(', ')})`;
@@ -699,6 +711,8 @@ interface ActorGlue {
   holds: string[];
   copies: number;
   walker?: string;
+  /** The file whose statics the glue's calls reach (a static walker's, a driver's allocator's). */
+  unit?: string;
 }
 
 const emptyStats = (): RunStats => ({ states: 0, transitions: 0, ms: 0, complete: true });
@@ -719,36 +733,45 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   const actorsGlue: ActorGlue[] = [];
   for (const a of sc.actors) {
     let glue = a.glue ?? '';
+    let unit: string | undefined;
     if (a.walkers) {
       // Whatever the walker kept, it drops through the tree's own put path.
       const putHeld = ` while (__kbot_held(${pageName}) > 0) put_page(${pageName});`;
       const list: MixedWalker[] = inst.mix ?? (inst.walker ? [{ walker: inst.walker, args: inst.args }] : []);
       for (const w of list) {
         if (!(await tp.program.resolveFunction(w.walker))) {
-          return { ...base, status: 'not-applicable', reason: `the tree has no ${w.walker}()` };
+          const several = tp.program.ambiguousIds(w.walker);
+          return { ...base, status: 'not-applicable', reason: several ? `${w.walker}() is a static function of several files: name one of ${several.join(', ')}` : `the tree has no ${w.walker}()` };
         }
       }
       if (inst.mix) {
         // One actor per walker: different code, so no symmetry between them.
         for (const w of inst.mix) {
-          actorsGlue.push({ role: a.role, glue: (await walkerGlue(tp, w.walker, pageName, w.args)) + putHeld, allocator: a.allocator, holds: a.holds, copies: 1, walker: w.walker });
+          const wg = await walkerGlue(tp, w.walker, pageName, w.args);
+          actorsGlue.push({ role: a.role, glue: wg.glue + putHeld, allocator: a.allocator, holds: a.holds, copies: 1, walker: w.walker, ...(wg.unit ? { unit: wg.unit } : {}) });
         }
         continue;
       }
-      glue = (inst.walker ? await walkerGlue(tp, inst.walker, pageName, inst.args) : a.walkers.fallback ?? '') + putHeld;
+      const wg = inst.walker ? await walkerGlue(tp, inst.walker, pageName, inst.args) : { glue: a.walkers.fallback ?? '' };
+      glue = wg.glue + putHeld;
+      unit = wg.unit;
     }
     if (a.series) {
       if (!inst.series) return { ...base, status: 'not-applicable', reason: 'no function of a series to call' };
       const call = await seriesCall(tp, inst.series, pageName);
       if (!call) return { ...base, status: 'not-applicable', reason: `the tree has no ${inst.series}()` };
-      glue = `${call} ${a.series.after ?? a.holds.map((p) => `put_page(${p});`).join(' ')}`;
+      glue = `${call.call} ${a.series.after ?? a.holds.map((p) => `put_page(${p});`).join(' ')}`;
+      unit = call.unit;
     }
     if (a.allocates) {
       const alloc = await findAllocator(tp, sc, inst.driver, pr.driverFields);
-      if (alloc) glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc, pageName)} == ${pageName}) __kbot_alloc(${pageName});`;
+      if (alloc) {
+        glue = `__kbot_wait_free(${pageName}); if (${await allocatorCall(tp, alloc.name, pageName, alloc.file)} == ${pageName}) __kbot_alloc(${pageName});`;
+        unit = isFileScoped(alloc) ? alloc.file : undefined;
+      }
     }
     const copies = a.count === 'walkers' ? opts.walkers : a.count;
-    actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies, ...(a.walkers && inst.walker ? { walker: inst.walker } : {}) });
+    actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies, ...(a.walkers && inst.walker ? { walker: inst.walker } : {}), ...(unit ? { unit } : {}) });
   }
 
   const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);

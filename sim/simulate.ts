@@ -5,6 +5,7 @@ import { judge, type Judgement } from './judge.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { factsAfterSeries, treeFacts, walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { FactsCache } from '../analyzers/types.ts';
+import { isFileScoped } from './frontend/program.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
 export const REFCOUNT_VOCABULARY =
@@ -252,25 +253,28 @@ async function seriesCode(tb: TreeProgram, ta: TreeProgram, before: SourceProvid
         !/^\s*(\/\*.*|\*.*|\/\/.*|EXPORT_SYMBOL\w*\(\w+\);)?\s*$/.test(l)).join('\n');
     if (outside(linesA, now) !== outside(linesB, old)) fileScope = true;
     const removed = old.filter((f) => !now.some((x) => x.name === f.name));
-    for (const f of removed) changed.add(f.name);
+    // Functions by id (CProgram.functionId), as runs name what they reached.
+    for (const f of removed) changed.add(await tb.program.functionId(f));
     for (const f of now) {
       const text = body(linesA, f);
       const was = old.find((x) => x.name === f.name);
       if (was && body(linesB, was) === text) continue;
-      changed.add(f.name);
+      const id = await ta.program.functionId(f);
+      changed.add(id);
       // A function whose code is one the series removed, under another name: a rename, matched by what it
       // does, so its runs compare with the old name's.
       const same = removed.find((r) => body(linesB, r).replace(new RegExp(`\\b${r.name}\\b`, 'g'), f.name) === text);
       if (!was && same) {
-        renames.set(f.name, same.name);
+        renames.set(id, await tb.program.functionId(same));
         continue;
       }
       // Functions the tree had before are run by the tree's own callers and walkers already (the owner's
-      // put, the driver's free); a new one may have no caller yet.
-      if (was || (await tb.program.resolveFunction(f.name))) continue;
+      // put, the driver's free); a new one may have no caller yet. A static is new to its file's code
+      // whatever other files define.
+      if (was || (!isFileScoped(f) && (await tb.program.resolveFunction(f.name, file)))) continue;
       // It is handed the page: a function with no page or folio parameter does not work on one it is given.
       const takesPage = f.params.some((p) => /struct\s+(page|folio)\s*\*/.test(p.type));
-      if (takesPage && REFCOUNT_VOCABULARY.test(text) && !added.includes(f.name)) added.push(f.name);
+      if (takesPage && REFCOUNT_VOCABULARY.test(text) && !added.includes(id)) added.push(id);
     }
   }
   // One the series (or the tree) already calls is entered through its callers, by the actors that run them;

@@ -27,7 +27,7 @@ export interface DriverFact {
 /** The function around a line of a file, for a Where ('' for an initializer outside any function). */
 async function whereOf(program: CProgram, s: Initializer): Promise<Where> {
   const fn = (await program.functionsIn(s.file)).find((f) => f.line <= s.line && s.line <= f.endLine);
-  return { func: fn?.name ?? '', file: s.file, line: s.line };
+  return { func: fn ? await program.functionId(fn) : '', file: s.file, line: s.line };
 }
 
 /** The pgmap type constants an expression names ("x ? MEMORY_DEVICE_COHERENT : MEMORY_DEVICE_PRIVATE"). */
@@ -45,12 +45,14 @@ export async function readDrivers(program: CProgram, fields: string[]): Promise<
   const byTable = new Map<string, DriverFact>();
   for (const field of fields) {
     for (const init of await program.findInitializers(field)) {
-      if (!(await program.resolveFunction(init.value, init.file))) continue;
+      // The function the store names, as its own file sees the name: by its id (CProgram.functionId).
+      const def = await program.resolveFunction(init.value, init.file);
+      if (!def) continue;
       const name = init.variable ?? init.value;
       const key = `${init.file}\0${name}`;
       let d = byTable.get(key);
       if (!d) byTable.set(key, (d = { name, callbacks: {}, at: await whereOf(program, init), types: [] }));
-      d.callbacks[field] ??= init.value;
+      d.callbacks[field] ??= await program.functionId(def);
     }
   }
   const out = [...byTable.values()];

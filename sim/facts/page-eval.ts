@@ -291,8 +291,9 @@ export class PageEval {
     const args = await Promise.all(e.args.map((a) => this.eval(a, env)));
     // Only what is handed the page (its pfn, pgmap, flags or count) can say or change anything about it.
     if (!args.some((a) => a === 'PAGE' || a === 'REF' || a === 'PGMAP' || a === 'PFN' || a === 'FLAGS' || a === this.pfn)) return U;
+    // The helper the calling code's file reaches: its own static of that name first (CProgram.resolveFunction).
+    const def = await this.program.resolveFunction(name, env.flow?.fn.file);
     const go = async (): Promise<V> => {
-      const def = await this.program.resolveFunction(name);
       if (!def) return U;
       const vars = new Map<string, V>();
       def.params.forEach((p, i) => vars.set(p.name, args[i] ?? U));
@@ -300,7 +301,7 @@ export class PageEval {
     };
     if (this.fx) return go();
     // A check's helper answers the same for the same arguments: once per page type.
-    const key = `${name}(${args.map((a) => (a === U ? '?' : String(a))).join(',')})`;
+    const key = `${def ? `${def.file}:` : ''}${name}(${args.map((a) => (a === U ? '?' : String(a))).join(',')})`;
     let p = this.memo.get(key);
     if (!p) this.memo.set(key, (p = go()));
     return p;

@@ -4,7 +4,7 @@
 // following their definitions), the enclosing functions parsed, the page followed back through the function's
 // data flow and, where it is the caller's argument, up through the callers.
 import type { Expr, FunctionDef, Loc } from '../frontend/ast.ts';
-import type { CProgram } from '../frontend/program.ts';
+import { isFileScoped, type CProgram } from '../frontend/program.ts';
 import { exprText } from '../frontend/macro-expand.ts';
 import { calleeName, callsIn, conditionsBefore, Flow, paramRoles, usedAsValue, type Origin, type PathCond } from './flow.ts';
 
@@ -106,6 +106,38 @@ export class SiteFinder {
     return this.program.functionsIn(file);
   }
 
+  /** The functions the facts name, by the provisional name id() gave them. */
+  private readonly named = new Map<string, FunctionDef>();
+
+  /**
+   * The name facts give a function is its id (CProgram.functionId: file:name for a static whose name another
+   * file defines too). While the tree is searched it is `file:name` for every function; discover() renames
+   * them all at the end, when the ids are worked out together (the search does not wait for them).
+   */
+  private id(fn: FunctionDef): string {
+    const k = `${fn.file}:${fn.name}`;
+    this.named.set(k, fn);
+    return k;
+  }
+
+  /** Gives every Where its function's id in place of the provisional name. */
+  private async rename(sites: Site[], api: Map<string, Where>): Promise<void> {
+    const ids = new Map(await Promise.all([...this.named].map(async ([k, fn]) => [k, await this.program.functionId(fn)] as const)));
+    const fix = (w: { func: string }) => { w.func = ids.get(w.func) ?? w.func; };
+    for (const w of api.values()) fix(w);
+    for (const site of sites) {
+      fix(site);
+      for (const c of site.chains) {
+        // The source names a function in words where the page comes through a pointer to it.
+        for (const [k, id] of ids) if (c.source.includes(k)) c.source = c.source.split(k).join(id);
+        fix(c.sourceAt);
+        fix(c.entry);
+        c.path.forEach(fix);
+        c.guards.forEach(fix);
+      }
+    }
+  }
+
   /** The function whose body holds `line` of `file`. */
   private async enclosing(file: string, line: number): Promise<FunctionDef | null> {
     return (await this.functionsIn(file)).find((f) => f.line <= line && line <= f.endLine) ?? null;
@@ -171,12 +203,13 @@ export class SiteFinder {
     for (const { fn, call, name } of callSites) {
       if (api.has(fn.name) && api.get(fn.name)!.file) continue;
       const page = pageArg(call, name)!;
-      sites.push({ func: fn.name, file: fn.file, line: call.loc.line, call: name, chains: [] });
+      sites.push({ func: this.id(fn), file: fn.file, line: call.loc.line, call: name, chains: [] });
       const site = sites[sites.length - 1];
-      const here: Where = { func: fn.name, file: fn.file, line: call.loc.line };
+      const here: Where = { func: this.id(fn), file: fn.file, line: call.loc.line };
       await this.follow(fn, page, false, [here], this.guardsOf(fn, call, page), site, 0);
     }
     await this.drainClimbs();
+    await this.rename(sites, api);
     sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
     return { api, sites, outside, notes: this.notes, searches: this.searches, files: this.files };
   }
@@ -184,7 +217,7 @@ export class SiteFinder {
   private guardsOf(fn: FunctionDef, call: Expr, page: Expr): GuardAt[] {
     const flow = new Flow(fn);
     const vars = flow.chainVars(page);
-    return conditionsBefore(fn, call).map((c: PathCond) => ({ func: fn.name, file: fn.file, line: c.loc.line, text: exprText(c.e), e: c.e, vars, flow }));
+    return conditionsBefore(fn, call).map((c: PathCond) => ({ func: this.id(fn), file: fn.file, line: c.loc.line, text: exprText(c.e), e: c.e, vars, flow }));
   }
 
   /** Pending climbs: a function whose page (or pfn) parameter must be followed to its callers. */
@@ -221,17 +254,20 @@ export class SiteFinder {
   private chain(cls: SiteClass, fn: FunctionDef, source: string, at: Loc, path: Where[], guards: GuardAt[], producer?: string): Chain {
     const args = cls === 'pfn-walker' ? walkerArgs(fn) : [];
     return {
-      class: cls, source, sourceAt: { func: fn.name, file: at.file, line: at.line }, producer, path,
-      entry: { func: fn.name, file: fn.file, line: fn.line, args }, guards,
+      class: cls, source, sourceAt: { func: this.id(fn), file: at.file, line: at.line }, producer, path,
+      entry: { func: this.id(fn), file: fn.file, line: fn.line, args }, guards,
     };
   }
 
-  /** Climbs in rounds: static functions' callers are in their own file; the others' come from one search a round. */
+  /**
+   * Climbs in rounds: static functions' callers are in their own file; the others' come from one search a
+   * round, in every file but those with a static of the same name (a call there reaches that one).
+   */
   private async drainClimbs(): Promise<void> {
     while (this.climbs.length) {
       const batch = this.climbs;
       this.climbs = [];
-      const global = [...new Set(batch.filter((c) => !c.fn.isStatic || c.fn.file.endsWith('.h')).map((c) => c.fn.name))];
+      const global = [...new Set(batch.filter((c) => !isFileScoped(c.fn)).map((c) => c.fn.name))];
       const hits = await this.search(global);
       const filesOf = new Map<string, Set<string>>();
       for (const h of hits) for (const n of global) if (new RegExp(`\\b${n}\\b`).test(h.text)) {
@@ -240,33 +276,36 @@ export class SiteFinder {
         s.add(h.path);
       }
       for (const c of batch) {
-        const files = c.fn.isStatic && !c.fn.file.endsWith('.h') ? [c.fn.file] : [...(filesOf.get(c.fn.name) ?? [])];
+        const files = isFileScoped(c.fn) ? [c.fn.file] : [...(filesOf.get(c.fn.name) ?? [])];
         let callers = 0;
         for (const file of files.sort()) {
-          for (const g of await this.functionsIn(file)) {
-            if (g.name === c.fn.name && g.file === c.fn.file) continue;
-            for (const call of callsIn(g, new Set([c.fn.name]))) {
+          const fns = await this.functionsIn(file);
+          if (file !== c.fn.file && fns.some((g) => g.name === c.fn.name && isFileScoped(g))) continue;
+          for (const g of fns) {
+            if (g === c.fn) continue;
+            const calls = callsIn(g, new Set([c.fn.name]));
+            const stored = usedAsValue(g, c.fn.name);
+            for (const call of calls) {
               const arg = call.args[c.index];
               if (!arg) continue;
               callers++;
-              const step: Where = { func: g.name, file: g.file, line: call.loc.line };
+              const step: Where = { func: this.id(g), file: g.file, line: call.loc.line };
               const flow = new Flow(g);
               const vars = flow.chainVars(arg, new Map(), c.pfn ? 'pfn' : 'page');
-              const gs = conditionsBefore(g, call).map((pc) => ({ func: g.name, file: g.file, line: pc.loc.line, text: exprText(pc.e), e: pc.e, vars, flow }));
+              const gs = conditionsBefore(g, call).map((pc) => ({ func: this.id(g), file: g.file, line: pc.loc.line, text: exprText(pc.e), e: pc.e, vars, flow }));
               await this.follow(g, arg, c.pfn, [step, ...c.path], [...gs, ...c.guards], c.site, c.depth, c.producer);
             }
-            const stored = usedAsValue(g, c.fn.name);
             if (stored) {
               callers++;
               addChain(c.site, {
-                ...this.chain('other', g, `${c.fn.name} called through a pointer (stored at ${stored.file}:${stored.line})`, stored, c.path, c.guards, c.producer),
+                ...this.chain('other', g, `${this.id(c.fn)} called through a pointer (stored at ${stored.file}:${stored.line})`, stored, c.path, c.guards, c.producer),
               });
             }
           }
         }
         if (!callers) {
           const cls: SiteClass = c.pfn ? 'pfn-walker' : 'other';
-          addChain(c.site, this.chain(cls, c.fn, c.pfn ? `its argument ${c.fn.params[c.index]?.name}` : `its caller's page: no caller of ${c.fn.name}() in the tree`, { file: c.fn.file, line: c.fn.line }, c.path, c.guards, c.producer));
+          addChain(c.site, this.chain(cls, c.fn, c.pfn ? `its argument ${c.fn.params[c.index]?.name}` : `its caller's page: no caller of ${this.id(c.fn)}() in the tree`, { file: c.fn.file, line: c.fn.line }, c.path, c.guards, c.producer));
         }
       }
     }

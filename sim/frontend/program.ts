@@ -69,10 +69,47 @@ interface FileIndex {
 
 type ParsedBody = { kind: 'expr'; e: Expr } | { kind: 'unexpandable'; why: string };
 
+/**
+ * A function visible only in its translation unit: `static` in a .c file. A `static inline` in a header is the
+ * same text in every unit that includes it, so it is named and found by its name alone.
+ */
+export function isFileScoped(def: Pick<FunctionDef, 'isStatic' | 'file'>): boolean {
+  return def.isStatic && !def.file.endsWith('.h');
+}
+
+/**
+ * A function's name as the project shows it: its C name, or `file:name` (`mm/page_idle.c:get_ref`, as gdb's
+ * FILE:FUNCTION linespec) for a file-scoped static whose name the tree also defines in another file.
+ */
+export function splitFunctionId(id: string): { file: string; name: string } | null {
+  const i = id.lastIndexOf(':');
+  if (i <= 0) return null;
+  const name = id.slice(i + 1);
+  return /^[A-Za-z_]\w*$/.test(name) ? { file: id.slice(0, i), name } : null;
+}
+
+/** The C name of a function id (`mm/a.c:helper` → `helper`). */
+export function functionName(id: string): string {
+  return splitFunctionId(id)?.name ?? id;
+}
+
 export class CProgram {
   readonly notes: FrontendNote[] = [];
   readonly files: string[] = [];
+  /** External functions and header functions, by name (first definition read). */
   private readonly functions = new Map<string, FunctionDef>();
+  /** File-scoped statics (isFileScoped), by file and name: a call reaches one only from its own file. */
+  private readonly locals = new Map<string, Map<string, FunctionDef>>();
+  /** Each file-scoped static's id (functionId), once worked out. */
+  private readonly ids = new Map<FunctionDef, Promise<string>>();
+  /** Names with an external definition in more than one file the build compiles, already said in a note. */
+  private readonly twiceNoted = new Set<string>();
+  /** File-scoped statics whose id is their bare name (no other file defines it), by name. */
+  private readonly bareStatics = new Map<string, FunctionDef>();
+  /** The .c files each file #includes (mm/percpu.c includes percpu-vm.c or percpu-km.c): part of its unit. */
+  private readonly includedC = new Map<string, Set<string>>();
+  /** Names that only several files' statics define (resolveFunction without a file): their ids. */
+  private readonly ambiguous = new Map<string, string[]>();
   private readonly enums = new Map<string, number>();
   private readonly globals = new Map<string, GlobalDef>();
   private readonly macros = new Map<string, MacroDef>();
@@ -123,8 +160,83 @@ export class CProgram {
     return p;
   }
 
-  getFunction(name: string): FunctionDef | undefined {
-    return this.functions.get(name);
+  /**
+   * A function already loaded, no lookup: by its id (`file:name` for a clashing static), or by name as code in
+   * `from` calls it (its own file's static first, then the external one). Without `from`, a name that no
+   * external function has is the static of that name, when only one loaded file has one.
+   */
+  getFunction(name: string, from?: string): FunctionDef | undefined {
+    const q = splitFunctionId(name);
+    if (q) return this.locals.get(q.file)?.get(q.name);
+    if (from && !from.endsWith('.h')) return this.locals.get(from)?.get(name) ?? this.functions.get(name);
+    const g = this.functions.get(name);
+    if (g) return g;
+    let only: FunctionDef | undefined;
+    for (const m of this.locals.values()) {
+      const f = m.get(name);
+      if (!f) continue;
+      if (only) return undefined;
+      only = f;
+    }
+    return only;
+  }
+
+  /**
+   * The name a function goes by in facts, traces, instances and the command line: its C name, unless it is a
+   * file-scoped static and the tree defines the name in another file too (an external function, or another
+   * file's static); then `file:name`. Core directories are searched for the other definitions; drivers/ too
+   * for a static in drivers/ (a core static is found before a driver's by its bare name, as resolveFunction
+   * does).
+   */
+  functionId(def: FunctionDef): Promise<string> {
+    if (!isFileScoped(def)) return Promise.resolve(def.name);
+    let p = this.ids.get(def);
+    if (!p) {
+      p = (async () => {
+        // Another file's definition line of the name (whatever the kconfig keeps of it: the name is the tree's,
+        // and no file is parsed to tell).
+        const { files } = await this.definitionCandidates(def.name, def.file.startsWith('drivers/'), def.file.startsWith('drivers/'));
+        if (files.some((f) => f !== def.file)) return `${def.file}:${def.name}`;
+        // Its name alone finds it from now on, from anywhere (a pointer to it, called from the core).
+        this.bareStatics.set(def.name, def);
+        return def.name;
+      })();
+      this.ids.set(def, p);
+    }
+    return p;
+  }
+
+  /** The id of the function `name` as code in `from` calls it (functionId), or null when the tree has none. */
+  async functionIdFor(name: string, from?: string): Promise<string | null> {
+    const def = await this.resolveFunction(name, from);
+    return def ? this.functionId(def) : null;
+  }
+
+  /** The static `name` of the unit `file` is compiled in: its own, or one of a .c file it #includes. */
+  private async unitStatic(file: string, name: string, seen = new Set<string>()): Promise<FunctionDef | undefined> {
+    if (seen.has(file)) return undefined;
+    seen.add(file);
+    await this.loadFile(file, false).catch(() => null);
+    const own = this.locals.get(file)?.get(name);
+    if (own) return own;
+    // The .c files it includes, and the one that includes it: one unit.
+    for (const inc of [...(this.includedC.get(file) ?? []), ...[...this.includedC].filter(([, s]) => s.has(file)).map(([f]) => f)]) {
+      const f = await this.unitStatic(inc, name, seen);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  /** The ids of the statics a bare name could mean, when resolveFunction found it to mean several. */
+  ambiguousIds(name: string): string[] | undefined {
+    return this.ambiguous.get(name);
+  }
+
+  /** The id of `name` when code in `from` (a .c file) calls its own unit's static; else null. */
+  async localFunctionId(name: string, from: string): Promise<string | null> {
+    if (from.endsWith('.h') || from.startsWith('<')) return null;
+    const def = await this.unitStatic(from, name);
+    return def ? this.functionId(def) : null;
   }
 
   /** Every function defined in a loaded file, in file order. */
@@ -164,16 +276,42 @@ export class CProgram {
    * only when `from` is in drivers/ itself: the core kernel calls into a driver through pointers (whose targets
    * are looked up by name, with no `from`), not by name. A core function calling a name defined nowhere else
    * would otherwise cost a search of most of the tree.
+   *
+   * `name` is a C name as code in `from` calls it, or a function's id (functionId, `file:name`). Code in a .c
+   * file reaches its own file's static first, then the external function: another file's static is not
+   * visible to it. Asked from elsewhere (a header, scenario glue, a name given by the user), a name no external
+   * function has is the static of that name where one file has one.
    */
-  async resolveFunction(name: string, from?: string): Promise<FunctionDef | null> {
+  async resolveFunction(name: string, from?: string, asId = false): Promise<FunctionDef | null> {
+    // An id names its file: that file's static.
+    const q = splitFunctionId(name);
+    if (q) {
+      if (!/^[A-Za-z0-9_./+-]+\.c$/.test(q.file) || q.file.split('/').includes('..')) return null;
+      await this.loadFile(q.file, false);
+      return this.locals.get(q.file)?.get(q.name) ?? null;
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return null;
+    // Code in a .c file calls its own file's static before any other function of that name. The file is
+    // read already when the caller is one of its functions.
+    // `asId`: the name is an id (functionId), whatever file asks: no file's own static comes first.
+    const unit = !asId && from !== undefined && !from.endsWith('.h') && !from.startsWith('<') ? from : undefined;
+    if (unit) {
+      const own = await this.unitStatic(unit, name);
+      if (own) return own;
+    }
     const have = this.functions.get(name);
     if (have) return have;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return null;
+    // A static already named by its bare name (functionId): what that name means outside its file.
+    const bare = unit ? undefined : this.bareStatics.get(name);
+    if (bare) return bare;
     const coreOnly = from !== undefined && !from.startsWith('drivers/');
-    const key = coreOnly ? `core:${name}` : name;
-    let p = this.resolving.get(key) ?? (coreOnly ? this.resolving.get(name) : undefined);
+    const key = `${coreOnly ? 'core:' : ''}${unit ? 'unit:' : ''}${name}`;
+    let p = this.resolving.get(key);
     if (!p) {
-      p = this.findDefinition(name, !coreOnly);
+      // From a .c file, only an external definition: another file's static is not visible there. From
+      // anywhere else (a header, scenario glue, a name given by the user or the facts), the one static of that
+      // name when the tree has no external one.
+      p = this.findDefinition(name, !coreOnly, !unit);
       this.resolving.set(key, p); // also memoizes misses
     }
     return p;
@@ -281,6 +419,12 @@ export class CProgram {
     return (spec, quoted) => {
       const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/')) : '';
       const path = this.includeResolved.get(`${quoted ? dir : ''}|${spec}`);
+      // A .c file included (under the kconfig) is part of the including file's unit: its statics are the unit's.
+      if (path?.endsWith('.c') && from.endsWith('.c')) {
+        let s = this.includedC.get(from);
+        if (!s) this.includedC.set(from, (s = new Set()));
+        s.add(path);
+      }
       if (!path || this.macroLoaded.has(path)) return;
       const text = this.headerTexts.get(path);
       if (!text) return;
@@ -333,8 +477,12 @@ export class CProgram {
     return this.defIndex;
   }
 
-  private async findDefinition(name: string, withDrivers: boolean): Promise<FunctionDef | null> {
-    // The core directories first, from the index; the rest (drivers/) only for what they do not define.
+  /**
+   * The files that may define `name` (a definition line, not a prototype), core directories first, in search
+   * order: those the build compiles under the kconfig first, the others after. drivers/ is searched with
+   * `withDrivers` where the core has none, or always with `allDrivers`.
+   */
+  private async definitionCandidates(name: string, withDrivers: boolean, allDrivers = false): Promise<{ files: string[]; built: Array<boolean | undefined>; external: Set<string> }> {
     const core = this.searchPaths.filter((p) => !/^drivers\/?$/.test(p));
     const rest = withDrivers ? this.searchPaths.filter((p) => !core.includes(p)) : [];
     const typedRe = new RegExp(`^[a-z].*[ *]${name}\\(`);
@@ -342,16 +490,27 @@ export class CProgram {
     const fromIndex = (await this.definitionIndex(core)).get(name) ?? [];
     let typed = fromIndex.filter((h) => typedRe.test(h.text));
     let bare = fromIndex.filter((h) => bareRe.test(h.text));
-    if (rest.length && !typed.some((h) => !h.text.trimEnd().endsWith(';')) && !bare.some((h) => !h.text.trimEnd().endsWith(';'))) {
-      [typed, bare] = await Promise.all([this.grep(`^[a-z].*[ *]${name}\\(`, name, rest), this.grep(`^${name}\\(`, name, rest)]);
+    if (rest.length && (allDrivers || (!typed.some((h) => !h.text.trimEnd().endsWith(';')) && !bare.some((h) => !h.text.trimEnd().endsWith(';'))))) {
+      const [t2, b2] = await Promise.all([this.grep(`^[a-z].*[ *]${name}\\(`, name, rest), this.grep(`^${name}\\(`, name, rest)]);
+      [typed, bare] = [[...typed, ...t2], [...bare, ...b2]];
     }
     const candidates: string[] = [];
-    for (const h of typed) if (!h.text.trimEnd().endsWith(';')) candidates.push(h.path);
+    // Files whose definition line does not say `static` (on the line, or the line before a bare one).
+    const external = new Set<string>();
+    for (const h of typed) {
+      // A declaration, not a definition: ends with `;`, or says extern (a prototype over several lines).
+      if (h.text.trimEnd().endsWith(';') || /^extern\b/.test(h.text)) continue;
+      candidates.push(h.path);
+      if (!/\bstatic\b/.test(h.text)) external.add(h.path);
+    }
     for (const h of bare) {
       if (h.text.trimEnd().endsWith(';')) continue;
       const text = await this.src.readFile(h.path);
       const prev = text?.split('\n')[h.line - 2] ?? '';
-      if (/^[a-z_]/.test(prev) && !/[;,)]\s*$/.test(prev)) candidates.push(h.path);
+      if (/^[a-z_]/.test(prev) && !/[;,)]\s*$/.test(prev)) {
+        candidates.push(h.path);
+        if (!/\bstatic\b/.test(prev)) external.add(h.path);
+      }
     }
     const order = (p: string): number => {
       const i = this.searchPaths.findIndex((s) => p === s || p.startsWith(s.endsWith('/') ? s : `${s}/`));
@@ -363,14 +522,58 @@ export class CProgram {
     // the kernel's memset() is the arch's assembly) is not in that kernel at all. A call to a function defined
     // only there is a call the tree does not define (its result unknown), and a note says so.
     const built = await Promise.all(all.map((f) => this.kbuild.built(f)));
-    for (const f of all.filter((_, i) => built[i] !== false)) {
+    const files = [...all.filter((_, i) => built[i] !== false), ...all.filter((_, i) => built[i] === false)];
+    return { files, built: files.map((f) => built[all.indexOf(f)]), external };
+  }
+
+  private async findDefinition(name: string, withDrivers: boolean, anyStatic: boolean): Promise<FunctionDef | null> {
+    const { files, built, external } = await this.definitionCandidates(name, withDrivers);
+    // A file the build leaves out is not that kernel's code: a function defined only there is a call the tree
+    // does not define, said once in a note.
+    const left = files.filter((_, i) => built[i] === false);
+    const unbuiltNote = () => {
+      if (left.length) this.notes.push({ kind: 'info', text: `${name}() is defined only in ${left.slice(0, 3).join(', ')}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the kconfig does not build; taken as a call the tree does not define` });
+    };
+    let found: FunctionDef | null = null;
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      if (built[i] === false) continue;
+      // Once one is found, only another external definition the build compiles is read: two of them are
+      // said, not chosen between silently.
+      if (found && (built[i] === false || !external.has(f))) continue;
       await this.loadFile(f, false);
       const fn = this.functions.get(name);
-      if (fn) return fn;
+      if (!fn) continue;
+      if (!found) {
+        found = fn;
+        continue;
+      }
+      const other = (await this.loadFile(f, false))?.functions.find((x) => x.name === name && !isFileScoped(x));
+      if (other && other.file !== found.file && !this.twiceNoted.has(name)) {
+        this.twiceNoted.add(name);
+        this.notes.push({ kind: 'info', text: `${name}() has external definitions in ${found.file}:${found.line} and ${other.file}:${other.line}, both in files the kconfig builds: ${found.file}'s is used (the one found first)` });
+      }
     }
-    const left = all.filter((_, i) => built[i] === false);
-    if (left.length) this.notes.push({ kind: 'info', text: `${name}() is defined only in ${left.slice(0, 3).join(', ')}${left.length > 3 ? ` and ${left.length - 3} more` : ''}, which the kconfig does not build; taken as a call the tree does not define` });
-    return null;
+    if (found) return found;
+    if (!anyStatic) {
+      unbuiltNote();
+      return null;
+    }
+    // No external definition: the static of that name, when one file of the search has it. Several are
+    // named by their ids (file:name), not by the name alone.
+    const statics: FunctionDef[] = [];
+    for (let i = 0; i < files.length; i++) {
+      if (built[i] === false) continue;
+      const fn = (await this.loadFile(files[i], false))?.functions.find((x) => x.name === name && isFileScoped(x));
+      if (fn) statics.push(fn);
+    }
+    if (statics.length > 1) {
+      this.ambiguous.set(name, statics.map((f) => `${f.file}:${name}`));
+      this.notes.push({ kind: 'info', text: `${name}() is a static function of ${statics.length} files (${statics.map((f) => `${f.file}:${f.line}`).join(', ')}): name one as file:${name}` });
+      return null;
+    }
+    if (!statics.length) unbuiltNote();
+    return statics[0] ?? null;
   }
 
   /**
@@ -454,7 +657,13 @@ export class CProgram {
     const functions = [...parsed.functions, ...generated.functions].sort((a, b) => a.line - b.line);
     this.notes.push(...parsed.notes, ...generated.notes);
     for (const e of parsed.enums) if (!this.enums.has(e.name)) this.enums.set(e.name, e.value);
-    for (const f of functions) if (!this.functions.has(f.name)) this.functions.set(f.name, f);
+    for (const f of functions) {
+      if (isFileScoped(f)) {
+        let m = this.locals.get(path);
+        if (!m) this.locals.set(path, (m = new Map()));
+        if (!m.has(f.name)) m.set(f.name, f);
+      } else if (!this.functions.has(f.name)) this.functions.set(f.name, f);
+    }
     // A definition with an initializer wins over a declaration (an extern in a header read first).
     for (const g of parsed.globals) if (!this.globals.get(g.name)?.init) this.globals.set(g.name, g);
     this.files.push(path);
@@ -616,27 +825,39 @@ export class CProgram {
     return out;
   }
 
-  /** Functions (in the search paths, outside `skip` prefixes) whose bodies call `name`, one entry per call site. */
-  async callersOf(name: string, skip: string[] = []): Promise<CallSite[]> {
+  /**
+   * Functions (in the search paths, outside `skip` prefixes) whose bodies call the function `id` (functionId),
+   * one entry per call site, each caller by its id. A file-scoped static is called only from its own file; an
+   * external function from every file but those with a static of the same name (theirs is what they call).
+   */
+  async callersOf(id: string, skip: string[] = []): Promise<CallSite[]> {
+    const name = functionName(id);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return [];
-    const hits = await this.grep(`\\b${name}[ ]*\\(`, name);
+    const target = await this.resolveFunction(id);
+    const own = target && isFileScoped(target) ? target.file : null;
+    const hits = own ? [] : await this.grep(`\\b${name}[ ]*\\(`, name);
     const out: CallSite[] = [];
     const seen = new Set<string>();
     // Files under `skip` are not even parsed: a caller there is of no interest to the asker.
-    const files = [...new Set(hits.map((h) => h.path))].filter((f) => !skip.some((p) => f.startsWith(p))).sort();
+    const files = own ? [own] : [...new Set(hits.map((h) => h.path))].filter((f) => !skip.some((p) => f.startsWith(p))).sort();
     for (const file of files) {
       const idx = await this.loadFile(file, false);
       if (!idx) continue;
+      if (!own && this.locals.get(file)?.has(name)) continue;
       for (const fn of idx.functions) {
+        const callsIt: number[] = [];
         walkStmt(fn.body, () => {}, (e) => {
-          if (e.k === 'call' && e.callee.k === 'id' && e.callee.name === name) {
-            const key = `${fn.name}@${file}:${e.loc.line}`;
-            if (!seen.has(key)) {
-              seen.add(key);
-              out.push({ caller: fn.name, file, line: e.loc.line });
-            }
-          }
+          if (e.k === 'call' && e.callee.k === 'id' && e.callee.name === name) callsIt.push(e.loc.line);
         });
+        if (!callsIt.length) continue;
+        const caller = await this.functionId(fn);
+        for (const line of callsIt) {
+          const key = `${caller}@${file}:${line}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            out.push({ caller, file, line });
+          }
+        }
       }
     }
     return out;

@@ -15,9 +15,14 @@ import { exprText as cText } from '../frontend/macro-expand.ts';
 
 /** What the compiler needs from the front end (CProgram implements it). */
 export interface ProgramSource {
-  resolveFunction(name: string, from?: string): Promise<FunctionDef | null>;
-  /** Already loaded, no lookup. */
-  getFunction(name: string): FunctionDef | undefined;
+  /** A function by id, or by name as code in the file `from` calls it (its own file's static first). */
+  resolveFunction(name: string, from?: string, asId?: boolean): Promise<FunctionDef | null>;
+  /** Already loaded, no lookup; by id, or by name as code in `from` calls it. */
+  getFunction(name: string, from?: string): FunctionDef | undefined;
+  /** The name a function goes by in traces and calls: its C name, or file:name for a clashing static. */
+  functionId?(def: FunctionDef): Promise<string>;
+  /** The id of `name` when code in the file `from` calls its own file's static; else null. */
+  localFunctionId?(name: string, from: string): Promise<string | null>;
   macro(name: string): { params: string[] | null } | undefined;
   enumValue(name: string): number | undefined;
   expandMacroCall(name: string, args: Expr[], loc: Loc): Promise<Expr | null>;
@@ -101,13 +106,15 @@ export class Compiler {
       return true;
     }
     if (this.functions.has(name)) return true;
-    const def = await this.src.resolveFunction(name, from.file || undefined);
+    // `name` is the id the code calls (a static of the caller's own file already has its id): `from` says only
+    // whether drivers/ is searched.
+    const def = await this.src.resolveFunction(name, from.file || undefined, true);
     if (!def) {
       const loc = { file: from.file, line: from.line };
       this.note(`unmodelled call: ${name}() from ${from.fn} at ${from.file}:${from.line} (not found in the tree; taken as having no effect and returning an unknown value)`, loc);
       return false;
     }
-    return this.ensure(name, 0);
+    return this.ensure(name, 0, def);
   }
 
   note(text: string, loc?: Loc) {
@@ -124,14 +131,17 @@ export class Compiler {
     return ok;
   }
 
-  /** Compile scenario glue: a function of the given parameters around the statements. */
-  async compileGlue(name: string, params: string[], body: Stmt[], loc: Loc): Promise<CompiledFunction> {
+  /**
+   * Compile scenario glue: a function of the given parameters around the statements. Its calls reach the
+   * functions of `unit` (a .c file) as that file's own code does: a static walker is called from its file.
+   */
+  async compileGlue(name: string, params: string[], body: Stmt[], loc: Loc, unit?: string): Promise<CompiledFunction> {
     const def: FunctionDef = {
       name, file: loc.file, line: loc.line, endLine: loc.line, returnType: 'void',
       params: params.map((p) => ({ name: p, type: 'struct page *' })), body: { k: 'block', body, loc },
       isStatic: true, isInline: false,
     };
-    const fn = await new FunctionCompiler(this, def, true).compile();
+    const fn = await new FunctionCompiler(this, def, true, 0, unit ?? loc.file, name).compile();
     this.functions.set(name, fn);
     await this.drain();
     return fn;
@@ -145,15 +155,25 @@ export class Compiler {
     }
   }
 
-  /** Make sure a tree function is compiled (asynchronously); false when the tree does not define it. */
-  async ensure(name: string, depth: number): Promise<boolean> {
+  /** The id a function is called by and shown as (ProgramSource.functionId). */
+  idOf(def: FunctionDef): Promise<string> {
+    return this.src.functionId ? this.src.functionId(def) : Promise.resolve(def.name);
+  }
+
+  /**
+   * Make sure a tree function is compiled (asynchronously), under `name` (its id, or the name calls use);
+   * false when the tree does not define it.
+   */
+  async ensure(name: string, depth: number, resolved?: FunctionDef): Promise<boolean> {
     if (this.functions.has(name)) return true;
-    const def = await this.src.resolveFunction(name);
+    const def = resolved ?? await this.src.resolveFunction(name);
     if (!def) return false;
+    if (this.functions.has(name)) return true;
+    const id = await this.idOf(def);
     if (this.functions.has(name)) return true;
     // Reserve the name first so recursion terminates.
     const placeholder: CompiledFunction = {
-      name, file: def.file, line: def.line, params: [], paramTypes: [], nlocals: 0, localNames: [], code: [], glue: false,
+      name: id, file: def.file, line: def.line, params: [], paramTypes: [], nlocals: 0, localNames: [], code: [], glue: false,
     };
     this.functions.set(name, placeholder);
     this.reached.set(name, { file: def.file, line: def.line });
@@ -162,7 +182,7 @@ export class Compiler {
       placeholder.code = [{ op: 'unmodelled', a: `call depth over ${this.maxDepth} at ${name}`, loc: { file: def.file, line: def.line } }];
       return true;
     }
-    const done = new FunctionCompiler(this, def, false, depth).compile().then((fn) => {
+    const done = new FunctionCompiler(this, def, false, depth, def.file, id).compile().then((fn) => {
       Object.assign(placeholder, fn);
     });
     this.compiling.set(name, done);
@@ -171,13 +191,18 @@ export class Compiler {
   }
 
   /** A global the code uses: where the tree gives it a constant initializer, it starts with that value. */
-  noteGlobal(name: string) {
+  async noteGlobal(name: string) {
     if (this.globalInits.has(name)) return;
     const g = this.src.getGlobal?.(name);
     if (!g?.init) return;
     const init = g.init;
-    if (init.k === 'id' && (this.src.getFunction(init.name) || isModelName(init.name))) {
+    if (init.k === 'id' && isModelName(init.name)) {
       this.globalInits.set(name, `fn:${init.name}`);
+      return;
+    }
+    const fn = init.k === 'id' ? this.src.getFunction(init.name, g.file) : undefined;
+    if (fn) {
+      this.globalInits.set(name, `fn:${await this.idOf(fn)}`);
       return;
     }
     const v = constEval(init, (n) => (n === 'true' ? 1 : n === 'false' ? 0 : this.src.enumValue(n) ?? this.src.constantValue?.(n)));
@@ -198,9 +223,13 @@ export class Compiler {
           return out;
         }
         for (const init of inits) {
-          if (!/^[A-Za-z_]\w*$/.test(init.value) || out.some((t) => t.fn === init.value)) continue;
-          if (!(await this.src.resolveFunction(init.value, init.file))) continue;
-          out.push({ fn: init.value, file: init.file, line: init.line });
+          if (!/^[A-Za-z_]\w*$/.test(init.value)) continue;
+          // The function the store names, as the storing file sees the name (its own static first).
+          const def = await this.src.resolveFunction(init.value, init.file);
+          if (!def) continue;
+          const id = await this.idOf(def);
+          if (out.some((t) => t.fn === id)) continue;
+          out.push({ fn: id, file: init.file, line: init.line });
         }
         if (out.length > this.maxTargets) {
           this.note(`unmodelled indirect call: ->${field}() has ${out.length} targets in the tree (over sim.max_indirect_targets = ${this.maxTargets}): taken as an unknown call`);
@@ -249,7 +278,17 @@ class FunctionCompiler {
   private calls: string[] = [];
   private macroDepth = 0;
 
-  constructor(private c: Compiler, private def: FunctionDef, private glue: boolean, private depth = 0) {}
+  /**
+   * unit: the file whose statics the code's calls reach (the function's own; for glue, the walker's). id: the
+   * name the compiled function goes by.
+   */
+  constructor(private c: Compiler, private def: FunctionDef, private glue: boolean, private depth = 0, private unit = def.file, private id = def.name) {}
+
+  /** The id of the function `name` as this code calls it, or null when the tree has none. */
+  private async calleeId(name: string): Promise<string | null> {
+    const def = await this.c.source.resolveFunction(name, this.unit);
+    return def ? this.c.idOf(def) : null;
+  }
 
   async compile(): Promise<CompiledFunction> {
     // Look up every callee at once (one tree search for all of them), before compiling statement by statement.
@@ -262,7 +301,7 @@ class FunctionCompiler {
       if (e.k === 'call' && e.callee.k === 'member') fields.add(e.callee.field);
     });
     if (this.c.lazy) await Promise.all([...fields].map((f) => this.c.targetsOf(f, this.depth)));
-    else await Promise.all([...callees].map((n) => (this.c.source.macro(n) || isSpecialForm(n) ? null : this.c.source.resolveFunction(n, this.def.file))));
+    else await Promise.all([...callees].map((n) => (this.c.source.macro(n) || isSpecialForm(n) ? null : this.c.source.resolveFunction(n, this.unit))));
     const params = this.def.params.filter((p) => p.name && p.type !== 'void');
     for (const p of params) this.declare(p.name, p.type);
     await this.stmt(this.def.body);
@@ -275,7 +314,7 @@ class FunctionCompiler {
     }
     if (!this.c.lazy) for (const name of this.calls) this.c.defer(this.c.ensure(name, this.depth + 1).then(() => undefined));
     return {
-      name: this.def.name, file: this.def.file, line: this.def.line, params: params.map((p) => p.name),
+      name: this.id, file: this.def.file, line: this.def.line, params: params.map((p) => p.name),
       paramTypes: params.map((p) => p.type), nlocals: this.localNames.length, localNames: this.localNames,
       code: this.code, glue: this.glue,
     };
@@ -609,15 +648,17 @@ class FunctionCompiler {
     if (/^CONFIG_/.test(name)) return void this.emit({ op: 'const', a: this.c.kconfigValue(name), loc });
     // A function used as a value: only one the tree has already shown us (a lookup per unknown identifier
     // would grep the tree for every EINVAL).
-    if (isModelName(name) || this.c.source.getFunction(name)) {
-      this.calls.push(name);
-      this.emit({ op: 'const', a: `fn:${name}`, loc });
+    const known = isModelName(name) ? null : this.c.source.getFunction(name, this.unit);
+    if (isModelName(name) || known) {
+      const id = known ? await this.c.idOf(known) : name;
+      this.calls.push(id);
+      this.emit({ op: 'const', a: `fn:${id}`, loc });
       return;
     }
     // An error code the tree's headers were not read for: its usual value, so -EBUSY is not an unknown.
     if (/^E[A-Z0-9]+$/.test(name) && !this.c.source.getGlobal?.(name)) return void this.emit({ op: 'const', a: errnoValue(name), loc });
     // A global variable: a field of the globals object.
-    this.c.noteGlobal(name);
+    await this.c.noteGlobal(name);
     this.emit({ op: 'const', a: 'o0', loc });
     this.emit({ op: 'fload', a: name, loc });
   }
@@ -649,13 +690,14 @@ class FunctionCompiler {
         return;
       }
       // &global or &function
-      if (isModelName(arg.name) || (await this.c.source.resolveFunction(arg.name, this.def.file))) {
-        this.calls.push(arg.name);
-        this.emit({ op: 'const', a: `fn:${arg.name}`, loc });
+      const id = isModelName(arg.name) ? arg.name : await this.calleeId(arg.name);
+      if (id) {
+        this.calls.push(id);
+        this.emit({ op: 'const', a: `fn:${id}`, loc });
         return;
       }
       this.c.writtenFields.add(arg.name);
-      this.c.noteGlobal(arg.name);
+      await this.c.noteGlobal(arg.name);
       this.emit({ op: 'const', a: 'o0', loc });
       this.emit({ op: 'faddr', a: arg.name, loc });
       return;
@@ -685,7 +727,7 @@ class FunctionCompiler {
       const local = this.lookup(t.name);
       if (local !== undefined) return { kind: 'local', idx: local };
       this.c.writtenFields.add(t.name);
-      this.c.noteGlobal(t.name);
+      await this.c.noteGlobal(t.name);
       this.emit({ op: 'const', a: 'o0', loc });
       this.emit({ op: 'faddr', a: t.name, loc });
       return { kind: 'ptr' };
@@ -798,20 +840,23 @@ class FunctionCompiler {
           return;
         }
         if (this.c.lazy && !this.glue) {
-          // Looked up and compiled when a step first calls it (the machine's World.lazy).
-          this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
+          // Looked up and compiled when a step first calls it (the machine's World.lazy); a static of this
+          // file is called by its id now (the file is read: its statics are known without a search).
+          const own = (await this.c.source.localFunctionId?.(name, this.unit)) ?? name;
+          this.emit({ op: 'call', a: own, b: e.args.length, loc, text });
           return;
         }
-        if (await this.c.source.resolveFunction(name, this.def.file)) {
+        const id = await this.calleeId(name);
+        if (id) {
           // Past the call depth (sim.max_call_depth) a tree function is not followed: it returns an unknown
           // value, taken both ways where tested, and a note names it. A whole tree's call graph is not the model.
-          if (!this.glue && this.depth >= this.c.maxCallDepth && !this.c.functions.has(name)) {
+          if (!this.glue && this.depth >= this.c.maxCallDepth && !this.c.functions.has(id)) {
             this.c.note(`not followed: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (call depth ${this.c.maxCallDepth}, sim.max_call_depth; taken as returning an unknown value)`, loc);
             this.emit({ op: 'builtin', a: '__kbot_opaque', b: e.args.length, loc, text });
             return;
           }
-          this.calls.push(name);
-          this.emit({ op: 'call', a: name, b: e.args.length, loc, text });
+          this.calls.push(id);
+          this.emit({ op: 'call', a: id, b: e.args.length, loc, text });
           return;
         }
         this.c.note(`unmodelled call: ${name}() from ${this.def.name} at ${loc.file}:${loc.line} (not found in the tree; taken as having no effect and returning an unknown value)`, loc);
