@@ -147,7 +147,7 @@ test('free at 1: the page starts where init and the driver\'s get_page() leave i
   assert.ok(start, r.notes.join('\n'));
   assert.ok(start.includes(`memmap_init_zone_device() (mm/memremap.c:${lineOf(memremap, 'static void memmap_init_zone_device')}) leaves it at 1`), start);
   assert.ok(start.includes(`nvx_vram_get() (drivers/gpu/nvx/nvx_vram.c:${lineOf(drv, 'struct page *nvx_vram_get')}) takes it off and hands it out at refcount 2`), start);
-  assert.ok(start.includes(`at drivers/gpu/nvx/nvx_vram.c:${lineOf(drv, 'get_page(pg);')}`), start);
+  assert.ok(start.includes(`(get_page(pg); at drivers/gpu/nvx/nvx_vram.c:${lineOf(drv, 'get_page(pg);')}), the owner's reference`), start);
   assert.ok(start.includes('nvx_vram_reclaim(), nvx_vram_ops\'s page_free callback, puts it on the driver\'s free list'), start);
   // The release alone from 1 would free it at 0 too (the page map's teardown path): the run does not say so.
   assert.ok(!r.notes.some((n) => /^assuming the page starts|frees?( the page)? at (refcount )?0\b/.test(n)), r.notes.join('\n'));
