@@ -334,7 +334,7 @@ export class PageEval {
     return r.kind === 'return' ? r.v : r.kind === 'value' ? r.v : U;
   }
 
-  private async stmts(stmts: Stmt[], env: Env): Promise<{ kind: 'return' | 'value' | 'fall' | 'unknown'; v: V }> {
+  private async stmts(stmts: Stmt[], env: Env): Promise<{ kind: 'return' | 'value' | 'fall' | 'unknown' | 'break' | 'continue'; v: V }> {
     let last: V = U;
     for (const s of stmts) {
       switch (s.k) {
@@ -376,11 +376,16 @@ export class PageEval {
             if (!truthOf(t)) break;
             const r = await this.stmts([s.body], env);
             if (r.kind === 'return' || r.kind === 'unknown') return r;
+            if (r.kind === 'break') break;
             if (s.k === 'for' && s.update) await this.exprStmt(s.update, env);
           }
           break;
         }
-        case 'break': case 'continue': case 'goto': case 'label':
+        case 'break': case 'continue':
+          // Running for effects: the rest of the loop's turn is not run (the loop decides what comes next).
+          if (this.fx) return { kind: s.k, v: U };
+          return { kind: 'unknown', v: U };
+        case 'goto': case 'label':
           if (this.fx) break;
           return { kind: 'unknown', v: U };
         case 'return':
