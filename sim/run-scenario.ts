@@ -252,6 +252,8 @@ async function build(
   driverFields: string[] = [],
   /** The first page's count at the start, where the tree's own life of the page gave it (pageLife()). */
   startCount?: number,
+  /** What glue's `driver` is, where not the driver's state itself (Life.driverArg). */
+  driverArg?: string,
 ): Promise<Built | { notApplicable: string }> {
   const program = tp.program;
   for (const e of sc.requires.enums) {
@@ -332,7 +334,7 @@ async function build(
   // What the driver's free path writes (its free list, its counters) starts at 0: the driver holds no free page
   // but the scenario's. Its other fields are unknown, as anything the model did not build.
   if (driver && driverFields.length) objs[driver] = { ...(objs[driver] ?? {}), ...Object.fromEntries(driverFields.map((f) => [f, 0])) };
-  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
+  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driverArg ?? driver ?? 0];
   for (const a of actors) a.args = locals;
 
   const flagsMutable = flagsMutableIn(compiler);
@@ -613,6 +615,8 @@ export interface Life {
   assumption?: string;
   /** The release's other paths, from where the life left the page. */
   others?: string[];
+  /** What the driver's allocation is handed as its state, where not the driver's state itself (reachedThrough()). */
+  driverArg?: string;
 }
 
 /**
@@ -647,10 +651,23 @@ async function pageLife(tp: TreeProgram, sc: Scenario, driver: DriverFact | unde
   const glue = `${pn}->pgmap->${field}(${await callArgs(tp, driver.callbacks[field], pn, driver.at.file)}); ` +
     `if (${await allocatorCall(tp, alloc, pn)} == ${pn}) __kbot_alloc(${pn}); ${gets}`;
   const actor = [{ role: 'driver', glue, allocator: true, holds: [], copies: 1 }];
-  const b = await build(tp, sc, driver, actor, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, 0, probe.driver, probe.driverFields, init.refcount);
-  if ('notApplicable' in b) return rule(b.notApplicable);
-  const run = await aloneRun(tp, b);
-  if ('why' in run) return rule(`the driver's allocation could not be run: ${run.why}`);
+  // The allocation is handed the driver's state (what the free callback wrote), or else what the free path
+  // reached it through (nouveau's free path writes drm->dmem, its allocation takes drm): the first that lets it
+  // hand the page out.
+  const whys: string[] = [];
+  let run: Awaited<ReturnType<typeof aloneRun>> | null = null;
+  let driverArg: string | undefined;
+  for (const arg of probe.driver ? reachedThrough(probe.driver) : [undefined]) {
+    const b = await build(tp, sc, driver, actor, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, 0, probe.driver, probe.driverFields, init.refcount, arg);
+    if ('notApplicable' in b) return rule(b.notApplicable);
+    run = await aloneRun(tp, b);
+    if (!('why' in run)) {
+      driverArg = arg === probe.driver ? undefined : arg;
+      break;
+    }
+    whys.push(run.why);
+  }
+  if (!run || 'why' in run) return rule(`the driver's allocation could not be run: ${[...new Set(whys)].join('; ')}`);
   const trace = await withCode(tp, renderTrace(run.m, run.steps, actor, sc.name));
   // The count the allocation hands the page out at: after the last step of the allocation function's call.
   const inAlloc = trace.filter((t) => t.func === alloc || (t.via ?? []).some((v) => v.startsWith(`${alloc} `)));
@@ -686,7 +703,22 @@ async function pageLife(tp: TreeProgram, sc: Scenario, driver: DriverFact | unde
   if (f !== c - 1) {
     notes.push(`the tree's life and its release disagree: ${alloc}() hands the page out at refcount ${c}, so the holders' puts should leave it free at ${c - 1}, but the release frees it at ${f}`);
   }
-  return { start, freeRefcount: f, notes, others: r.others };
+  return { start, freeRefcount: f, notes, others: r.others, ...(driverArg ? { driverArg } : {}) };
+}
+
+/**
+ * An object of the driver's state and the objects the code reached it through: a field nothing set is an
+ * object named after where it was read ("u_<object>.<field>", machine.ts), so "u_u_pgmap_page.drm.dmem" was
+ * reached through "u_pgmap_page.drm", itself read from the pgmap.
+ */
+function reachedThrough(obj: string): string[] {
+  const out = [obj];
+  for (let o = obj; ;) {
+    const m = /^u_(.+)\.[A-Za-z_]\w*$/.exec(o);
+    if (!m) return out;
+    o = m[1];
+    out.push(o);
+  }
 }
 
 /** The driver's code run alone (one actor), down its paths: the first that ends with the page handed out. */
@@ -743,11 +775,11 @@ function handsOut(m: Machine): { steps: Release['steps'] } | { why: string } | '
   return { why: [...new Set(whys)].join('; ') || `no path ended within ${RELEASE_PATHS} paths, ${RELEASE_STEPS} steps` };
 }
 
-/** A call of a driver function: pages by name, other pointers the driver's state, the rest 0 (as allocatorCall). */
+/** A call of a free callback as the core makes it: pages by name, other pointers the pgmap's data, the rest 0. */
 async function callArgs(tp: TreeProgram, fn: string, pageName: string, file?: string): Promise<string> {
   const def = await tp.program.resolveFunction(fn, file);
   return (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) =>
-    /struct\s+(page|folio)\b/.test(p.type) ? pageName : p.type.includes('*') ? 'driver' : '0').join(', ');
+    /struct\s+(page|folio)\b/.test(p.type) ? pageName : p.type.includes('*') ? `${pageName}->pgmap->data` : '0').join(', ');
 }
 
 /**
@@ -922,7 +954,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies, ...(a.walkers && inst.walker ? { walker: inst.walker } : {}) });
   }
 
-  const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields, pr.life.start);
+  const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields, pr.life.start, pr.life.driverArg);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
   // Where the page starts, and how the tree's own code got it there (or the rule, named).
   b.notes.push(...pr.life.notes);
