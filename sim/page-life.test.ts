@@ -215,3 +215,74 @@ test('the review of a series moving the tree from free at 0 to free at 1 finds t
   assert.ok(!/reaches 0/.test(words), words);
   assert.ok(!/assuming the page starts/.test(words), words);
 });
+
+/**
+ * The same driver, its free list in a device state it reaches from the pgmap's chunk through the chunk's drm (as
+ * nouveau does): the allocation is handed the drm, not the state the free callback wrote.
+ */
+const INDIRECT = `#include <linux/mm.h>
+#include <linux/memremap.h>
+
+struct nvx_dev {
+	spinlock_t lock;
+	struct page *spare;
+};
+
+struct nvx_drm {
+	struct nvx_dev *dev;
+};
+
+struct nvx_chunk {
+	struct dev_pagemap pagemap;
+	struct nvx_drm *drm;
+};
+
+static void nvx_vram_reclaim(struct page *pg)
+{
+	struct nvx_chunk *ck = container_of(pg->pgmap, struct nvx_chunk, pagemap);
+	struct nvx_dev *dev = ck->drm->dev;
+
+	spin_lock(&dev->lock);
+	pg->zone_device_data = dev->spare;
+	dev->spare = pg;
+	spin_unlock(&dev->lock);
+}
+
+static const struct dev_pagemap_ops nvx_vram_ops = {
+	.page_free = nvx_vram_reclaim,
+};
+
+struct page *nvx_vram_get(struct nvx_drm *drm)
+{
+	struct page *pg;
+
+	spin_lock(&drm->dev->lock);
+	pg = drm->dev->spare;
+	if (!pg) {
+		spin_unlock(&drm->dev->lock);
+		return NULL;
+	}
+	drm->dev->spare = pg->zone_device_data;
+	spin_unlock(&drm->dev->lock);
+	get_page(pg);
+	return pg;
+}
+
+int nvx_vram_probe(struct nvx_chunk *ck)
+{
+	ck->pagemap.type = MEMORY_DEVICE_PRIVATE;
+	ck->pagemap.ops = &nvx_vram_ops;
+	return PTR_ERR_OR_ZERO(memremap_pages(&ck->pagemap, 0));
+}
+`;
+
+test('free at 1, the free list reached through the pgmap\'s chunk: the allocation is handed what the free path went through, and the bug is found', async () => {
+  const files = { ...tree('free-at-1'), 'drivers/gpu/nvx/nvx_vram.c': INDIRECT };
+  const { runs } = await simulateTree(new MemTreeView(files, 'nvx-indirect'), scenarios, opts, INST);
+  const r = runs[0];
+  assert.equal(r.status, 'violations', `${r.status} ${r.reason ?? ''}\n${r.notes.join('\n')}`);
+  assert.equal(r.freeRefcount, 1);
+  const start = r.notes.find((n) => n.startsWith('the page starts at refcount 2, as the tree\'s own code leaves it'));
+  assert.ok(start?.includes(`(get_page(pg); at drivers/gpu/nvx/nvx_vram.c:${lineOf(INDIRECT, 'get_page(pg);')})`), r.notes.join('\n'));
+  assert.ok(r.violations.some((v) => v.category === 'speculative-get-on-free-page'), r.violations.map((v) => v.category).join());
+});
