@@ -80,7 +80,7 @@ int nvx_vram_probe(struct nvx_vram *vr)
 }
 `;
 
-const PUT = (convention: 'free-at-1' | 'free-at-0') => `
+const PUT = (convention: 'free-at-1' | 'free-at-0' | 'free-at-1-only') => `
 /* Device private pages go back to their driver from here. */
 bool put_devmem_page(struct page *page)
 {
@@ -89,7 +89,8 @@ bool put_devmem_page(struct page *page)
 	if (!is_device_private_page(page))
 		return false;
 	left = page_ref_dec_return(page);
-${convention === 'free-at-1' ? `	if (left > 1)
+${convention === 'free-at-1-only' ? `	if (left == 1)
+		page->pgmap->ops->page_free(page);` : convention === 'free-at-1' ? `	if (left > 1)
 		return true;
 	if (left == 0)
 		__folio_put(page_folio(page));
@@ -285,4 +286,23 @@ test('free at 1, the free list reached through the pgmap\'s chunk: the allocatio
   const start = r.notes.find((n) => n.startsWith('the page starts at refcount 2, as the tree\'s own code leaves it'));
   assert.ok(start?.includes(`(get_page(pg); at drivers/gpu/nvx/nvx_vram.c:${lineOf(INDIRECT, 'get_page(pg);')})`), r.notes.join('\n'));
   assert.ok(r.violations.some((v) => v.category === 'speculative-get-on-free-page'), r.violations.map((v) => v.category).join());
+});
+
+test('a life the release does not end (a driver handing pages out at 1 to a core that frees at 1 only): the run starts by the rule, and says so in its notes and findings', async () => {
+  // The core gives device private pages back at 1 only; the init leaves them at 1 and the driver sets 1 as it
+  // hands one out, so the owner's put from there leaves the page at 0, never freed.
+  const files = tree('free-at-0');
+  files['mm/memremap.c'] = files['mm/memremap.c'].replace(PUT('free-at-0'), PUT('free-at-1-only')).replace('\t\tset_page_count(page, 0);\n', '\t\tinit_page_count(page);\n');
+  assert.ok(files['mm/memremap.c'].includes('if (left == 1)') && files['mm/memremap.c'].includes('init_page_count(page);'));
+  const { runs } = await simulateTree(new MemTreeView(files, 'nvx-free-at-1-only'), scenarios, opts, INST);
+  const r = runs[0];
+  const why = r.notes.find((n) => n.startsWith('assuming the page starts at refcount 2: one reference per holder (1) over the count at which the owner\'s release alone frees it (1), since the owner\'s release from there (refcount 1) does not free it'));
+  assert.ok(why, r.notes.join('\n'));
+  // What the life did is still said, up to where it stopped making sense.
+  assert.ok(r.notes.some((n) => n.startsWith('the page starts at refcount 1, as the tree\'s own code leaves it')), r.notes.join('\n'));
+  assert.equal(r.freeRefcount, 1);
+  // Started at 2 by the rule, the run finds the get on a page back at 1; the finding names the rule.
+  const get = r.violations.find((v) => v.category === 'speculative-get-on-free-page');
+  assert.ok(get, `${r.status} ${r.violations.map((v) => v.category).join()}`);
+  assert.equal(get.assumptions[0], why);
 });
