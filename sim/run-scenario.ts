@@ -14,10 +14,9 @@ import { exploreBounded, type BoundedResult } from './explore/bounded.ts';
 import type { Scenario, ScenarioPage } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
 import { walkerArgs } from './facts/sites.ts';
-import { typeName } from './facts/page-types.ts';
+import { initOfType, typeName } from './facts/page-types.ts';
 import { walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { DriverFact } from './facts/drivers.ts';
-import { initOfType } from './facts/page-types.ts';
 
 export interface SourceProvider {
   readFile(path: string): Promise<string | null>;
