@@ -14,7 +14,7 @@ import { exploreBounded, type BoundedResult } from './explore/bounded.ts';
 import type { Scenario, ScenarioPage } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
 import { walkerArgs } from './facts/sites.ts';
-import { typeName } from './facts/page-types.ts';
+import { initOfType, typeName } from './facts/page-types.ts';
 import { walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { DriverFact } from './facts/drivers.ts';
 
@@ -254,6 +254,10 @@ async function build(
   freeRefcount: number,
   driver: string | null = null,
   driverFields: string[] = [],
+  /** The first page's count at the start, where the tree's own life of the page gave it (pageLife()). */
+  startCount?: number,
+  /** What glue's `driver` is, where not the driver's state itself (Life.driverArg). */
+  driverArg?: string,
 ): Promise<Built | { notApplicable: string }> {
   const program = tp.program;
   for (const e of sc.requires.enums) {
@@ -310,7 +314,7 @@ async function build(
       __zone: program.enumValue(p.zone) ?? ZONE_FALLBACK[p.zone] ?? ZONE_FALLBACK.ZONE_NORMAL,
       __online: p.online ? 1 : 0,
       __flags: [...p.flags].sort().join(','),
-      [tp.refField]: freeRefcount + holders,
+      [tp.refField]: startCount !== undefined && p === sc.pages[0] ? startCount : freeRefcount + holders,
     };
     if (p.pgmap) {
       const pg = `pgmap_${p.name}`;
@@ -334,7 +338,7 @@ async function build(
   // What the driver's free path writes (its free list, its counters) starts at 0: the driver holds no free page
   // but the scenario's. Its other fields are unknown, as anything the model did not build.
   if (driver && driverFields.length) objs[driver] = { ...(objs[driver] ?? {}), ...Object.fromEntries(driverFields.map((f) => [f, 0])) };
-  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driver ?? 0];
+  const locals: Value[] = [...pages.map((p) => p.obj), sc.pages[0].pfn, driverArg ?? driver ?? 0];
   for (const a of actors) a.args = locals;
 
   const flagsMutable = flagsMutableIn(compiler);
@@ -412,10 +416,12 @@ interface Release {
   others: string[];
   /** A step called code not compiled yet (see releaseRun). */
   stuck?: boolean;
+  /** The page's count at its free event, where it was freed. */
+  at?: number;
 }
 
 /** releaseFreesAt, compiling what its steps call as they call it. */
-async function releaseRun(tp: TreeProgram, b: Built, f: number): Promise<{ m: Machine; r: Release }> {
+async function releaseRun(tp: TreeProgram, b: Built, f: number | null): Promise<{ m: Machine; r: Release }> {
   for (let round = 0; ; round++) {
     const m = new Machine(b.world, b.init);
     const r = releaseFreesAt(m, f);
@@ -441,7 +447,7 @@ const RELEASE_STEPS = 50000;
  * path frees, an unmodelled stop is reported before a path that leaves the page allocated. The paths that went
  * another way are summed up in `others`.
  */
-function releaseFreesAt(m: Machine, f: number): Release {
+function releaseFreesAt(m: Machine, f: number | null): Release {
   const s0 = m.initial();
   if (m.initialStuck) return { ok: false, why: 'stuck', stuck: true, steps: [], others: [] };
   const ends: Release[] = [];
@@ -507,19 +513,19 @@ function violated(r: { violations: Array<{ category: string; message: string }> 
   return { ok: false, why: r.violations[0].message, steps, others: [] };
 }
 
-function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number, steps: Release['steps']): Release {
+function judgeRelease(m: Machine, s0: SimState, s: SimState, f: number | null, steps: Release['steps']): Release {
   const d = m.describe(s);
   const name = Object.keys(d.refcount)[0];
   if (d.pageState[name] !== 'free') return { ok: false, why: `the release leaves ${name} allocated at refcount ${d.refcount[name]}`, steps, others: [] };
   // The count at the free event (the driver's free callback may set another on its free list after it).
   const at = [...steps].reverse().find((st) => st.label.freedAt !== undefined)?.label.freedAt ?? d.refcount[name];
-  if (at !== f) return { ok: false, why: `the release frees ${name} at refcount ${at}, not ${f}`, steps, others: [] };
+  if (f !== null && at !== f) return { ok: false, why: `the release frees ${name} at refcount ${at}, not ${f}`, steps, others: [], at };
   // The driver's own state is what the free path wrote besides the page, its pgmap and the globals: the free
   // list the page went on. The driver's allocation function is given it.
   const model = new Set(['o0', ...m.world.pages.flatMap((p) => [p.obj, `pgmap_${p.name}`, `ops_${p.name}`])]);
   const driver = Object.keys(s.objs).find((id) => !model.has(id) && s.objs[id] !== s0.objs[id]);
   const driverFields = driver ? Object.keys(s.objs[driver]).filter((k) => s.objs[driver][k] !== s0.objs[driver]?.[k]) : [];
-  return { ok: true, why: '', driver, driverFields, steps, others: [] };
+  return { ok: true, why: '', driver, driverFields, steps, others: [], at };
 }
 
 /**
@@ -541,7 +547,11 @@ export async function releaseFrom(tp: TreeProgram, inst: ScenarioInstance, opts:
 }
 
 type Probe =
-  | { kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[]; others: string[] }
+  | {
+    kind: 'ok'; freeRefcount: number; driver: string | null; driverFields: string[]; others: string[];
+    /** The page's count when the run starts, and where it came from (pageLife()). */
+    life: Life;
+  }
   | { kind: 'not-applicable' | 'unmodelled'; reason: string; notes: string[]; neverFrees?: boolean };
 
 /**
@@ -574,7 +584,12 @@ async function allocatorCall(tp: TreeProgram, fn: string, pageName: string, file
   return `${fn}(${args.join(', ')})`;
 }
 
-/** The refcount at which the tree's own release path frees the page: the first of sc.freeRefcounts that works. */
+/**
+ * The refcount at which the tree's own release path frees the page: first, the first of sc.freeRefcounts that
+ * works from one reference per holder over it (which also shows what the driver's free path writes: its free
+ * list); then the release from the count the tree's own life of the page leaves (pageLife()), where that can be
+ * run: the count at that free event is the one the run uses.
+ */
 async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, holds: string[], opts: SimOptions): Promise<Probe> {
   const tried: string[] = [];
   let lastNotes: string[] = [];
@@ -584,11 +599,198 @@ async function probeFreeRefcount(tp: TreeProgram, sc: Scenario, driver: DriverFa
     const { r } = await releaseRun(tp, b, f);
     const notes = runNotes(tp, b);
     if (r.unmodelled) return { kind: 'unmodelled', reason: `release path: ${r.unmodelled}`, notes };
-    if (r.ok) return { kind: 'ok', freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [], others: r.others };
+    if (r.ok) {
+      const probe = { kind: 'ok' as const, freeRefcount: f, driver: r.driver ?? null, driverFields: r.driverFields ?? [], others: r.others };
+      const h = holds.filter((x) => x === sc.pages[0].name).length;
+      const life = await pageLife(tp, sc, driver, h, probe, opts);
+      return { ...probe, freeRefcount: life.freeRefcount, life, others: life.others ?? r.others };
+    }
     tried.push(`at ${f}: ${r.why}`);
     lastNotes = notes;
   }
   return { kind: 'not-applicable', reason: `the tree's ${sc.release.replace(/;$/, '')} never frees the page (${tried.join('; ')})`, notes: lastNotes, neverFrees: true };
+}
+
+/** Where a run's page starts: its count, how the tree's own code got there, and the free count that goes with it. */
+export interface Life {
+  /** The first page's refcount when the run starts, the holders' references included. */
+  start: number;
+  /** The count at which the owner's release frees the page from there. */
+  freeRefcount: number;
+  /** Said in the run's notes: each step of the page's life, with its file:line, and any disagreement. */
+  notes: string[];
+  /**
+   * Set where the life could not be run and the start is the rule (one reference per holder over the first
+   * count the release frees at): the assumption, named in the run's notes and in each finding of the run.
+   */
+  assumption?: string;
+  /** The release's other paths, from where the life left the page. */
+  others?: string[];
+  /** What the driver's allocation is handed as its state, where not the driver's state itself (reachedThrough()). */
+  driverArg?: string;
+}
+
+/**
+ * The page's life before the run, run on the model from the tree's own code, in order: the memmap init of its
+ * type (the count the facts' run of it leaves), its driver's free callback putting it on the driver's free list
+ * (as every page the driver hands out was before), the driver's allocation function taking it off and handing it
+ * out (its reference is the first holder's), and a get_page() for each further holder. Then the owner's release,
+ * alone, from that count: where it frees the page is the run's free count, and it should be one below the count
+ * the allocation hands the page out at; where it is not, the notes say so. Where a step cannot be run (no init,
+ * no driver, no allocation, a page from the page allocator), the start is the rule, and that is named.
+ */
+async function pageLife(tp: TreeProgram, sc: Scenario, driver: DriverFact | undefined, h: number, probe: { freeRefcount: number; driver: string | null; driverFields: string[] }, opts: SimOptions): Promise<Life> {
+  const f0 = probe.freeRefcount;
+  const page = sc.pages[0];
+  const rule = (why: string): Life => {
+    const assumption = `assuming the page starts at refcount ${f0 + h}: one reference per holder (${h}) over the count at which the owner's release alone frees it (${f0}), since ${why}`;
+    return { start: f0 + h, freeRefcount: f0, notes: [assumption], assumption };
+  };
+  if (page.zone !== 'ZONE_DEVICE' || !page.pgmap) return rule('the page allocator\'s hand-out of an ordinary page is not run');
+  const constant = [page.pgmap.type].flat().find((t) => tp.program.enumValue(t) !== undefined);
+  if (!constant) return rule(`the tree has no ${[page.pgmap.type].flat().join(' or ')}`);
+  if (h < 1) return rule('nobody holds the page the allocation hands out');
+  const init = await initOfType(tp, constant);
+  if ('unknown' in init) return rule(`its memmap init cannot be run: ${init.unknown}`);
+  const field = sc.callbackFields.find((x) => driver?.callbacks[x]);
+  if (!driver || !field) return rule('no driver of the tree sets up such pages with a free callback, so no allocation of the tree hands them out');
+  const alloc = await findAllocator(tp, sc, driver, probe.driverFields);
+  if (!alloc) return rule(`no function beside ${driver.name}'s free callback ${driver.callbacks[field]}() (${driver.at.file}) returns a page it takes from what that callback writes`);
+  const allocDef = await tp.program.resolveFunction(alloc);
+  const pn = page.name;
+  const gets = Array.from({ length: h - 1 }, () => `get_page(${pn});`).join(' ');
+  const glue = `${pn}->pgmap->${field}(${await callArgs(tp, driver.callbacks[field], pn, driver.at.file)}); ` +
+    `if (${await allocatorCall(tp, alloc, pn)} == ${pn}) __kbot_alloc(${pn}); ${gets}`;
+  const actor = [{ role: 'driver', glue, allocator: true, holds: [], copies: 1 }];
+  // The allocation is handed the driver's state (what the free callback wrote), or else what the free path
+  // reached it through (nouveau's free path writes drm->dmem, its allocation takes drm): the first that lets it
+  // hand the page out.
+  const whys: string[] = [];
+  let run: Awaited<ReturnType<typeof aloneRun>> | null = null;
+  let driverArg: string | undefined;
+  for (const arg of probe.driver ? reachedThrough(probe.driver) : [undefined]) {
+    const b = await build(tp, sc, driver, actor, { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, 0, probe.driver, probe.driverFields, init.refcount, arg);
+    if ('notApplicable' in b) return rule(b.notApplicable);
+    run = await aloneRun(tp, b);
+    if (!('why' in run)) {
+      driverArg = arg === probe.driver ? undefined : arg;
+      break;
+    }
+    whys.push(run.why);
+  }
+  if (!run || 'why' in run) return rule(`the driver's allocation could not be run: ${[...new Set(whys)].join('; ')}`);
+  const trace = await withCode(tp, renderTrace(run.m, run.steps, actor, sc.name));
+  // The count the allocation hands the page out at: after the last step of the allocation function's call.
+  const inAlloc = trace.filter((t) => t.func === alloc || (t.via ?? []).some((v) => v.startsWith(`${alloc} `)));
+  const lastAlloc = inAlloc.at(-1);
+  const c = lastAlloc ? lastAlloc.refcount[pn] : init.refcount;
+  const start = trace.at(-1)?.refcount[pn] ?? init.refcount;
+  // The step of the allocation that changed the count, at its line in the allocation function.
+  const setAt = inAlloc.find((t, i) => (i === 0 ? init.refcount : inAlloc[i - 1].refcount[pn]) !== t.refcount[pn]);
+  // The line of the allocation function that did it (the call it made there), as the tree writes it.
+  const allocLine = (t: TraceStep) => {
+    const fr = t.func === alloc ? { file: t.file, line: t.line, code: t.code } : (t.frames ?? []).find((x) => x.func === alloc);
+    const code = fr?.code?.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+    return fr ? `${code ? `${code} ` : ''}at ${fr.file}:${fr.line}` : `${t.op} at ${t.file}:${t.line}`;
+  };
+  const initStep = [...init.steps].reverse().find((s) => /_refcount|clears the struct page/.test(s.what));
+  const notes = [
+    `the page starts at refcount ${start}, as the tree's own code leaves it: its memmap init ${init.by.func}() (${init.by.file}:${init.by.line}) leaves it at ${init.refcount}` +
+      `${initStep ? ` (${initStep.what} at ${initStep.at})` : ''}; ${driver.callbacks[field]}(), ${driver.name}'s ${field} callback, puts it on the driver's free list` +
+      ` at refcount ${trace.find((t) => t.pageState?.[pn] === 'free')?.refcount[pn] ?? init.refcount}; ${alloc}() (${allocDef ? `${allocDef.file}:${allocDef.line}` : driver.at.file}) takes it off and hands it out at refcount ${c}` +
+      `${setAt ? ` (${allocLine(setAt)})` : ' (it does not change the count)'}` +
+      `${h > 1 ? `, the owner's first reference; ${h - 1} get_page() for the other holders` : ', the owner\'s reference'}`,
+  ];
+  // The owner's release alone, from there: the free count that goes with this life.
+  const owner = sc.actors.find((a) => a.holds.length > 0);
+  const rel = await build(tp, sc, driver, [{ role: owner?.role ?? 'owner', glue: sc.release, allocator: false, holds: owner?.holds ?? [pn], copies: 1 }], { ...opts, maxAssumptions: RELEASE_ASSUMPTIONS }, 0, null, [], start);
+  if ('notApplicable' in rel) return rule(rel.notApplicable);
+  const { r } = await releaseRun(tp, rel, null);
+  if (!r.ok || r.at === undefined) {
+    const out = rule(`the owner's release from there (refcount ${start}) does not free it: ${r.why}`);
+    return { ...out, notes: [...notes, ...out.notes] };
+  }
+  const f = r.at;
+  if (f !== c - 1) {
+    notes.push(`the tree's life and its release disagree: ${alloc}() hands the page out at refcount ${c}, so the holders' puts should leave it free at ${c - 1}, but the release frees it at ${f}`);
+  }
+  return { start, freeRefcount: f, notes, others: r.others, ...(driverArg ? { driverArg } : {}) };
+}
+
+/**
+ * An object of the driver's state and the objects the code reached it through: a field nothing set is an
+ * object named after where it was read ("u_<object>.<field>", machine.ts), so "u_u_pgmap_page.drm.dmem" was
+ * reached through "u_pgmap_page.drm", itself read from the pgmap.
+ */
+function reachedThrough(obj: string): string[] {
+  const out = [obj];
+  for (let o = obj; ;) {
+    const m = /^u_(.+)\.[A-Za-z_]\w*$/.exec(o);
+    if (!m) return out;
+    o = m[1];
+    out.push(o);
+  }
+}
+
+/** The driver's code run alone (one actor), down its paths: the first that ends with the page handed out. */
+async function aloneRun(tp: TreeProgram, b: Built): Promise<{ m: Machine; steps: Release['steps'] } | { why: string }> {
+  for (let round = 0; round <= MAX_COMPILE_ROUNDS; round++) {
+    const m = new Machine(b.world, b.init);
+    const r = handsOut(m);
+    if (r !== 'stuck') return 'why' in r ? r : { m, steps: r.steps };
+    await supply(tp, b.world);
+  }
+  return { why: `it needed code ${MAX_COMPILE_ROUNDS} times over` };
+}
+
+function handsOut(m: Machine): { steps: Release['steps'] } | { why: string } | 'stuck' {
+  const s0 = m.initial();
+  if (m.initialStuck) return 'stuck';
+  const pn = m.world.pages[0].name;
+  type Node = { s: SimState; steps: Release['steps']; take?: { actor: number; outcome: number } };
+  const todo: Node[] = [{ s: s0, steps: [] }];
+  let budget = RELEASE_STEPS;
+  let paths = 0;
+  const whys: string[] = [];
+  while (todo.length && paths < RELEASE_PATHS && budget > 0) {
+    const node = todo.pop()!;
+    let { s, steps } = node;
+    paths++;
+    for (; budget > 0; budget--) {
+      let actor: number;
+      let outcome = 0;
+      if (node.take) {
+        ({ actor, outcome } = node.take);
+        node.take = undefined;
+      } else {
+        const en = m.enabled(s);
+        if (en.length === 0) {
+          if (s.actors.every((a) => a.status === 'done') && s.life[pn] === 'allocated') return { steps };
+          whys.push(s.life[pn] !== 'allocated' ? 'the allocation did not hand the page out' : 'the driver did not finish');
+          break;
+        }
+        actor = en[0];
+      }
+      const r = m.step(s, actor, outcome);
+      if (r.stuck) return 'stuck';
+      if (outcome === 0) for (let k = (r.outcomes ?? 1) - 1; k >= 1; k--) todo.push({ s, steps, take: { actor, outcome: k } });
+      if (r.pruned) break;
+      steps = [...steps, outcome ? { actor, outcome, label: r.label } : { actor, label: r.label }];
+      if (r.violations.length) {
+        whys.push(r.violations[0].message);
+        break;
+      }
+      s = r.state;
+    }
+  }
+  return { why: [...new Set(whys)].join('; ') || `no path ended within ${RELEASE_PATHS} paths, ${RELEASE_STEPS} steps` };
+}
+
+/** A call of a free callback as the core makes it: pages by name, other pointers the pgmap's data, the rest 0. */
+async function callArgs(tp: TreeProgram, fn: string, pageName: string, file?: string): Promise<string> {
+  const def = await tp.program.resolveFunction(fn, file);
+  return (def?.params ?? []).filter((p) => p.type !== 'void' && p.name).map((p) =>
+    /struct\s+(page|folio)\b/.test(p.type) ? pageName : p.type.includes('*') ? `${pageName}->pgmap->data` : '0').join(', ');
 }
 
 /**
@@ -774,8 +976,10 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     actorsGlue.push({ role: a.role, glue, allocator: a.allocator, holds: a.holds, copies, ...(a.walkers && inst.walker ? { walker: inst.walker } : {}), ...(unit ? { unit } : {}) });
   }
 
-  const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields);
+  const b = await build(tp, sc, inst.driver, actorsGlue, opts, freeRefcount, pr.driver, pr.driverFields, pr.life.start, pr.life.driverArg);
   if ('notApplicable' in b) return { ...base, status: 'not-applicable', reason: b.notApplicable };
+  // Where the page starts, and how the tree's own code got it there (or the rule, named).
+  b.notes.push(...pr.life.notes);
   // The release's other paths, where it branches on something the model does not know.
   for (const o of pr.others) b.notes.push(`release path, another way: ${o}`);
   const m = await settledMachine(tp, b);
@@ -813,6 +1017,8 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
     .filter((v) => v.category !== 'unmodelled')
     .map(async (v) => {
       const trace = await withCode(tp, renderTrace(m, v.steps, actorsGlue, sc.name));
+      // A start the tree's life did not give is an assumption every step of the interleaving rests on.
+      if (pr.life.assumption && trace[0]) trace[0] = { ...trace[0], assumptions: [pr.life.assumption, ...(trace[0].assumptions ?? [])] };
       return { category: v.category, message: v.message, trace, assumptions: assumptionsOf(trace) };
     }));
   let status: ScenarioRun['status'] = violations.length ? 'violations' : res.complete ? 'ok' : 'incomplete';

@@ -13,7 +13,7 @@ import { wordsMatcher } from '../../analyzers/mem-tree-view.ts';
 export type { PageType, Site, SiteClass, Where };
 
 /** Bumped when the facts' shape or the way they are read changes: a cached copy of another version is not used. */
-export const FACTS_VERSION = 7;
+export const FACTS_VERSION = 8;
 
 export interface GuardFact {
   text: string;

@@ -9,6 +9,7 @@ import type { CProgram } from '../frontend/program.ts';
 import { ATOMICS, atomicOp, BUDDY_FREE, flagOp } from '../model/builtins.ts';
 import { exprText } from '../frontend/macro-expand.ts';
 import { calleeName, Flow, PFN_TO_PAGE, SAME_PAGE } from './flow.ts';
+import { walkStmt } from '../frontend/program.ts';
 
 /** What the facts say of one page as a check sees it. */
 export interface PageFacts {
@@ -334,7 +335,7 @@ export class PageEval {
     return r.kind === 'return' ? r.v : r.kind === 'value' ? r.v : U;
   }
 
-  private async stmts(stmts: Stmt[], env: Env): Promise<{ kind: 'return' | 'value' | 'fall' | 'unknown'; v: V }> {
+  private async stmts(stmts: Stmt[], env: Env): Promise<{ kind: 'return' | 'value' | 'fall' | 'unknown' | 'break' | 'continue'; v: V }> {
     let last: V = U;
     for (const s of stmts) {
       switch (s.k) {
@@ -356,6 +357,16 @@ export class PageEval {
           for (; n < LOOP_MAX; n++) {
             const t = s.test ? await this.eval(s.test, env) : 1;
             if (t === U) {
+              // A loop over a pfn range whose bounds are not known (a pgmap's range), whose body makes its pfn a
+              // page: one of its turns is the page's own, so the body runs once with the page's pfn.
+              const v = n === 0 && this.fx ? pfnLoopVar(s) : null;
+              if (v) {
+                env.vars.set(v, this.pfn);
+                this.fx!.steps.push({ what: `the loop over a pfn range (${exprText(s.test!)}), for the page's pfn`, at: `${s.loc.file}:${s.loc.line}` });
+                const r = await this.stmts([s.body], env);
+                if (r.kind === 'return' || r.kind === 'unknown') return r;
+                break;
+              }
               // What the loop would have done is not known: the page's count is not either.
               if (this.fx) {
                 this.fx.refcount = 'unknown';
@@ -366,11 +377,16 @@ export class PageEval {
             if (!truthOf(t)) break;
             const r = await this.stmts([s.body], env);
             if (r.kind === 'return' || r.kind === 'unknown') return r;
+            if (r.kind === 'break') break;
             if (s.k === 'for' && s.update) await this.exprStmt(s.update, env);
           }
           break;
         }
-        case 'break': case 'continue': case 'goto': case 'label':
+        case 'break': case 'continue':
+          // Running for effects: the rest of the loop's turn is not run (the loop decides what comes next).
+          if (this.fx) return { kind: s.k, v: U };
+          return { kind: 'unknown', v: U };
+        case 'goto': case 'label':
           if (this.fx) break;
           return { kind: 'unknown', v: U };
         case 'return':
@@ -420,6 +436,21 @@ export class PageEval {
     }
     return { kind: last === U ? 'fall' : 'value', v: last };
   }
+}
+
+/**
+ * The variable a for/while loop steps through, where its body hands it to pfn_to_page() and friends (a walk over
+ * a pfn range): null for any other loop.
+ */
+function pfnLoopVar(s: Extract<Stmt, { k: 'for' | 'while' }>): string | null {
+  const test = s.test;
+  if (!test || test.k !== 'binary' || !['<', '<=', '!='].includes(test.op) || test.left.k !== 'id') return null;
+  const v = test.left.name;
+  let converts = false;
+  walkStmt(s.body, () => {}, (e) => {
+    if (e.k === 'call' && PFN_TO_PAGE.has(calleeName(e) ?? '') && e.args[0]?.k === 'id' && e.args[0].name === v) converts = true;
+  });
+  return converts ? v : null;
 }
 
 function truthOf(v: V): 0 | 1 {

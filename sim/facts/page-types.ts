@@ -81,6 +81,24 @@ export function pageFactsOf(tp: TreeProgram, t: Pick<PageType, 'zone' | 'pgmapTy
   };
 }
 
+/**
+ * What the memmap init leaves on a ZONE_DEVICE page of type `t`, run on the tree's code from zeroed memory:
+ * its refcount and flags, with the steps that set them; or why it cannot be told.
+ */
+async function runInit(tp: TreeProgram, init: FunctionDef | null, t: Pick<PageType, 'zone' | 'pgmapType' | 'online'>): Promise<NonNullable<PageType['init']> | { unknown: string }> {
+  if (!init) return { unknown: 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)' };
+  const ev = new PageEval(tp.program, pageFactsOf(tp, { ...t, init: undefined }));
+  // The struct page is zeroed memory before its init runs.
+  const fx = await ev.run(init, initArgs(init), 0);
+  if (fx.refcount === 'unknown') return { unknown: `${init.name}() at ${init.file}:${init.line}: the count it leaves is unknown (${fx.why})` };
+  return { refcount: fx.refcount, flags: [...fx.flags].sort(), by: { func: init.name, file: init.file, line: init.line }, steps: fx.steps };
+}
+
+/** The memmap init's result for pages of pgmap type `constant` (MEMORY_DEVICE_PRIVATE), as the facts read it. */
+export async function initOfType(tp: TreeProgram, constant: string): Promise<NonNullable<PageType['init']> | { unknown: string }> {
+  return runInit(tp, await memmapInit(tp), { zone: 'ZONE_DEVICE', pgmapType: constant, online: false });
+}
+
 export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Promise<PageType[]> {
   const out: PageType[] = [];
   const init = await memmapInit(tp);
@@ -91,14 +109,9 @@ export async function readPageTypes(tp: TreeProgram, scenarios: Scenario[]): Pro
       mappedByPresentPte: constant !== 'MEMORY_DEVICE_PRIVATE', inPageCache: false,
       drivers: driversOfType(drivers, constant),
     };
-    if (!init) t.initUnknown = 'no function in the tree stores a pgmap into a struct page (the memmap init of ZONE_DEVICE pages)';
-    else {
-      const ev = new PageEval(tp.program, pageFactsOf(tp, { ...t, init: undefined }));
-      // The struct page is zeroed memory before its init runs.
-      const fx = await ev.run(init, initArgs(init), 0);
-      if (fx.refcount === 'unknown') t.initUnknown = `${init.name}() at ${init.file}:${init.line}: the count it leaves is unknown (${fx.why})`;
-      else t.init = { refcount: fx.refcount, flags: [...fx.flags].sort(), by: { func: init.name, file: init.file, line: init.line }, steps: fx.steps };
-    }
+    const r = await runInit(tp, init, t);
+    if ('unknown' in r) t.initUnknown = r.unknown;
+    else t.init = r;
     const sc = scenarios.find((s) => [s.pages[0].pgmap?.type ?? []].flat().includes(constant));
     await addFree(tp, t, sc, pageFactsOf(tp, t));
     out.push(t);

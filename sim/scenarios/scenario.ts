@@ -66,7 +66,12 @@ export const ScenarioSchema = z.object({
   pages: z.array(PageSchema).min(1),
   /** Fields through which the tree registers the pages' free callback (pgmap->page_free, ops->folio_free). */
   callbackFields: z.array(z.string()).default(['page_free', 'folio_free']),
-  /** Refcount values the page may have while free; the tree's own put path decides which one (probe). */
+  /**
+   * Refcount values the page may have while free, tried in order from one reference per holder over each: the
+   * first the tree's own put path frees at shows the driver's free list. The run's start and free count come
+   * from the page's life where it can be run (run-scenario.ts pageLife()); elsewhere this first one is used,
+   * and that is named.
+   */
   freeRefcounts: z.array(z.number().int()).default([0, 1]),
   /** The glue that drops the owner's last reference; used to probe the tree's free refcount. */
   release: z.string().default('put_page(page);'),
