@@ -654,14 +654,15 @@ async function pageLife(tp: TreeProgram, sc: Scenario, driver: DriverFact | unde
   if ('unknown' in init) return rule(`its memmap init cannot be run: ${init.unknown}`);
   const field = sc.callbackFields.find((x) => driver?.callbacks[x]);
   if (!driver || !field) return rule('no driver of the tree sets up such pages with a free callback, so no allocation of the tree hands them out');
-  const alloc = await findAllocator(tp, sc, driver, probe.driverFields);
-  if (!alloc) return rule(`no function beside ${driver.name}'s free callback ${driver.callbacks[field]}() (${driver.at.file}) returns a page it takes from what that callback writes`);
-  const allocDef = await tp.program.resolveFunction(alloc);
+  const allocDef = await findAllocator(tp, sc, driver, probe.driverFields);
+  if (!allocDef) return rule(`no function beside ${driver.name}'s free callback ${driver.callbacks[field]}() (${driver.at.file}) returns a page it takes from what that callback writes`);
+  // As traces name it (file:name for a static whose name another file defines too).
+  const alloc = await tp.program.functionId(allocDef);
   const pn = page.name;
   const gets = Array.from({ length: h - 1 }, () => `get_page(${pn});`).join(' ');
   const glue = `${pn}->pgmap->${field}(${await callArgs(tp, driver.callbacks[field], pn, driver.at.file)}); ` +
-    `if (${await allocatorCall(tp, alloc, pn)} == ${pn}) __kbot_alloc(${pn}); ${gets}`;
-  const actor = [{ role: 'driver', glue, allocator: true, holds: [], copies: 1 }];
+    `if (${await allocatorCall(tp, allocDef.name, pn, allocDef.file)} == ${pn}) __kbot_alloc(${pn}); ${gets}`;
+  const actor = [{ role: 'driver', glue, allocator: true, holds: [], copies: 1, ...(isFileScoped(allocDef) ? { unit: allocDef.file } : {}) }];
   // The allocation is handed the driver's state (what the free callback wrote), or else what the free path
   // reached it through (nouveau's free path writes drm->dmem, its allocation takes drm): the first that lets it
   // hand the page out.
