@@ -63,6 +63,12 @@ export interface SimState {
   life: Record<string, 'allocated' | 'free'>;
   /** Pages in the order they were freed and not yet handed out again. */
   freeList: string[];
+  /**
+   * Caches of the machine's numbering (Machine.vector), carried from state to state by step(): the objects'
+   * part of the vector, and the number of the pages' life and free list. Not part of the state.
+   */
+  objsVec?: number[];
+  lifeId?: number;
 }
 
 export interface PageSpec {
@@ -200,6 +206,13 @@ function derived(text: string, ...parts: Value[]): string {
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
+/** The decision a branch on v needs: none when v is known or already decided on this path. */
+function truthFork(v: Value, assumed: Record<string, number>): Fork | null {
+  if (!isUnknown(v) || v in assumed) return null;
+  const what = describeUnknown(v);
+  return { key: v, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+}
+
 /** A decision the next instruction needs about unknowns: what it is about and how many ways it can go. */
 interface Fork {
   key: string;
@@ -213,11 +226,56 @@ interface Fork {
  * fresh value each call, but as an address it names one object per call text: the lock zone_lru_lock(zone)
  * returns is the same lock at the lock and at the unlock.
  */
-function splitPtr(p: Value): [string, string | null] | null {
-  if (typeof p !== 'string' || p.startsWith('fn:') || p.startsWith('L')) return null;
-  const i = p.indexOf('/');
-  const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
-  return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
+function splitPtr(p: Value): readonly [string, string | null] | null {
+  if (typeof p !== 'string') return null;
+  let sp = splitCache.get(p);
+  if (sp !== undefined) return sp;
+  if (p.startsWith('fn:') || p.startsWith('L')) sp = null;
+  else {
+    const i = p.indexOf('/');
+    const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+    sp = Object.freeze([obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field] as const);
+  }
+  if (splitCache.size >= CACHE_LIMIT) splitCache.clear();
+  splitCache.set(p, sp);
+  return sp;
+}
+
+/**
+ * Pure functions of a pointer's text, cached by it (the texts a run meets are few; a cache that fills up is
+ * emptied and starts again, which changes nothing but speed).
+ */
+const CACHE_LIMIT = 1 << 16;
+const splitCache = new Map<string, readonly [string, string | null] | null>();
+/** "L<depth>:<index>" → [depth, index]. */
+const localCache = new Map<string, readonly [number, number]>();
+function localRef(p: string): readonly [number, number] {
+  let r = localCache.get(p);
+  if (r === undefined) {
+    const [d, i] = p.slice(1).split(':').map(Number);
+    r = Object.freeze([d, i] as const);
+    if (localCache.size >= CACHE_LIMIT) localCache.clear();
+    localCache.set(p, r);
+  }
+  return r;
+}
+/** "L<depth>:<index>", one string per pair. */
+const localAddrs: string[][] = [];
+function localAddr(d: number, i: number): string {
+  const row = (localAddrs[d] ??= []);
+  return (row[i] ??= `L${d}:${i}`);
+}
+/** The text of a field's address: "o3" + "_refcount" → "o3/_refcount", one string per pair. */
+const fieldAddrCache = new Map<string, Map<string, string>>();
+function fieldAddr(obj: string, field: string): string {
+  let m = fieldAddrCache.get(obj);
+  if (m === undefined) {
+    if (fieldAddrCache.size >= CACHE_LIMIT) fieldAddrCache.clear();
+    fieldAddrCache.set(obj, (m = new Map()));
+  }
+  let a = m.get(field);
+  if (a === undefined) m.set(field, (a = `${obj}/${field}`));
+  return a;
 }
 
 /**
@@ -235,8 +293,12 @@ interface Observer {
 }
 
 /** One step of one actor, on a private copy of what it touches. */
+/** No violations: shared by every step that found none (frozen, so a push would throw). */
+const NO_VIOLATIONS: Violation[] = Object.freeze([]) as unknown as Violation[];
+const NO_OBJS: Record<string, Obj> = Object.freeze({}) as Record<string, Obj>;
+
 class Exec {
-  readonly violations: Violation[] = [];
+  violations: Violation[] = NO_VIOLATIONS;
   visibleDone = false;
   label: StepLabel | null = null;
   blocked = false;
@@ -261,8 +323,33 @@ class Exec {
   readonly touched = new Map<string, string[] | null>();
   private actor: ActorState;
 
-  constructor(private w: World, readonly s: SimState, readonly idx: number) {
+  constructor(private w: World, public s: SimState, public idx: number) {
     this.actor = s.actors[idx];
+  }
+
+  /** Makes this Exec one for a fresh step (the machine reuses one instead of making one a step). */
+  reset(s: SimState, idx: number): this {
+    this.s = s;
+    this.idx = idx;
+    this.actor = s.actors[idx];
+    this.violations = NO_VIOLATIONS;
+    this.visibleDone = false;
+    this.label = null;
+    this.blocked = false;
+    this.outcomes = 1;
+    this.choice = 0;
+    this.needed = false;
+    this.pruned = false;
+    this.obs = null;
+    this.ownedFrom = 0;
+    this.touched.clear();
+    this.origObjs = NO_OBJS;
+    return this;
+  }
+
+  private violate(v: Violation): void {
+    if (this.violations === NO_VIOLATIONS) this.violations = [v];
+    else this.violations.push(v);
   }
 
   private obj(id: string, write: boolean): Obj {
@@ -321,7 +408,7 @@ class Exec {
 
   load(ptr: Value): Value {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
-      const [d, i] = ptr.slice(1).split(':').map(Number);
+      const [d, i] = localRef(ptr);
       return this.actor.frames[d].locals[i];
     }
     const sp = splitPtr(ptr);
@@ -334,7 +421,7 @@ class Exec {
 
   store(ptr: Value, v: Value) {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
-      const [d, i] = ptr.slice(1).split(':').map(Number);
+      const [d, i] = localRef(ptr);
       this.ownFrame(d).locals[i] = v;
       return;
     }
@@ -365,7 +452,7 @@ class Exec {
   }
 
   fail(msg: string): Stop {
-    this.violations.push({ category: 'unmodelled', message: msg });
+    this.violate({ category: 'unmodelled', message: msg });
     this.actor.status = 'unmodelled';
     return new Stop(msg);
   }
@@ -424,10 +511,10 @@ class Exec {
   wouldBlock(ins: Instr, f: Frame): boolean {
     if (ins.op !== 'builtin') return false;
     const name = ins.a as string;
-    const args = f.stack.slice(f.stack.length - (ins.b ?? 0));
-    if (LOCK_ACQUIRE.has(name)) return truthy(this.load(args[0]));
+    const arg0 = f.stack[f.stack.length - (ins.b ?? 0)];
+    if (LOCK_ACQUIRE.has(name)) return truthy(this.load(arg0));
     if (name === '__kbot_wait_free') {
-      const pn = this.pageName(String(args[0]));
+      const pn = this.pageName(String(arg0));
       return !pn || this.s.life[pn] !== 'free';
     }
     return false;
@@ -474,11 +561,7 @@ class Exec {
   forkAt(ins: Instr, f: Frame): Fork | null {
     const st = f.stack;
     const assumed = this.actor.assumed;
-    const truth = (v: Value): Fork | null => {
-      if (!isUnknown(v) || v in assumed) return null;
-      const what = describeUnknown(v);
-      return { key: v, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
-    };
+    const truth = truthFork;
     switch (ins.op) {
       case 'jz':
         // The kernel's own assertion on something the model does not know: it holds (one outcome, named).
@@ -487,19 +570,19 @@ class Exec {
           if (!isUnknown(v) || v in assumed) return null;
           return { key: v, arity: 1, text: () => `${ins.assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
         }
-        return truth(st[st.length - 1]);
+        return truth(st[st.length - 1], assumed);
       case 'jnz':
-        return truth(st[st.length - 1]);
+        return truth(st[st.length - 1], assumed);
       case 'un':
-        return ins.a === '!' || ins.a === '!!' ? truth(st[st.length - 1]) : null;
+        return ins.a === '!' || ins.a === '!!' ? truth(st[st.length - 1], assumed) : null;
       case 'bin': {
         const op = ins.a as string;
         const l = st[st.length - 2];
         const r = st[st.length - 1];
-        if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r);
+        if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r, assumed);
         const c = comparisonKey(op, l, r, !this.w.functions.get(f.fn)?.glue);
         if (!c || c.key in assumed) return null;
-        if (c.truthOf) return truth(c.truthOf);
+        if (c.truthOf) return truth(c.truthOf, assumed);
         if (c.eq) {
           const eq = `${describeUnknown(l)} == ${describeUnknown(r)}`;
           return { key: c.key, arity: 2, text: (k) => `${eq} is ${k ? 'true' : 'false'}` };
@@ -611,7 +694,7 @@ class Exec {
         f.pc++;
         return;
       case 'laddr':
-        st.push(`L${this.actor.frames.length - 1}:${ins.a}`);
+        st.push(localAddr(this.actor.frames.length - 1, ins.a as number));
         f.pc++;
         return;
       case 'fload': {
@@ -631,7 +714,7 @@ class Exec {
         const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
         if (!sp) throw this.badPointer(p, (q) => `address of ->${ins.a} through ${q}`);
-        st.push(`${sp[0]}/${ins.a}`);
+        st.push(fieldAddr(sp[0], ins.a as string));
         f.pc++;
         return;
       }
@@ -767,7 +850,7 @@ class Exec {
     const pn = sp ? this.pageName(sp[0]) : undefined;
     if (!pn) return;
     if (this.s.life[pn] === 'free') {
-      this.violations.push({
+      this.violate({
         category: 'double-free',
         message: `${how} frees ${pn} a second time: it is already free (refcount ${this.refcount(pn)})`,
       });
@@ -934,7 +1017,7 @@ class Exec {
         }
         // A check that the count is not zero (or about to wrap) is an underflow check; others are assertions.
         const aboutRef = /(ref|count)/i.test(text) && /(==|<=)\s*0\b|<\s*[01]\b|zero|underflow|!\s*(page|folio)_(ref_)?count/i.test(text);
-        this.violations.push({
+        this.violate({
           category: aboutRef ? 'refcount-underflow' : 'assertion',
           message: `${text} fires at ${ins.loc.file}:${ins.loc.line}`,
         });
@@ -974,7 +1057,7 @@ class Exec {
   private allocEvent(pn: string) {
     const holders = this.s.actors.map((a, i) => ({ i, n: a.held[pn] ?? 0 })).filter((h) => h.i !== this.idx && h.n > 0);
     if (holders.length) {
-      this.violations.push({
+      this.violate({
         category: 'use-after-free',
         message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
       });
@@ -1062,13 +1145,13 @@ class Exec {
     // sit at 1, 1 -> 2): from that step on the page is in use.
     if (delta > 0 && this.s.life[pn] === 'free' && spec.allocator) this.allocEvent(pn);
     if (delta > 0 && this.s.life[pn] === 'free' && !spec.allocator) {
-      this.violations.push({
+      this.violate({
         category: 'speculative-get-on-free-page',
         message: `${ins.text ?? 'a get'} succeeds on ${pn} while it is free (refcount ${old} -> ${next})`,
       });
     }
     if (next < 0) {
-      this.violations.push({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
+      this.violate({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
     }
   }
 }
@@ -1198,31 +1281,32 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // Interned texts of objects, actors and names, and the numbers of objects and actors already seen (vector()).
   private readonly texts = new Interner();
   private readonly objIds = new WeakMap<Obj, number>();
-  private readonly objsVectors = new WeakMap<Record<string, Obj>, number[]>();
-  private readonly lifeIds = new WeakMap<object, [string[], number]>();
   private readonly edits = new Map<string, number>();
+  /** Edits of one field: old contents' number → field → value written → new contents' number. */
+  private readonly fieldEdits = new Map<number, Map<string, Map<Value, number>>>();
   private readonly actorEdits = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
   /** The objects' part of a state's vector: (name, contents) pairs in order of the names' numbers. */
-  private objsVector(objs: Record<string, Obj>): number[] {
-    let v = this.objsVectors.get(objs);
+  private objsVector(s: SimState): number[] {
+    let v = s.objsVec;
     if (v !== undefined) return v;
+    const objs = s.objs;
     const pairs = Object.keys(objs).map((id) => [this.texts.of(id), this.contents(objs[id])] as const);
     pairs.sort((x, y) => x[0] - y[0]);
     v = [];
     for (let i = 0; i < pairs.length; i++) v.push(pairs[i][0], pairs[i][1]);
-    this.objsVectors.set(objs, v);
+    s.objsVec = v;
     return v;
   }
 
   /** After a step that wrote objects: its predecessor's objects' part with only the written objects changed. */
-  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Map<string, string[] | null>): void {
-    let v = this.objsVector(before);
+  private updateObjsVector(before: SimState, after: SimState, touched: Map<string, string[] | null>): void {
+    const v0 = this.objsVector(before);
+    let v = v0;
     for (const [id, fields] of touched) {
       const name = this.texts.of(id);
-      const c = this.contentsAfterWrite(before[id], after[id], fields);
       let lo = 0;
       let hi = v.length >> 1;
       while (lo < hi) {
@@ -1230,33 +1314,47 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         if (v[2 * mid] < name) lo = mid + 1;
         else hi = mid;
       }
-      if (2 * lo < v.length && v[2 * lo] === name) {
+      const present = 2 * lo < v.length && v[2 * lo] === name;
+      const old = before.objs[id];
+      // The old object's number is in the predecessor's vector (the object is there exactly when it existed).
+      const c = this.contentsAfterWrite(old, present && old !== undefined ? v0[2 * lo + 1] : -1, after.objs[id], fields);
+      if (present) {
         if (v[2 * lo + 1] === c) continue;
-        if (v === this.objsVectors.get(before)) v = v.slice();
+        if (v === v0) v = v.slice();
         v[2 * lo + 1] = c;
       } else {
         v = [...v.slice(0, 2 * lo), name, c, ...v.slice(2 * lo)];
       }
     }
-    this.objsVectors.set(after, v);
+    after.objsVec = v;
   }
 
   /**
    * The number of an object a step copied and wrote: from its old number and the fields that changed, through
    * a cache of such edits, so that an object's whole text is built only for an edit not seen before (the
    * numbers stay those of the texts: one content, one number, whatever the order of writes that made it).
+   * An edit of one field is looked up by numbers (old number, field, value); several fields, by text.
    */
-  private contentsAfterWrite(old: Obj | undefined, o: Obj, fields: string[] | null): number {
-    let c = this.objIds.get(o);
-    if (c !== undefined) return c;
-    if (old === undefined || fields === null) return this.contents(o);
+  private contentsAfterWrite(old: Obj | undefined, oldId: number, o: Obj, fields: string[] | null): number {
+    if (old === undefined || fields === null || oldId < 0) return this.contents(o);
+    if (fields.length === 1) {
+      const f = fields[0];
+      const val = o[f];
+      if (val === old[f]) return oldId;
+      let byField = this.fieldEdits.get(oldId);
+      if (byField === undefined) this.fieldEdits.set(oldId, (byField = new Map()));
+      let byValue = byField.get(f);
+      if (byValue === undefined) byField.set(f, (byValue = new Map()));
+      let c = byValue.get(val);
+      if (c === undefined) byValue.set(val, (c = this.contents(o)));
+      return c;
+    }
     // The fields written, in a fixed order, with what changed: the same edit of the same contents is one key.
-    let edit = `${this.contents(old)}`;
-    const written = fields.length > 1 ? [...new Set(fields)].sort() : fields;
+    let edit = `${oldId}`;
+    const written = [...new Set(fields)].sort();
     for (const f of written) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
-    c = this.edits.get(edit);
+    let c = this.edits.get(edit);
     if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
-    else this.objIds.set(o, c);
     return c;
   }
 
@@ -1289,7 +1387,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return c;
   }
 
+  /** The one Exec every step and probe reuses (steps do not nest). */
+  private readonly exec: Exec;
+
   constructor(readonly world: World, private init: SimState) {
+    this.exec = new Exec(world, init, 0);
     this.symmetric = world.symmetry.length > 0;
     this.groups = world.symmetry.filter((g) => g.length > 1).map((g) => g.slice().sort((x, y) => x - y));
   }
@@ -1330,10 +1432,12 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   enabled(s: SimState): number[] {
     const out: number[] = [];
     for (let i = 0; i < s.actors.length; i++) {
-      const n = this.nextInstr(s, i);
-      if (!n) continue;
-      const ex = new Exec(this.world, s, i);
-      if (!ex.wouldBlock(n.ins, n.f)) out.push(i);
+      const a = s.actors[i];
+      if (a.status !== 'run') continue;
+      const f = a.frames[a.frames.length - 1];
+      const ins = this.world.functions.get(f.fn)!.code[f.pc];
+      // Only a builtin can block (a lock, a wait); the probe reads, never writes.
+      if (ins.op !== 'builtin' || !this.exec.reset(s, i).wouldBlock(ins, f)) out.push(i);
     }
     return out;
   }
@@ -1341,7 +1445,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   step(s: SimState, i: number, outcome = 0): StepResult<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
-    const ex = new Exec(this.world, ns, i);
+    const ex = this.exec.reset(ns, i);
     ex.ownedFrom = ns.actors[i].frames.length;
     ex.origObjs = s.objs;
     ex.obs = this.observer;
@@ -1350,7 +1454,9 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
-    if (ns.objs !== s.objs) this.updateObjsVector(s.objs, ns.objs, ex.touched);
+    if (ns.objs !== s.objs) this.updateObjsVector(s, ns, ex.touched);
+    else ns.objsVec = s.objsVec;
+    if (ns.life === s.life && ns.freeList === s.freeList) ns.lifeId = s.lifeId;
     this.numberAfterStep(s.actors[i], ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
@@ -1367,19 +1473,17 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    * within their group's positions, so states that differ only by which walker is where have one vector.
    */
   vector(s: SimState): number[] {
-    const objs = this.objsVector(s.objs);
+    const objs = this.objsVector(s);
     const n = objs.length;
     const v: number[] = [];
     for (let k = 0; k < n; k++) v.push(objs[k]);
     v.push(0);
     for (let k = 0; k < s.actors.length; k++) v.push(0);
-    const lc = this.lifeIds.get(s.life);
-    if (lc !== undefined && lc[0] === s.freeList) v[n] = lc[1];
+    if (s.lifeId !== undefined) v[n] = s.lifeId;
     else {
       let life = '';
       for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
-      v[n] = this.texts.of(`${life}#${s.freeList.join(',')}`);
-      this.lifeIds.set(s.life, [s.freeList, v[n]]);
+      v[n] = s.lifeId = this.texts.of(`${life}#${s.freeList.join(',')}`);
     }
     for (let i = 0; i < s.actors.length; i++) {
       const a = s.actors[i];
