@@ -52,6 +52,13 @@ export interface ActorState {
   lastBranch?: string;
   /** The number of this actor state's text in its machine (Machine.vector), once asked. Not copied. */
   id?: number;
+  /** How many keys `assumed` has (a cache, not in the key). */
+  nAssumed?: number;
+}
+
+/** How many decisions the actor's path made. */
+function assumedCount(a: ActorState): number {
+  return (a.nAssumed ??= Object.keys(a.assumed).length);
 }
 
 export type Obj = Record<string, Value>;
@@ -180,6 +187,16 @@ function truthy(v: Value): boolean {
 // Characters an unknown's id must not hold: "/" splits pointers into object and field, "," separates locals in
 // state keys. Look-alikes keep the id readable.
 const sanitize = (t: string) => t.replace(/\s+/g, ' ').replace(/\//g, '\u2215').replace(/,/g, '\u201a');
+/** sanitize(), cached by text (the texts are the code's: few). */
+const sanitizeCache = new Map<string, string>();
+function sanitized(t: string): string {
+  let r = sanitizeCache.get(t);
+  if (r === undefined) {
+    if (sanitizeCache.size >= 1 << 16) sanitizeCache.clear();
+    sanitizeCache.set(t, (r = sanitize(t)));
+  }
+  return r;
+}
 const unsanitize = (t: string) => t.replace(/\u2215/g, '/').replace(/\u201a/g, ',');
 
 /** How an unknown reads in an assumption: the call, "page->mapping", "global", or the expression. */
@@ -204,7 +221,78 @@ function derived(text: string, ...parts: Value[]): string {
   return `u_${sanitize(text)}#d${hash(parts.join('\u0003'))}`;
 }
 
+/** derived() of a binary operation on l and r (one unknown at least), cached by (op, l, r): it is pure in them. */
+const derivedBinops = new Map<string, Map<Value, Map<Value, string>>>();
+let derivedBinopsSize = 0;
+function derivedBinop(op: string, l: Value, r: Value): string {
+  let byL = derivedBinops.get(op);
+  if (byL === undefined) derivedBinops.set(op, (byL = new Map()));
+  let byR = byL.get(l);
+  if (byR === undefined) byL.set(l, (byR = new Map()));
+  let d = byR.get(r);
+  if (d === undefined) {
+    if (++derivedBinopsSize > 1 << 16) {
+      derivedBinops.clear();
+      derivedBinopsSize = 0;
+    }
+    byR.set(r, (d = derived(`${describeUnknown(l)} ${op} ${describeUnknown(r)}`, op, l, r)));
+  }
+  return d;
+}
+
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+// The decisions forkAt makes, built outside it: a closure in forkAt over its parameters would make V8 allocate
+// forkAt's context on every instruction.
+function assertFork(assert: string, v: string): Fork {
+  return { key: v, arity: 1, text: () => `${assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
+}
+function comparisonFork(key: string, what: string): Fork {
+  return { key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+}
+function pfnFork(pfn: string, page: string): Fork {
+  const what = describeUnknown(pfn);
+  return { key: `pfn:${pfn}`, arity: 2, text: (k) => `${what} is ${k ? '' : 'not '}${page}'s pfn` };
+}
+function targetFork(key: string, text: string, targets: NonNullable<Instr['targets']>): Fork {
+  const callee = text.replace(/\(.*$/s, '');
+  const field = /(->|\.)\s*(\w+)$/.exec(callee)?.[2];
+  const what = field ? `->${field}` : callee;
+  return { key, arity: targets.length, text: (k) => `${what} is ${targets[k].fn} (${targets[k].file}:${targets[k].line})` };
+}
+/** A caller's entry in a label's call chain, "put_page (include/linux/mm.h:812)": one string per call site. */
+const viaTexts = new WeakMap<CompiledFunction, string[]>();
+function viaText(w: World, fr: Frame): string {
+  const cf = w.functions.get(fr.fn)!;
+  let texts = viaTexts.get(cf);
+  if (texts === undefined) viaTexts.set(cf, (texts = []));
+  const pc = Math.max(0, fr.pc - 1);
+  let t = texts[pc];
+  if (t === undefined) {
+    const at = cf.code[pc].loc;
+    t = texts[pc] = `${fr.fn} (${at.file}:${at.line})`;
+  }
+  return t;
+}
+
+/** The object a pointer points into (footprints' locations). */
+function objOf(p: Value): string {
+  const sp = splitPtr(p);
+  return sp ? sp[0] : String(p);
+}
+function withoutPage(list: string[], pn: string): string[] {
+  const out: string[] = [];
+  for (const x of list) if (x !== pn) out.push(x);
+  return out;
+}
+function inFreeCallback(w: World, frames: Frame[]): boolean {
+  for (const f of frames) if (w.freeCallbacks.has(f.fn)) return true;
+  return false;
+}
+function anyFreeCallback(w: World, targets: Instr['targets']): boolean {
+  for (const t of targets ?? []) if (w.freeCallbacks.has(t.fn)) return true;
+  return false;
+}
 
 /** The decision a branch on v needs: none when v is known or already decided on this path. */
 function truthFork(v: Value, assumed: Record<string, number>): Fork | null {
@@ -342,8 +430,18 @@ class Exec {
     this.pruned = false;
     this.obs = null;
     this.ownedFrom = 0;
-    this.touched.clear();
+    if (this.touched.size) this.touched.clear(); // clear() makes a new table even when empty
     this.origObjs = NO_OBJS;
+    return this;
+  }
+
+  /** Makes this Exec a probe of actor idx in s (wouldBlock): only what a probe reads or reports is reset. */
+  probe(s: SimState, idx: number): this {
+    this.s = s;
+    this.idx = idx;
+    this.actor = s.actors[idx];
+    this.violations = NO_VIOLATIONS;
+    this.label = null;
     return this;
   }
 
@@ -385,7 +483,7 @@ class Exec {
   readField(ptr: Value, field: string): Value {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `read of ${field} through ${p}`);
+    if (!sp) throw this.badPointer(ptr, `read of ${field} through `);
     const [id, sub] = sp;
     const name = sub ? field : field;
     const o = this.obj(id, false);
@@ -401,7 +499,7 @@ class Exec {
   writeField(ptr: Value, field: string, v: Value) {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `write of ${field} through ${p}`);
+    if (!sp) throw this.badPointer(ptr, `write of ${field} through `);
     this.obj(sp[0], true)[field] = v;
     this.touched.get(sp[0])?.push(field);
   }
@@ -412,7 +510,7 @@ class Exec {
       return this.actor.frames[d].locals[i];
     }
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `dereference of ${p}`);
+    if (!sp) throw this.badPointer(ptr, 'dereference of ');
     // An address returned by a call the tree lacks (zone_lru_lock() ...): a word of its own.
     if (sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.readField(sp[0], '__value');
     if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
@@ -429,21 +527,21 @@ class Exec {
     // Through a pointer the model made up (an unknown, or the object a walker's buffer argument points to):
     // a word of its own.
     if (sp && sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.writeField(sp[0], '__value', v);
-    if (!sp || sp[1] === null) throw this.badPointer(ptr, (p) => `store through ${p}`);
+    if (!sp || sp[1] === null) throw this.badPointer(ptr, 'store through ');
     this.writeField(sp[0], sp[1], v);
   }
 
   /**
-   * A pointer the model cannot follow. Through NULL on a path that got there by deciding unknowns (a field
+   * A pointer the model cannot follow (`what` is the message up to the pointer's text). Through NULL on a path that got there by deciding unknowns (a field
    * nothing set, a call the tree lacks taken as returning NULL): the kernel would oops there, so those
    * decisions do not hold together on a real machine. The path is dropped, as a BUG() on such a path is, and
    * the run's notes say so. Through NULL with nothing assumed, or through a value that is no object, is a gap
    * in the model: the run says unmodelled.
    */
-  private badPointer(ptr: Value, what: (p: string) => string): Stop {
-    if (ptr !== 0) return this.fail(what(String(ptr)));
-    const msg = what('a NULL pointer');
-    if (!Object.keys(this.actor.assumed).length) return this.fail(msg);
+  private badPointer(ptr: Value, what: string): Stop {
+    if (ptr !== 0) return this.fail(what + String(ptr));
+    const msg = `${what}a NULL pointer`;
+    if (!assumedCount(this.actor)) return this.fail(msg);
     const top = this.actor.frames[this.actor.frames.length - 1];
     this.w.lazy?.notFollowed.add(`paths dropped: ${msg} in ${top?.fn ?? '?'}() after deciding unknown values (the kernel would oops there)`);
     this.actor.status = 'infeasible';
@@ -497,7 +595,7 @@ class Exec {
       case 'callptr': {
         const fp = f.stack[f.stack.length - 1 - (ins.b ?? 0)];
         if (typeof fp !== 'string') return false;
-        if (fp.startsWith('u_')) return (ins.targets ?? []).some((t) => this.w.freeCallbacks.has(t.fn));
+        if (fp.startsWith('u_')) return anyFreeCallback(this.w, ins.targets);
         return this.w.freeCallbacks.has(fp.slice(3));
       }
       case 'unmodelled':
@@ -568,7 +666,7 @@ class Exec {
         if (ins.assert) {
           const v = st[st.length - 1];
           if (!isUnknown(v) || v in assumed) return null;
-          return { key: v, arity: 1, text: () => `${ins.assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
+          return assertFork(ins.assert, v);
         }
         return truth(st[st.length - 1], assumed);
       case 'jnz':
@@ -583,21 +681,14 @@ class Exec {
         const c = comparisonKey(op, l, r, !this.w.functions.get(f.fn)?.glue);
         if (!c || c.key in assumed) return null;
         if (c.truthOf) return truth(c.truthOf, assumed);
-        if (c.eq) {
-          const eq = `${describeUnknown(l)} == ${describeUnknown(r)}`;
-          return { key: c.key, arity: 2, text: (k) => `${eq} is ${k ? 'true' : 'false'}` };
-        }
-        const what = `${describeUnknown(l)} ${op} ${describeUnknown(r)}`;
-        return { key: c.key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+        return comparisonFork(c.key, `${describeUnknown(l)} ${c.eq ? '==' : op} ${describeUnknown(r)}`);
       }
       case 'builtin': {
         // A pfn the model does not know (get_ksm_page()'s stable_node->kpfn): the scenario's page's, or another.
         if (!PFN_LOOKUPS.has(ins.a as string)) return null;
         const pfn = st[st.length - (ins.b ?? 0)];
         if (!isUnknown(pfn) || `pfn:${pfn}` in assumed || !this.w.pages.length) return null;
-        const what = describeUnknown(pfn);
-        const page = this.w.pages[0].name;
-        return { key: `pfn:${pfn}`, arity: 2, text: (k) => `${what} is ${k ? '' : 'not '}${page}'s pfn` };
+        return pfnFork(pfn, this.w.pages[0].name);
       }
       case 'callptr': {
         const fp = st[st.length - 1 - (ins.b ?? 0)];
@@ -605,10 +696,7 @@ class Exec {
         if (!isUnknown(fp) || targets.length < 2) return null;
         const key = `${fp}()`;
         if (key in assumed) return null;
-        const callee = (ins.text ?? '').replace(/\(.*$/s, '');
-        const field = /(->|\.)\s*(\w+)$/.exec(callee)?.[2];
-        const what = field ? `->${field}` : callee;
-        return { key, arity: targets.length, text: (k) => `${what} is ${targets[k].fn} (${targets[k].file}:${targets[k].line})` };
+        return targetFork(key, ins.text ?? '', targets);
       }
     }
     return null;
@@ -617,10 +705,13 @@ class Exec {
   /** Takes this step's outcome of a fork and records it on the actor and the label. */
   private decide(fork: Fork, ins: Instr) {
     const max = this.w.maxAssumptions ?? DEFAULT_MAX_ASSUMPTIONS;
-    const bound = Object.keys(this.actor.assumed).length >= max;
+    const had = assumedCount(this.actor);
+    const bound = had >= max;
     const k = bound ? 0 : Math.min(this.choice, fork.arity - 1);
     this.outcomes = bound ? 1 : fork.arity;
+    const again = fork.key in this.actor.assumed;
     this.actor.assumed = { ...this.actor.assumed, [fork.key]: k };
+    this.actor.nAssumed = again ? had : had + 1;
     const text = `assuming ${fork.text(k)} at ${ins.loc.file}:${ins.loc.line}` +
       (bound ? ` (the bound of ${max} assumptions on this path is reached: the default is taken)` : '');
     this.label!.assumption = text;
@@ -651,7 +742,7 @@ class Exec {
       // An unknown against a known pointer (or past the bound): as before, the unknown reads as 0.
       return binop(op, isUnknown(l) ? 0 : l, isUnknown(r) ? 0 : r);
     }
-    return derived(`${describeUnknown(l)} ${op} ${describeUnknown(r)}`, op, l, r);
+    return derivedBinop(op, l, r);
   }
 
   private unop(op: string, v: Value): Value {
@@ -664,11 +755,8 @@ class Exec {
 
   private makeLabel(ins: Instr, fn: CompiledFunction): StepLabel {
     const frames = this.actor.frames;
-    const via = frames.slice(0, -1).map((fr) => {
-      const cf = this.w.functions.get(fr.fn)!;
-      const at = cf.code[Math.max(0, fr.pc - 1)].loc;
-      return `${fr.fn} (${at.file}:${at.line})`;
-    });
+    const via: string[] = new Array(frames.length - 1);
+    for (let d = 0; d < frames.length - 1; d++) via[d] = viaText(this.w, frames[d]);
     let op = ins.text ?? '';
     if (!op) {
       if (ins.op === 'fload') op = `read ->${ins.a}`;
@@ -713,7 +801,7 @@ class Exec {
       case 'faddr': {
         const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
-        if (!sp) throw this.badPointer(p, (q) => `address of ->${ins.a} through ${q}`);
+        if (!sp) throw this.badPointer(p, `address of ->${ins.a} through `);
         st.push(fieldAddr(sp[0], ins.a as string));
         f.pc++;
         return;
@@ -834,7 +922,7 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: Object.keys(this.actor.assumed).length });
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor) });
   }
 
   /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
@@ -863,7 +951,9 @@ class Exec {
   }
 
   refcount(pn: string): number {
-    const p = this.w.pages.find((x) => x.name === pn)!;
+    let p: PageSpec | undefined;
+    for (const x of this.w.pages) if (x.name === pn) { p = x; break; }
+    p = p!;
     const o = this.s.objs[p.obj] ?? {};
     return Number(o._refcount ?? o._count ?? 0);
   }
@@ -914,14 +1004,14 @@ class Exec {
     switch (name) {
       case 'pfn_to_page':
       case 'pfn_to_online_page': {
-        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        const p = this.pageOfPfn(args[0]);
         if (!p) return 0;
         if (name === 'pfn_to_online_page' && !truthy(this.s.objs[p.obj]?.__online ?? 0)) return 0;
         return p.obj;
       }
       case 'get_dev_pagemap': {
         // The pgmap that owns a device pfn (with the caller's reference, which the model does not count).
-        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        const p = this.pageOfPfn(args[0]);
         return p ? (this.s.objs[p.obj]?.pgmap ?? 0) : 0;
       }
       case 'page_to_pfn': {
@@ -930,7 +1020,7 @@ class Exec {
       }
       case 'pfn_valid':
       case 'pfn_present':
-        return this.w.pages.some((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0])) ? 1 : 0;
+        return this.pageOfPfn(args[0]) ? 1 : 0;
       case 'compound_head':
       case '_compound_head':
       case 'page_folio':
@@ -994,7 +1084,7 @@ class Exec {
         return this.readField(args[0], `[${args[1]}]`);
       case '__kbot_index_addr': {
         const sp = splitPtr(args[0]);
-        if (!sp) throw this.badPointer(args[0], (p) => `index through ${p}`);
+        if (!sp) throw this.badPointer(args[0], 'index through ');
         return `${sp[0]}/[${args[1]}]`;
       }
       case '__kbot_bug': {
@@ -1005,7 +1095,7 @@ class Exec {
         // So does a BUG_ON() whose condition held only by an assumption its own evaluation made
         // (lruvec_memcg(lruvec) != root_mem_cgroup on a memcg the model never built).
         const top = this.actor.frames[this.actor.frames.length - 1];
-        const now = Object.keys(this.actor.assumed).length;
+        const now = assumedCount(this.actor);
         const before = typeof args[0] === 'number' ? args[0] : now;
         // BUG_ON(1) and VM_BUG_ON(1) (mem_cgroup_update_lru_size()'s, after a WARN_ONCE on a count the model
         // does not know) are BUG() spelled otherwise.
@@ -1025,7 +1115,7 @@ class Exec {
         throw new Stop(text);
       }
       case '__kbot_assumptions':
-        return Object.keys(this.actor.assumed).length;
+        return assumedCount(this.actor);
       case '__kbot_held': {
         const pn = this.pageNameOf(args[0]);
         return pn ? (this.actor.held[pn] ?? 0) : 0;
@@ -1050,20 +1140,27 @@ class Exec {
   /** What a call the tree lacks returns: an unknown of its own each time it is called. */
   private freshUnknown(ins: Instr): string {
     const n = this.actor.unknowns++;
-    return `u_${sanitize(ins.text ?? 'call()')}#${n}`;
+    return `u_${sanitized(ins.text ?? 'call()')}#${n}`;
   }
 
   /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
   private allocEvent(pn: string) {
-    const holders = this.s.actors.map((a, i) => ({ i, n: a.held[pn] ?? 0 })).filter((h) => h.i !== this.idx && h.n > 0);
-    if (holders.length) {
+    let holder = -1;
+    for (let i = 0; i < this.s.actors.length && holder < 0; i++) if (i !== this.idx && (this.s.actors[i].held[pn] ?? 0) > 0) holder = i;
+    if (holder >= 0) {
       this.violate({
         category: 'use-after-free',
-        message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
+        message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holder} still holds a reference to it`,
       });
     }
     this.s.life = { ...this.s.life, [pn]: 'allocated' };
-    this.s.freeList = this.s.freeList.filter((x) => x !== pn);
+    this.s.freeList = withoutPage(this.s.freeList, pn);
+  }
+
+  /** The scenario's page whose pfn is pfn, if any. */
+  private pageOfPfn(pfn: Value): PageSpec | undefined {
+    for (const x of this.w.pages) if (Number(this.s.objs[x.obj]?.__pfn) === Number(pfn)) return x;
+    return undefined;
   }
 
   private pageNameOf(p: Value): string | undefined {
@@ -1138,7 +1235,7 @@ class Exec {
     // A free page is its driver's: the driver's own code (its free callback, entered from the release) may set
     // the count of a page on its free list (a driver that keeps free pages at 1). That is neither an actor's
     // reference nor a get; what the count then lets others do is.
-    if (this.s.life[pn] === 'free' && this.actor.frames.some((f) => this.w.freeCallbacks.has(f.fn))) return;
+    if (this.s.life[pn] === 'free' && inFreeCallback(this.w, this.actor.frames)) return;
     this.actor.held = { ...this.actor.held, [pn]: (this.actor.held[pn] ?? 0) + delta };
     const spec = this.w.actors[this.idx];
     // The allocator's first reference on a free page is the allocation itself (0 -> 1 or, where free pages
@@ -1161,8 +1258,32 @@ class Exec {
  * `if (x)` and `if (x != 0)` agree; against a number or another unknown, the comparison itself. Null when the
  * comparison needs none (no unknown, identical operands, an unknown against a known pointer).
  */
-function comparisonKey(op: string, l: Value, r: Value, pointers = true): { key: string; truthOf?: string; eq?: boolean } | null {
+type ComparisonKey = { key: string; truthOf?: string; eq?: boolean } | null;
+/** comparisonKey's answers, by pointers flag, op, left and right operand (it is a pure function of them). */
+const comparisonKeys = [new Map<string, Map<Value, Map<Value, ComparisonKey>>>(), new Map<string, Map<Value, Map<Value, ComparisonKey>>>()];
+let comparisonKeysSize = 0;
+
+function comparisonKey(op: string, l: Value, r: Value, pointers = true): ComparisonKey {
   if (!COMPARISONS.has(op) || (!isUnknown(l) && !isUnknown(r)) || l === r) return null;
+  const byOp = comparisonKeys[pointers ? 1 : 0];
+  let byL = byOp.get(op);
+  if (byL === undefined) byOp.set(op, (byL = new Map()));
+  let byR = byL.get(l);
+  if (byR === undefined) byL.set(l, (byR = new Map()));
+  let c = byR.get(r);
+  if (c === undefined) {
+    if (++comparisonKeysSize > 1 << 16) {
+      comparisonKeys[0].clear();
+      comparisonKeys[1].clear();
+      comparisonKeysSize = 0;
+    }
+    byR.set(r, (c = comparisonKeyOf(op, l, r, pointers)));
+    if (c) Object.freeze(c);
+  }
+  return c;
+}
+
+function comparisonKeyOf(op: string, l: Value, r: Value, pointers: boolean): ComparisonKey {
   const known = isUnknown(l) ? r : l;
   if (typeof known === 'string' && !isUnknown(known)) {
     // An unknown pointer against one the model built (list_debug's prev->next != entry): equal or not, one
@@ -1212,6 +1333,7 @@ function cloneActor(a: ActorState): ActorState {
     status: a.status,
     held: a.held,
     assumed: a.assumed,
+    nAssumed: a.nAssumed,
     unknowns: a.unknowns,
     triedGet: a.triedGet,
     lastBranch: a.lastBranch,
@@ -1437,7 +1559,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const f = a.frames[a.frames.length - 1];
       const ins = this.world.functions.get(f.fn)!.code[f.pc];
       // Only a builtin can block (a lock, a wait); the probe reads, never writes.
-      if (ins.op !== 'builtin' || !this.exec.reset(s, i).wouldBlock(ins, f)) out.push(i);
+      if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
     }
     return out;
   }
@@ -1475,10 +1597,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   vector(s: SimState): number[] {
     const objs = this.objsVector(s);
     const n = objs.length;
-    const v: number[] = [];
-    for (let k = 0; k < n; k++) v.push(objs[k]);
-    v.push(0);
-    for (let k = 0; k < s.actors.length; k++) v.push(0);
+    const v: number[] = new Array(n + 1 + s.actors.length);
+    for (let k = 0; k < n; k++) v[k] = objs[k];
     if (s.lifeId !== undefined) v[n] = s.lifeId;
     else {
       let life = '';
@@ -1510,22 +1630,18 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const n = this.nextInstr(s, i);
     if (!n) return [];
     const { ins, f } = n;
-    const top = (d: number) => f.stack[f.stack.length - 1 - d];
-    const objOf = (p: Value) => {
-      const sp = splitPtr(p);
-      return sp ? sp[0] : String(p);
-    };
+    const st = f.stack;
     switch (ins.op) {
       case 'fload':
-        return [{ loc: objOf(top(0)), write: false }];
+        return [{ loc: objOf(st[st.length - 1]), write: false }];
       case 'deref':
-        return [{ loc: objOf(top(0)), write: false }];
+        return [{ loc: objOf(st[st.length - 1]), write: false }];
       case 'fstore':
-        return [{ loc: objOf(top(1)), write: true }];
+        return [{ loc: objOf(st[st.length - 2]), write: true }];
       case 'istore':
-        return [{ loc: objOf(top(1)), write: true }];
+        return [{ loc: objOf(st[st.length - 2]), write: true }];
       case 'callptr':
-        return [{ loc: objOf(f.stack[f.stack.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
+        return [{ loc: objOf(st[st.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
       case 'builtin': {
         const argc = ins.b ?? 0;
         const args = f.stack.slice(f.stack.length - argc);
