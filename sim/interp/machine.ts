@@ -294,6 +294,82 @@ function anyFreeCallback(w: World, targets: Instr['targets']): boolean {
   return false;
 }
 
+/** Ops forkAt may decide something at, and ops isVisible may call a shared step; any other op is neither. */
+const MAY_FORK = 1;
+const MAY_BE_SHARED = 2;
+const OP_FLAGS: Partial<Record<Instr['op'], number>> = {
+  jz: MAY_FORK, jnz: MAY_FORK, un: MAY_FORK, bin: MAY_FORK, callptr: MAY_FORK | MAY_BE_SHARED,
+  fload: MAY_BE_SHARED, fstore: MAY_BE_SHARED, deref: MAY_BE_SHARED, istore: MAY_BE_SHARED, unmodelled: MAY_BE_SHARED,
+};
+/** Ops by number, for exec's switch (a const enum: the numbers are inlined). */
+const enum OP {
+  const = 0,
+  lload = 1,
+  lstore = 2,
+  laddr = 3,
+  fload = 4,
+  fstore = 5,
+  faddr = 6,
+  deref = 7,
+  istore = 8,
+  bin = 9,
+  un = 10,
+  jmp = 11,
+  jz = 12,
+  jnz = 13,
+  call = 14,
+  callptr = 15,
+  builtin = 16,
+  ret = 17,
+  pop = 18,
+  dup = 19,
+  unmodelled = 20,
+}
+const OP_NUMBER: Record<Instr['op'], OP> = {
+  const: OP.const,
+  lload: OP.lload,
+  lstore: OP.lstore,
+  laddr: OP.laddr,
+  fload: OP.fload,
+  fstore: OP.fstore,
+  faddr: OP.faddr,
+  deref: OP.deref,
+  istore: OP.istore,
+  bin: OP.bin,
+  un: OP.un,
+  jmp: OP.jmp,
+  jz: OP.jz,
+  jnz: OP.jnz,
+  call: OP.call,
+  callptr: OP.callptr,
+  builtin: OP.builtin,
+  ret: OP.ret,
+  pop: OP.pop,
+  dup: OP.dup,
+  unmodelled: OP.unmodelled,
+};
+
+/** A builtin isVisible says is local whatever the state (not an atomic, lock, free, allocation, wait, BUG or flag op). */
+function localBuiltin(name: string): boolean {
+  return !atomicOp(name) && !LOCK_ACQUIRE.has(name) && !LOCK_RELEASE.has(name) && !LOCK_TRY.has(name) && !BUDDY_FREE.has(name) &&
+    name !== '__kbot_alloc' && name !== '__kbot_wait_free' && name !== 'wake_up_var' && name !== '__kbot_bug' && !flagOp(name);
+}
+
+/** Per instruction: its op's number and what it may need (a builtin's, from its name: the sets are fixed). */
+function opFlags(code: Instr[]): { code: Instr[]; flags: Uint8Array; ops: Uint8Array } {
+  const flags = new Uint8Array(code.length);
+  const ops = new Uint8Array(code.length);
+  for (let i = 0; i < code.length; i++) {
+    const ins = code[i];
+    ops[i] = OP_NUMBER[ins.op];
+    if (ins.op === 'builtin') {
+      const name = ins.a as string;
+      flags[i] = (PFN_LOOKUPS.has(name) ? MAY_FORK : 0) | (localBuiltin(name) ? 0 : MAY_BE_SHARED);
+    } else flags[i] = OP_FLAGS[ins.op] ?? 0;
+  }
+  return { code, flags, ops };
+}
+
 /** The decision a branch on v needs: none when v is known or already decided on this path. */
 function truthFork(v: Value, assumed: Record<string, number>): Fork | null {
   if (!isUnknown(v) || v in assumed) return null;
@@ -640,15 +716,20 @@ class Exec {
         const f = a.frames.length - 1 < this.ownedFrom ? this.ownFrame(a.frames.length - 1) : a.frames[a.frames.length - 1];
         const fn = this.w.functions.get(f.fn)!;
         const ins = fn.code[f.pc];
-        const fork = this.forkAt(ins, f);
-        if (fork || this.isVisible(ins, f)) {
+        // Most instructions are local by their op alone (a constant, a local, a jump, a call): no fork, no step.
+        let of = fn.opFlags;
+        if (of === undefined || of.code !== fn.code) fn.opFlags = of = opFlags(fn.code);
+        const flags = of.flags[f.pc];
+        const opc = of.ops[f.pc];
+        const fork = flags & MAY_FORK ? this.forkAt(ins, f) : null;
+        if (fork || (flags & MAY_BE_SHARED && this.isVisible(ins, f))) {
           if (this.visibleDone) return;
           this.visibleDone = true;
           this.label = this.makeLabel(ins, fn);
           if (fork) this.decide(fork, ins);
         }
         if (++n > maxInstr) throw this.fail(`more than ${maxInstr} steps without a shared access in ${fn.name} (a loop the model cannot bound)`);
-        this.exec(ins, f);
+        this.exec(ins, f, opc);
       }
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
@@ -766,39 +847,40 @@ class Exec {
     return { actor: this.idx, func: fn.name, file: ins.loc.file, line: ins.loc.line, op, via };
   }
 
-  private exec(ins: Instr, f: Frame) {
+  private exec(ins: Instr, f: Frame, opc: number) {
     const st = f.stack;
-    switch (ins.op) {
-      case 'const':
+    // On the op's number (opFlags): a switch on numbers is a jump table, on strings a row of comparisons.
+    switch (opc) {
+      case OP.const:
         st.push(ins.a as Value);
         f.pc++;
         return;
-      case 'lload':
+      case OP.lload:
         st.push(f.locals[ins.a as number] ?? 0);
         f.pc++;
         return;
-      case 'lstore':
+      case OP.lstore:
         f.locals[ins.a as number] = st.pop()!;
         f.pc++;
         return;
-      case 'laddr':
+      case OP.laddr:
         st.push(localAddr(this.actor.frames.length - 1, ins.a as number));
         f.pc++;
         return;
-      case 'fload': {
+      case OP.fload: {
         const p = st.pop()!;
         st.push(this.readField(p, ins.a as string));
         f.pc++;
         return;
       }
-      case 'fstore': {
+      case OP.fstore: {
         const v = st.pop()!;
         const p = st.pop()!;
         this.writeField(p, ins.a as string, v);
         f.pc++;
         return;
       }
-      case 'faddr': {
+      case OP.faddr: {
         const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
         if (!sp) throw this.badPointer(p, `address of ->${ins.a} through `);
@@ -806,11 +888,11 @@ class Exec {
         f.pc++;
         return;
       }
-      case 'deref':
+      case OP.deref:
         st.push(this.load(st.pop()!));
         f.pc++;
         return;
-      case 'istore': {
+      case OP.istore: {
         const v = st.pop()!;
         const p = st.pop()!;
         this.store(p, v);
@@ -818,23 +900,23 @@ class Exec {
         f.pc++;
         return;
       }
-      case 'bin': {
+      case OP.bin: {
         const r = st.pop()!;
         const l = st.pop()!;
         st.push(this.binop(ins.a as string, l, r));
         f.pc++;
         return;
       }
-      case 'un': {
+      case OP.un: {
         const v = st.pop()!;
         st.push(this.unop(ins.a as string, v));
         f.pc++;
         return;
       }
-      case 'jmp':
+      case OP.jmp:
         f.pc = ins.a as number;
         return;
-      case 'jz': {
+      case OP.jz: {
         const taken = this.truth(st.pop()!);
         // A check in tree code that sends the code away (its jz carries the condition), taken: what last
         // decided the actor's way.
@@ -842,18 +924,18 @@ class Exec {
         f.pc = taken ? f.pc + 1 : (ins.a as number);
         return;
       }
-      case 'jnz':
+      case OP.jnz:
         f.pc = this.truth(st.pop()!) ? (ins.a as number) : f.pc + 1;
         return;
-      case 'pop':
+      case OP.pop:
         st.pop();
         f.pc++;
         return;
-      case 'dup':
+      case OP.dup:
         st.push(st[st.length - 1]);
         f.pc++;
         return;
-      case 'call': {
+      case OP.call: {
         const name = ins.a as string;
         const lz = this.w.lazy;
         // Not compiled yet, or being compiled for another run on the tree (its placeholder has no code).
@@ -868,7 +950,7 @@ class Exec {
         this.enter(name, args);
         return;
       }
-      case 'callptr': {
+      case OP.callptr: {
         const args = st.splice(st.length - (ins.b ?? 0));
         let fp = st.pop()!;
         f.pc++;
@@ -892,7 +974,7 @@ class Exec {
         else st.push(this.builtin(target, args, ins));
         return;
       }
-      case 'builtin': {
+      case OP.builtin: {
         const args = st.splice(st.length - (ins.b ?? 0));
         f.pc++;
         const r = this.builtin(ins.a as string, args, ins);
@@ -900,7 +982,7 @@ class Exec {
         st.push(r);
         return;
       }
-      case 'ret': {
+      case OP.ret: {
         const v = st.pop() ?? 0;
         this.actor.frames.pop();
         if (this.actor.frames.length === 0) {
@@ -910,7 +992,7 @@ class Exec {
         else this.ownFrame(this.actor.frames.length - 1).stack.push(v);
         return;
       }
-      case 'unmodelled':
+      case OP.unmodelled:
         throw this.fail(String(ins.a));
     }
   }
