@@ -349,6 +349,18 @@ const OP_NUMBER: Record<Instr['op'], OP> = {
   unmodelled: OP.unmodelled,
 };
 
+/** Whether builtin() handles name before its page facts and helpers: an atomic, a lock, a free, an allocation, wake_up_var, a flag op. */
+const specialBuiltins = new Map<string, boolean>();
+function specialBuiltin(name: string): boolean {
+  let b = specialBuiltins.get(name);
+  if (b === undefined) {
+    b = !!atomicOp(name) || LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name) || BUDDY_FREE.has(name) ||
+      isBuddyAlloc(name) || name === 'wake_up_var' || !!flagOp(name);
+    specialBuiltins.set(name, b);
+  }
+  return b;
+}
+
 /** A builtin isVisible says is local whatever the state (not an atomic, lock, free, allocation, wait, BUG or flag op). */
 function localBuiltin(name: string): boolean {
   return !atomicOp(name) && !LOCK_ACQUIRE.has(name) && !LOCK_RELEASE.has(name) && !LOCK_TRY.has(name) && !BUDDY_FREE.has(name) &&
@@ -1041,43 +1053,46 @@ class Exec {
   }
 
   private builtin(name: string, args: Value[], ins: Instr): Value {
-    const op = atomicOp(name);
-    if (op) return this.atomic(op, args, ins);
-    if (LOCK_ACQUIRE.has(name)) {
-      if (truthy(this.load(args[0]))) {
-        this.blocked = true;
+    // Most builtins a step calls are none of these: one lookup says so (specialBuiltin).
+    if (specialBuiltin(name)) {
+      const op = atomicOp(name);
+      if (op) return this.atomic(op, args, ins);
+      if (LOCK_ACQUIRE.has(name)) {
+        if (truthy(this.load(args[0]))) {
+          this.blocked = true;
+          return 0;
+        }
+        this.store(args[0], 1);
         return 0;
       }
-      this.store(args[0], 1);
-      return 0;
-    }
-    if (LOCK_RELEASE.has(name)) {
-      this.store(args[0], 0);
-      return 0;
-    }
-    if (LOCK_TRY.has(name)) {
-      if (truthy(this.load(args[0]))) return 0;
-      this.store(args[0], 1);
-      return 1;
-    }
-    if (BUDDY_FREE.has(name)) {
-      this.freeEvent(args[0], `${name}()`);
-      return 0;
-    }
-    // Another page from the page allocator, or NULL (BUDDY_ALLOC).
-    if (isBuddyAlloc(name)) return this.freshUnknown(ins);
-    if (name === 'wake_up_var') {
-      // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
-      // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it
-      // is free.
-      const sp = splitPtr(args[0]);
-      if (sp && (sp[1] === null || REF_FIELDS.has(sp[1])) && this.pageName(sp[0])) {
-        this.freeEvent(sp[0], sp[1] ? 'wake_up_var(&page->_refcount)' : 'wake_up_var(page)');
+      if (LOCK_RELEASE.has(name)) {
+        this.store(args[0], 0);
+        return 0;
       }
-      return 0;
+      if (LOCK_TRY.has(name)) {
+        if (truthy(this.load(args[0]))) return 0;
+        this.store(args[0], 1);
+        return 1;
+      }
+      if (BUDDY_FREE.has(name)) {
+        this.freeEvent(args[0], `${name}()`);
+        return 0;
+      }
+      // Another page from the page allocator, or NULL (BUDDY_ALLOC).
+      if (isBuddyAlloc(name)) return this.freshUnknown(ins);
+      if (name === 'wake_up_var') {
+        // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
+        // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it
+        // is free.
+        const sp = splitPtr(args[0]);
+        if (sp && (sp[1] === null || REF_FIELDS.has(sp[1])) && this.pageName(sp[0])) {
+          this.freeEvent(sp[0], sp[1] ? 'wake_up_var(&page->_refcount)' : 'wake_up_var(page)');
+        }
+        return 0;
+      }
+      const fo = flagOp(name);
+      if (fo) return this.flag(fo, args[0]);
     }
-    const fo = flagOp(name);
-    if (fo) return this.flag(fo, args[0]);
     if (PFN_LOOKUPS.has(name) && isUnknown(args[0])) {
       // As decided on this path (forkAt): the scenario's page's pfn, or some other page's.
       if (this.actor.assumed[`pfn:${args[0]}`]) args = [this.s.objs[this.w.pages[0].obj]?.__pfn ?? 0, ...args.slice(1)];
