@@ -28,6 +28,18 @@ export interface Frame {
   stack: Value[];
   /** How many assumptions the actor had made when it entered this frame. Not in the key. */
   n0?: number;
+  /**
+   * The locals array is shared with the frame this one was copied from (copy on write: a step that writes a
+   * local copies the array first, Exec.ownLocals). Not in the key.
+   */
+  localsShared?: boolean;
+  /** The text of the locals (localsText), once asked; kept while the locals array is shared. Not in the key. */
+  lt?: string;
+}
+
+/** locals.join(','), cached on the frame: a frame whose step did not write its locals keeps its predecessor's text. */
+function localsText(f: Frame): string {
+  return (f.lt ??= f.locals.join(','));
 }
 
 /** infeasible: the actor reached a BUG() in a function where its path assumed something about an unknown. */
@@ -608,7 +620,7 @@ class Exec {
   store(ptr: Value, v: Value) {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
       const [d, i] = localRef(ptr);
-      this.ownFrame(d).locals[i] = v;
+      this.ownLocals(this.ownFrame(d))[i] = v;
       return;
     }
     const sp = splitPtr(ptr);
@@ -712,11 +724,21 @@ class Exec {
     if (d < this.ownedFrom) {
       for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
         const f = frames[k];
-        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 };
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt };
       }
       this.ownedFrom = d;
     }
     return frames[d];
+  }
+
+  /** The locals of frame f (one this step owns), copied first if still shared with its predecessor's. */
+  private ownLocals(f: Frame): Value[] {
+    if (f.localsShared) {
+      f.locals = f.locals.slice();
+      f.localsShared = false;
+      f.lt = undefined;
+    }
+    return f.locals;
   }
 
   /** Run until after one visible instruction and up to (not including) the next one. */
@@ -872,7 +894,7 @@ class Exec {
         f.pc++;
         return;
       case OP.lstore:
-        f.locals[ins.a as number] = st.pop()!;
+        this.ownLocals(f)[ins.a as number] = st.pop()!;
         f.pc++;
         return;
       case OP.laddr:
@@ -1016,7 +1038,7 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor) });
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor), localsShared: false, lt: undefined });
   }
 
   /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
@@ -1444,7 +1466,7 @@ function cloneActor(a: ActorState): ActorState {
 
 function actorText(a: ActorState): string {
   let k = a.status[0];
-  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
   for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
   if (a.unknowns) k += `|u${a.unknowns}`;
   for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
@@ -1593,7 +1615,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     let edit = `${oid}|${fa.length}|${k}`;
     for (let d = k; d < fa.length; d++) {
       const f = fa[d];
-      edit += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+      edit += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
     }
     let id = this.actorEdits.get(edit);
     if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
@@ -1621,7 +1643,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const fn = this.world.functions.get(a.entry)!;
       const locals: Value[] = new Array(fn.nlocals).fill(0);
       a.args.forEach((v, i) => (locals[i] = v));
-      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
+      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [], n0: undefined, localsShared: false, lt: undefined }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
     });
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
