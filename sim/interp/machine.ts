@@ -1467,9 +1467,20 @@ function cloneActor(a: ActorState): ActorState {
 function actorText(a: ActorState): string {
   let k = a.status[0];
   for (const f of a.frames) k += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
-  for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
+  k += heldText(a.held);
   if (a.unknowns) k += `|u${a.unknowns}`;
-  for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
+  return k + assumedText(a.assumed);
+}
+
+function heldText(held: Record<string, number>): string {
+  let k = '';
+  for (const p in held) if (held[p]) k += `|h${p}=${held[p]}`;
+  return k;
+}
+
+function assumedText(assumed: Record<string, number>): string {
+  let k = '';
+  for (const d of Object.keys(assumed).sort()) k += `|a${d}=${assumed[d]}`;
   return k;
 }
 
@@ -1601,12 +1612,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
 
   /**
    * The number of an actor after its step, from its number before and the frames the step replaced (those
-   * below are the same objects), through a cache of such edits: the whole text is built only for an edit not
-   * seen before. A step that changed what the actor holds, assumed or made, or its status, is numbered from
-   * its whole text (vector()).
+   * below are the same objects) and whatever else it changed (status, references held, unknowns made,
+   * assumptions), through a cache of such edits: the whole text is built only for an edit not seen before.
    */
   private numberAfterStep(old: ActorState, a: ActorState): void {
-    if (a.id !== undefined || a.held !== old.held || a.assumed !== old.assumed || a.unknowns !== old.unknowns || a.status !== old.status) return;
+    if (a.id !== undefined) return;
     const oid = old.id ?? (old.id = this.texts.of(actorText(old)));
     const fo = old.frames;
     const fa = a.frames;
@@ -1617,6 +1627,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const f = fa[d];
       edit += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
     }
+    // What else the step changed, each after a character no text holds.
+    if (a.status !== old.status) edit += `\u0001s${a.status}`;
+    if (a.held !== old.held) edit += `\u0001h${heldText(a.held)}`;
+    if (a.unknowns !== old.unknowns) edit += `\u0001u${a.unknowns}`;
+    if (a.assumed !== old.assumed) edit += `\u0001a${assumedText(a.assumed)}`;
     let id = this.actorEdits.get(edit);
     if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
     a.id = id;
