@@ -27,7 +27,7 @@
 // takes the same one. Reduction is unchanged: it reasons about actors, and since a footprint covers every outcome
 // of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
 // persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
-import type { Access, Counterexample, ExploreOptions, ExploreResult, TransitionSystem } from './types.ts';
+import type { Access, Counterexample, ExploreOptions, ExploreResult, StepResult, TransitionSystem } from './types.ts';
 import { VectorSet } from './visited.ts';
 
 /** A state's key: the system's integer vector when it gives one (sys.vector), else its text key. */
@@ -47,6 +47,17 @@ export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
     }
   }
   return false;
+}
+
+/** The footprints of a state's enabled actors, each asked of the system when first needed (most never are). */
+class Footprints<S> {
+  private readonly fps: Array<Access[] | undefined>;
+  constructor(private readonly sys: TransitionSystem<S, unknown>, private readonly s: S, private readonly en: readonly number[]) {
+    this.fps = new Array(en.length);
+  }
+  at(k: number): Access[] {
+    return (this.fps[k] ??= this.sys.footprint(this.s, this.en[k]!));
+  }
 }
 
 function bit(actor: number): number {
@@ -219,12 +230,12 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Every outcome of actor's step from s, violations recorded against state `from`. */
-  function stepAll(from: number, s: S, actor: number): Array<{ state: S; key: Key; outcome: number }> {
+  function stepAll(from: number, s: S, actor: number, first?: StepResult<S, L>): Array<{ state: S; key: Key; outcome: number }> {
     // Each successor keeps its outcome's number: with an outcome pruned, the list's index is not it.
     const out: Array<{ state: S; key: Key; outcome: number }> = [];
     let n = 1;
     for (let k = 0; k < n; k++) {
-      const r = sys.step(s, actor, k);
+      const r = k === 0 && first !== undefined ? first : sys.step(s, actor, k);
       if (r.stuck) {
         stuckSteps.push(from, actor);
         return [];
@@ -239,7 +250,22 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   function stepAndHandle(from: number, s: S, actor: number, sleepSet: number): void {
-    const rs = stepAll(from, s, actor);
+    // A step of one outcome (most are) is handled at once, without the list stepAll makes.
+    const r = sys.step(s, actor, 0);
+    if (r.stuck) {
+      stuckSteps.push(from, actor);
+      return;
+    }
+    if ((r.outcomes ?? 1) <= 1) {
+      transitions++;
+      if (r.pruned) return;
+      const vs = r.violations;
+      for (let k = 0; k < vs.length; k++) record(vs[k]!.category, vs[k]!.message, from, actor, r.label, 0);
+      const key = keyOf(r.state);
+      if (!stop) handle(from, actor, 0, r.state, key, sleepSet);
+      return;
+    }
+    const rs = stepAll(from, s, actor, r);
     for (let k = 0; k < rs.length && !stop; k++) handle(from, actor, rs[k]!.outcome, rs[k]!.state, rs[k]!.key, sleepSet);
   }
 
@@ -259,19 +285,19 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   }
 
   /** Sleep set for the successor by `actor`: the candidates whose next steps commute with actor's. */
-  function inherit(candidates: number, actor: number, en: readonly number[], fps: readonly Access[][], fpA: readonly Access[]): number {
+  function inherit(candidates: number, actor: number, en: readonly number[], fps: Footprints<S>, ka: number): number {
     let z = 0;
     if (candidates === 0) return 0;
     for (let k = 0; k < en.length; k++) {
       const b = en[k]!;
       const bb = bit(b);
-      if (b !== actor && (candidates & bb) !== 0 && !conflicts(fps[k]!, fpA)) z |= bb;
+      if (b !== actor && (candidates & bb) !== 0 && !conflicts(fps.at(k), fps.at(ka))) z |= bb;
     }
     return z;
   }
 
   /** Position in en of an actor that forms a persistent set on its own, or -1. */
-  function singleton(s: S, en: readonly number[], fps: readonly Access[][], asleep: number): number {
+  function singleton(s: S, en: readonly number[], fps: Footprints<S>, asleep: number): number {
     const n = sys.actorCount!(s);
     const futures: Array<Access[] | null | undefined> = new Array(n);
     for (let k = 0; k < en.length; k++) {
@@ -282,7 +308,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         if (q === p) continue;
         let f = futures[q];
         if (f === undefined) f = futures[q] = sys.future!(s, q);
-        if (f === null || conflicts(fps[k]!, f)) ok = false;
+        if (f === null || conflicts(fps.at(k), f)) ok = false;
       }
       if (ok) return k;
     }
@@ -304,7 +330,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       return;
     }
     const asleep = sleep[i]!;
-    const fps: Access[][] = en.map((a) => sys.footprint(s, a));
+    const fps = new Footprints(sys, s, en);
     let pre = -1;
     let preResults: Array<{ state: S; key: Key; outcome: number }> = [];
     if (usePersistent && en.length > 1) {
@@ -313,7 +339,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         const p = en[k]!;
         const rs = stepAll(i, s, p);
         if (!rs.some((r) => lookup(r.key) >= 0)) {
-          const z = inherit(asleep, p, en, fps, fps[k]!);
+          const z = inherit(asleep, p, en, fps, k);
           for (let o = 0; o < rs.length && !stop; o++) handle(i, p, rs[o]!.outcome, rs[o]!.state, rs[o]!.key, z);
           return;
         }
@@ -326,7 +352,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     for (let k = 0; k < en.length; k++) {
       const a = en[k]!;
       if ((asleep & bit(a)) !== 0) continue;
-      const z = inherit(asleep | done, a, en, fps, fps[k]!);
+      const z = inherit(asleep | done, a, en, fps, k);
       if (a === pre) for (let o = 0; o < preResults.length && !stop; o++) handle(i, a, preResults[o]!.outcome, preResults[o]!.state, preResults[o]!.key, z);
       else stepAndHandle(i, s, a, z);
       if (stop) return;
@@ -337,14 +363,14 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
   function reexpand(i: number, actors: number, inheritable: number): void {
     const s = stateAt(i);
     const en = sys.enabled(s);
-    const fps: Access[][] = en.map((a) => sys.footprint(s, a));
+    const fps = new Footprints(sys, s, en);
     let done = 0;
     for (let k = 0; k < en.length; k++) {
       const a = en[k]!;
       if ((actors & bit(a)) === 0) continue;
       // Only the visiting sleep set and this batch may be inherited: actors stepped in the first expansion
       // must stay awake here, or the pair (first-expansion actor, re-expanded actor) would be skipped on both sides.
-      stepAndHandle(i, s, a, inherit(inheritable | done, a, en, fps, fps[k]!));
+      stepAndHandle(i, s, a, inherit(inheritable | done, a, en, fps, k));
       if (stop) return;
       done |= bit(a);
     }

@@ -66,4 +66,6 @@ export interface CompiledFunction {
   code: Instr[];
   /** Glue functions written in a scenario, not taken from the tree. */
   glue: boolean;
+  /** The machine's cache, per instruction of `code` (that array), of what its op may need (machine.ts); not compiled. */
+  opFlags?: { code: Instr[]; flags: Uint8Array; ops: Uint8Array };
 }

@@ -391,3 +391,24 @@ test('lazily compiled: a tree function is compiled when a step first calls it, o
   // Both CPUs' increments happened on every path: the final count is 3.
   assert.deepEqual(finalValues(m, '_refcount'), [3]);
 });
+
+test('a function whose code is replaced in place (a placeholder compiled later) runs its new code, not what was cached of the old', () => {
+  const loc = { file: 't.c', line: 1 };
+  const f = { name: 'f', file: 't.c', line: 1, params: [], paramTypes: [], nlocals: 0, localNames: [], glue: false,
+    code: [{ op: 'const' as const, a: 0, loc }, { op: 'ret' as const, loc }] };
+  const world: World = {
+    functions: new Map([['f', f]]), writtenFields: new Set(['x']),
+    pages: [{ name: 'page', obj: 'p' }], actors: [{ role: 'owner', entry: 'f', args: [], allocator: false, holds: {} }],
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const m = new Machine(world, { objs: { o0: {}, p: { _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  // The first code is local only: the actor finishes before its first step.
+  assert.deepEqual(m.enabled(m.initial()), []);
+  // Now p->x = 1: a store to shared state, a step of its own (at an instruction the first code did not have).
+  Object.assign(f, { code: [{ op: 'const', a: 'p', loc }, { op: 'const', a: 1, loc }, { op: 'fstore', a: 'x', loc }, { op: 'const', a: 0, loc }, { op: 'ret', loc }] });
+  const s = m.initial();
+  assert.deepEqual(m.enabled(s), [0]);
+  const r = m.step(s, 0);
+  assert.equal(r.state.objs.p.x, 1);
+  assert.equal(r.label.op, 'store');
+});

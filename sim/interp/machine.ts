@@ -28,6 +28,18 @@ export interface Frame {
   stack: Value[];
   /** How many assumptions the actor had made when it entered this frame. Not in the key. */
   n0?: number;
+  /**
+   * The locals array is shared with the frame this one was copied from (copy on write: a step that writes a
+   * local copies the array first, Exec.ownLocals). Not in the key.
+   */
+  localsShared?: boolean;
+  /** The text of the locals (localsText), once asked; kept while the locals array is shared. Not in the key. */
+  lt?: string;
+}
+
+/** locals.join(','), cached on the frame: a frame whose step did not write its locals keeps its predecessor's text. */
+function localsText(f: Frame): string {
+  return (f.lt ??= f.locals.join(','));
 }
 
 /** infeasible: the actor reached a BUG() in a function where its path assumed something about an unknown. */
@@ -52,6 +64,13 @@ export interface ActorState {
   lastBranch?: string;
   /** The number of this actor state's text in its machine (Machine.vector), once asked. Not copied. */
   id?: number;
+  /** How many keys `assumed` has (a cache, not in the key). */
+  nAssumed?: number;
+}
+
+/** How many decisions the actor's path made. */
+function assumedCount(a: ActorState): number {
+  return (a.nAssumed ??= Object.keys(a.assumed).length);
 }
 
 export type Obj = Record<string, Value>;
@@ -63,6 +82,12 @@ export interface SimState {
   life: Record<string, 'allocated' | 'free'>;
   /** Pages in the order they were freed and not yet handed out again. */
   freeList: string[];
+  /**
+   * Caches of the machine's numbering (Machine.vector), carried from state to state by step(): the objects'
+   * part of the vector, and the number of the pages' life and free list. Not part of the state.
+   */
+  objsVec?: number[];
+  lifeId?: number;
 }
 
 export interface PageSpec {
@@ -174,6 +199,16 @@ function truthy(v: Value): boolean {
 // Characters an unknown's id must not hold: "/" splits pointers into object and field, "," separates locals in
 // state keys. Look-alikes keep the id readable.
 const sanitize = (t: string) => t.replace(/\s+/g, ' ').replace(/\//g, '\u2215').replace(/,/g, '\u201a');
+/** sanitize(), cached by text (the texts are the code's: few). */
+const sanitizeCache = new Map<string, string>();
+function sanitized(t: string): string {
+  let r = sanitizeCache.get(t);
+  if (r === undefined) {
+    if (sanitizeCache.size >= 1 << 16) sanitizeCache.clear();
+    sanitizeCache.set(t, (r = sanitize(t)));
+  }
+  return r;
+}
 const unsanitize = (t: string) => t.replace(/\u2215/g, '/').replace(/\u201a/g, ',');
 
 /** How an unknown reads in an assumption: the call, "page->mapping", "global", or the expression. */
@@ -198,7 +233,173 @@ function derived(text: string, ...parts: Value[]): string {
   return `u_${sanitize(text)}#d${hash(parts.join('\u0003'))}`;
 }
 
+/** derived() of a binary operation on l and r (one unknown at least), cached by (op, l, r): it is pure in them. */
+const derivedBinops = new Map<string, Map<Value, Map<Value, string>>>();
+let derivedBinopsSize = 0;
+function derivedBinop(op: string, l: Value, r: Value): string {
+  let byL = derivedBinops.get(op);
+  if (byL === undefined) derivedBinops.set(op, (byL = new Map()));
+  let byR = byL.get(l);
+  if (byR === undefined) byL.set(l, (byR = new Map()));
+  let d = byR.get(r);
+  if (d === undefined) {
+    if (++derivedBinopsSize > 1 << 16) {
+      derivedBinops.clear();
+      derivedBinopsSize = 0;
+    }
+    byR.set(r, (d = derived(`${describeUnknown(l)} ${op} ${describeUnknown(r)}`, op, l, r)));
+  }
+  return d;
+}
+
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+// The decisions forkAt makes, built outside it: a closure in forkAt over its parameters would make V8 allocate
+// forkAt's context on every instruction.
+function assertFork(assert: string, v: string): Fork {
+  return { key: v, arity: 1, text: () => `${assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
+}
+function comparisonFork(key: string, what: string): Fork {
+  return { key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+}
+function pfnFork(pfn: string, page: string): Fork {
+  const what = describeUnknown(pfn);
+  return { key: `pfn:${pfn}`, arity: 2, text: (k) => `${what} is ${k ? '' : 'not '}${page}'s pfn` };
+}
+function targetFork(key: string, text: string, targets: NonNullable<Instr['targets']>): Fork {
+  const callee = text.replace(/\(.*$/s, '');
+  const field = /(->|\.)\s*(\w+)$/.exec(callee)?.[2];
+  const what = field ? `->${field}` : callee;
+  return { key, arity: targets.length, text: (k) => `${what} is ${targets[k].fn} (${targets[k].file}:${targets[k].line})` };
+}
+/** A caller's entry in a label's call chain, "put_page (include/linux/mm.h:812)": one string per call site. */
+const viaTexts = new WeakMap<CompiledFunction, string[]>();
+function viaText(w: World, fr: Frame): string {
+  const cf = w.functions.get(fr.fn)!;
+  let texts = viaTexts.get(cf);
+  if (texts === undefined) viaTexts.set(cf, (texts = []));
+  const pc = Math.max(0, fr.pc - 1);
+  let t = texts[pc];
+  if (t === undefined) {
+    const at = cf.code[pc].loc;
+    t = texts[pc] = `${fr.fn} (${at.file}:${at.line})`;
+  }
+  return t;
+}
+
+/** The object a pointer points into (footprints' locations). */
+function objOf(p: Value): string {
+  const sp = splitPtr(p);
+  return sp ? sp[0] : String(p);
+}
+function withoutPage(list: string[], pn: string): string[] {
+  const out: string[] = [];
+  for (const x of list) if (x !== pn) out.push(x);
+  return out;
+}
+function inFreeCallback(w: World, frames: Frame[]): boolean {
+  for (const f of frames) if (w.freeCallbacks.has(f.fn)) return true;
+  return false;
+}
+function anyFreeCallback(w: World, targets: Instr['targets']): boolean {
+  for (const t of targets ?? []) if (w.freeCallbacks.has(t.fn)) return true;
+  return false;
+}
+
+/** Ops forkAt may decide something at, and ops isVisible may call a shared step; any other op is neither. */
+const MAY_FORK = 1;
+const MAY_BE_SHARED = 2;
+const OP_FLAGS: Partial<Record<Instr['op'], number>> = {
+  jz: MAY_FORK, jnz: MAY_FORK, un: MAY_FORK, bin: MAY_FORK, callptr: MAY_FORK | MAY_BE_SHARED,
+  fload: MAY_BE_SHARED, fstore: MAY_BE_SHARED, deref: MAY_BE_SHARED, istore: MAY_BE_SHARED, unmodelled: MAY_BE_SHARED,
+};
+/** Ops by number, for exec's switch (a const enum: the numbers are inlined). */
+const enum OP {
+  const = 0,
+  lload = 1,
+  lstore = 2,
+  laddr = 3,
+  fload = 4,
+  fstore = 5,
+  faddr = 6,
+  deref = 7,
+  istore = 8,
+  bin = 9,
+  un = 10,
+  jmp = 11,
+  jz = 12,
+  jnz = 13,
+  call = 14,
+  callptr = 15,
+  builtin = 16,
+  ret = 17,
+  pop = 18,
+  dup = 19,
+  unmodelled = 20,
+}
+const OP_NUMBER: Record<Instr['op'], OP> = {
+  const: OP.const,
+  lload: OP.lload,
+  lstore: OP.lstore,
+  laddr: OP.laddr,
+  fload: OP.fload,
+  fstore: OP.fstore,
+  faddr: OP.faddr,
+  deref: OP.deref,
+  istore: OP.istore,
+  bin: OP.bin,
+  un: OP.un,
+  jmp: OP.jmp,
+  jz: OP.jz,
+  jnz: OP.jnz,
+  call: OP.call,
+  callptr: OP.callptr,
+  builtin: OP.builtin,
+  ret: OP.ret,
+  pop: OP.pop,
+  dup: OP.dup,
+  unmodelled: OP.unmodelled,
+};
+
+/** Whether builtin() handles name before its page facts and helpers: an atomic, a lock, a free, an allocation, wake_up_var, a flag op. */
+const specialBuiltins = new Map<string, boolean>();
+function specialBuiltin(name: string): boolean {
+  let b = specialBuiltins.get(name);
+  if (b === undefined) {
+    b = !!atomicOp(name) || LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name) || BUDDY_FREE.has(name) ||
+      isBuddyAlloc(name) || name === 'wake_up_var' || !!flagOp(name);
+    specialBuiltins.set(name, b);
+  }
+  return b;
+}
+
+/** A builtin isVisible says is local whatever the state (not an atomic, lock, free, allocation, wait, BUG or flag op). */
+function localBuiltin(name: string): boolean {
+  return !atomicOp(name) && !LOCK_ACQUIRE.has(name) && !LOCK_RELEASE.has(name) && !LOCK_TRY.has(name) && !BUDDY_FREE.has(name) &&
+    name !== '__kbot_alloc' && name !== '__kbot_wait_free' && name !== 'wake_up_var' && name !== '__kbot_bug' && !flagOp(name);
+}
+
+/** Per instruction: its op's number and what it may need (a builtin's, from its name: the sets are fixed). */
+function opFlags(code: Instr[]): { code: Instr[]; flags: Uint8Array; ops: Uint8Array } {
+  const flags = new Uint8Array(code.length);
+  const ops = new Uint8Array(code.length);
+  for (let i = 0; i < code.length; i++) {
+    const ins = code[i];
+    ops[i] = OP_NUMBER[ins.op];
+    if (ins.op === 'builtin') {
+      const name = ins.a as string;
+      flags[i] = (PFN_LOOKUPS.has(name) ? MAY_FORK : 0) | (localBuiltin(name) ? 0 : MAY_BE_SHARED);
+    } else flags[i] = OP_FLAGS[ins.op] ?? 0;
+  }
+  return { code, flags, ops };
+}
+
+/** The decision a branch on v needs: none when v is known or already decided on this path. */
+function truthFork(v: Value, assumed: Record<string, number>): Fork | null {
+  if (!isUnknown(v) || v in assumed) return null;
+  const what = describeUnknown(v);
+  return { key: v, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+}
 
 /** A decision the next instruction needs about unknowns: what it is about and how many ways it can go. */
 interface Fork {
@@ -213,11 +414,56 @@ interface Fork {
  * fresh value each call, but as an address it names one object per call text: the lock zone_lru_lock(zone)
  * returns is the same lock at the lock and at the unlock.
  */
-function splitPtr(p: Value): [string, string | null] | null {
-  if (typeof p !== 'string' || p.startsWith('fn:') || p.startsWith('L')) return null;
-  const i = p.indexOf('/');
-  const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
-  return [obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field];
+function splitPtr(p: Value): readonly [string, string | null] | null {
+  if (typeof p !== 'string') return null;
+  let sp = splitCache.get(p);
+  if (sp !== undefined) return sp;
+  if (p.startsWith('fn:') || p.startsWith('L')) sp = null;
+  else {
+    const i = p.indexOf('/');
+    const [obj, field] = i < 0 ? [p, null] : [p.slice(0, i), p.slice(i + 1)];
+    sp = Object.freeze([obj.startsWith('u_') ? obj.replace(/#\d+$/, '') : obj, field] as const);
+  }
+  if (splitCache.size >= CACHE_LIMIT) splitCache.clear();
+  splitCache.set(p, sp);
+  return sp;
+}
+
+/**
+ * Pure functions of a pointer's text, cached by it (the texts a run meets are few; a cache that fills up is
+ * emptied and starts again, which changes nothing but speed).
+ */
+const CACHE_LIMIT = 1 << 16;
+const splitCache = new Map<string, readonly [string, string | null] | null>();
+/** "L<depth>:<index>" → [depth, index]. */
+const localCache = new Map<string, readonly [number, number]>();
+function localRef(p: string): readonly [number, number] {
+  let r = localCache.get(p);
+  if (r === undefined) {
+    const [d, i] = p.slice(1).split(':').map(Number);
+    r = Object.freeze([d, i] as const);
+    if (localCache.size >= CACHE_LIMIT) localCache.clear();
+    localCache.set(p, r);
+  }
+  return r;
+}
+/** "L<depth>:<index>", one string per pair. */
+const localAddrs: string[][] = [];
+function localAddr(d: number, i: number): string {
+  const row = (localAddrs[d] ??= []);
+  return (row[i] ??= `L${d}:${i}`);
+}
+/** The text of a field's address: "o3" + "_refcount" → "o3/_refcount", one string per pair. */
+const fieldAddrCache = new Map<string, Map<string, string>>();
+function fieldAddr(obj: string, field: string): string {
+  let m = fieldAddrCache.get(obj);
+  if (m === undefined) {
+    if (fieldAddrCache.size >= CACHE_LIMIT) fieldAddrCache.clear();
+    fieldAddrCache.set(obj, (m = new Map()));
+  }
+  let a = m.get(field);
+  if (a === undefined) m.set(field, (a = `${obj}/${field}`));
+  return a;
 }
 
 /**
@@ -235,8 +481,12 @@ interface Observer {
 }
 
 /** One step of one actor, on a private copy of what it touches. */
+/** No violations: shared by every step that found none (frozen, so a push would throw). */
+const NO_VIOLATIONS: Violation[] = Object.freeze([]) as unknown as Violation[];
+const NO_OBJS: Record<string, Obj> = Object.freeze({}) as Record<string, Obj>;
+
 class Exec {
-  readonly violations: Violation[] = [];
+  violations: Violation[] = NO_VIOLATIONS;
   visibleDone = false;
   label: StepLabel | null = null;
   blocked = false;
@@ -261,8 +511,43 @@ class Exec {
   readonly touched = new Map<string, string[] | null>();
   private actor: ActorState;
 
-  constructor(private w: World, readonly s: SimState, readonly idx: number) {
+  constructor(private w: World, public s: SimState, public idx: number) {
     this.actor = s.actors[idx];
+  }
+
+  /** Makes this Exec one for a fresh step (the machine reuses one instead of making one a step). */
+  reset(s: SimState, idx: number): this {
+    this.s = s;
+    this.idx = idx;
+    this.actor = s.actors[idx];
+    this.violations = NO_VIOLATIONS;
+    this.visibleDone = false;
+    this.label = null;
+    this.blocked = false;
+    this.outcomes = 1;
+    this.choice = 0;
+    this.needed = false;
+    this.pruned = false;
+    this.obs = null;
+    this.ownedFrom = 0;
+    if (this.touched.size) this.touched.clear(); // clear() makes a new table even when empty
+    this.origObjs = NO_OBJS;
+    return this;
+  }
+
+  /** Makes this Exec a probe of actor idx in s (wouldBlock): only what a probe reads or reports is reset. */
+  probe(s: SimState, idx: number): this {
+    this.s = s;
+    this.idx = idx;
+    this.actor = s.actors[idx];
+    this.violations = NO_VIOLATIONS;
+    this.label = null;
+    return this;
+  }
+
+  private violate(v: Violation): void {
+    if (this.violations === NO_VIOLATIONS) this.violations = [v];
+    else this.violations.push(v);
   }
 
   private obj(id: string, write: boolean): Obj {
@@ -298,7 +583,7 @@ class Exec {
   readField(ptr: Value, field: string): Value {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `read of ${field} through ${p}`);
+    if (!sp) throw this.badPointer(ptr, `read of ${field} through `);
     const [id, sub] = sp;
     const name = sub ? field : field;
     const o = this.obj(id, false);
@@ -314,18 +599,18 @@ class Exec {
   writeField(ptr: Value, field: string, v: Value) {
     ptr = this.viaLocal(ptr);
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `write of ${field} through ${p}`);
+    if (!sp) throw this.badPointer(ptr, `write of ${field} through `);
     this.obj(sp[0], true)[field] = v;
     this.touched.get(sp[0])?.push(field);
   }
 
   load(ptr: Value): Value {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
-      const [d, i] = ptr.slice(1).split(':').map(Number);
+      const [d, i] = localRef(ptr);
       return this.actor.frames[d].locals[i];
     }
     const sp = splitPtr(ptr);
-    if (!sp) throw this.badPointer(ptr, (p) => `dereference of ${p}`);
+    if (!sp) throw this.badPointer(ptr, 'dereference of ');
     // An address returned by a call the tree lacks (zone_lru_lock() ...): a word of its own.
     if (sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.readField(sp[0], '__value');
     if (sp[1] === null) return ptr; // *struct_ptr: the object itself (struct copies are not modelled)
@@ -334,29 +619,29 @@ class Exec {
 
   store(ptr: Value, v: Value) {
     if (typeof ptr === 'string' && ptr.startsWith('L')) {
-      const [d, i] = ptr.slice(1).split(':').map(Number);
-      this.ownFrame(d).locals[i] = v;
+      const [d, i] = localRef(ptr);
+      this.ownLocals(this.ownFrame(d))[i] = v;
       return;
     }
     const sp = splitPtr(ptr);
     // Through a pointer the model made up (an unknown, or the object a walker's buffer argument points to):
     // a word of its own.
     if (sp && sp[1] === null && (isUnknown(ptr) || this.obj(sp[0], false).__new)) return this.writeField(sp[0], '__value', v);
-    if (!sp || sp[1] === null) throw this.badPointer(ptr, (p) => `store through ${p}`);
+    if (!sp || sp[1] === null) throw this.badPointer(ptr, 'store through ');
     this.writeField(sp[0], sp[1], v);
   }
 
   /**
-   * A pointer the model cannot follow. Through NULL on a path that got there by deciding unknowns (a field
+   * A pointer the model cannot follow (`what` is the message up to the pointer's text). Through NULL on a path that got there by deciding unknowns (a field
    * nothing set, a call the tree lacks taken as returning NULL): the kernel would oops there, so those
    * decisions do not hold together on a real machine. The path is dropped, as a BUG() on such a path is, and
    * the run's notes say so. Through NULL with nothing assumed, or through a value that is no object, is a gap
    * in the model: the run says unmodelled.
    */
-  private badPointer(ptr: Value, what: (p: string) => string): Stop {
-    if (ptr !== 0) return this.fail(what(String(ptr)));
-    const msg = what('a NULL pointer');
-    if (!Object.keys(this.actor.assumed).length) return this.fail(msg);
+  private badPointer(ptr: Value, what: string): Stop {
+    if (ptr !== 0) return this.fail(what + String(ptr));
+    const msg = `${what}a NULL pointer`;
+    if (!assumedCount(this.actor)) return this.fail(msg);
     const top = this.actor.frames[this.actor.frames.length - 1];
     this.w.lazy?.notFollowed.add(`paths dropped: ${msg} in ${top?.fn ?? '?'}() after deciding unknown values (the kernel would oops there)`);
     this.actor.status = 'infeasible';
@@ -365,7 +650,7 @@ class Exec {
   }
 
   fail(msg: string): Stop {
-    this.violations.push({ category: 'unmodelled', message: msg });
+    this.violate({ category: 'unmodelled', message: msg });
     this.actor.status = 'unmodelled';
     return new Stop(msg);
   }
@@ -410,7 +695,7 @@ class Exec {
       case 'callptr': {
         const fp = f.stack[f.stack.length - 1 - (ins.b ?? 0)];
         if (typeof fp !== 'string') return false;
-        if (fp.startsWith('u_')) return (ins.targets ?? []).some((t) => this.w.freeCallbacks.has(t.fn));
+        if (fp.startsWith('u_')) return anyFreeCallback(this.w, ins.targets);
         return this.w.freeCallbacks.has(fp.slice(3));
       }
       case 'unmodelled':
@@ -424,10 +709,10 @@ class Exec {
   wouldBlock(ins: Instr, f: Frame): boolean {
     if (ins.op !== 'builtin') return false;
     const name = ins.a as string;
-    const args = f.stack.slice(f.stack.length - (ins.b ?? 0));
-    if (LOCK_ACQUIRE.has(name)) return truthy(this.load(args[0]));
+    const arg0 = f.stack[f.stack.length - (ins.b ?? 0)];
+    if (LOCK_ACQUIRE.has(name)) return truthy(this.load(arg0));
     if (name === '__kbot_wait_free') {
-      const pn = this.pageName(String(args[0]));
+      const pn = this.pageName(String(arg0));
       return !pn || this.s.life[pn] !== 'free';
     }
     return false;
@@ -439,11 +724,21 @@ class Exec {
     if (d < this.ownedFrom) {
       for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
         const f = frames[k];
-        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals.slice(), stack: f.stack.slice(), n0: f.n0 };
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt };
       }
       this.ownedFrom = d;
     }
     return frames[d];
+  }
+
+  /** The locals of frame f (one this step owns), copied first if still shared with its predecessor's. */
+  private ownLocals(f: Frame): Value[] {
+    if (f.localsShared) {
+      f.locals = f.locals.slice();
+      f.localsShared = false;
+      f.lt = undefined;
+    }
+    return f.locals;
   }
 
   /** Run until after one visible instruction and up to (not including) the next one. */
@@ -455,15 +750,20 @@ class Exec {
         const f = a.frames.length - 1 < this.ownedFrom ? this.ownFrame(a.frames.length - 1) : a.frames[a.frames.length - 1];
         const fn = this.w.functions.get(f.fn)!;
         const ins = fn.code[f.pc];
-        const fork = this.forkAt(ins, f);
-        if (fork || this.isVisible(ins, f)) {
+        // Most instructions are local by their op alone (a constant, a local, a jump, a call): no fork, no step.
+        let of = fn.opFlags;
+        if (of === undefined || of.code !== fn.code) fn.opFlags = of = opFlags(fn.code);
+        const flags = of.flags[f.pc];
+        const opc = of.ops[f.pc];
+        const fork = flags & MAY_FORK ? this.forkAt(ins, f) : null;
+        if (fork || (flags & MAY_BE_SHARED && this.isVisible(ins, f))) {
           if (this.visibleDone) return;
           this.visibleDone = true;
           this.label = this.makeLabel(ins, fn);
           if (fork) this.decide(fork, ins);
         }
         if (++n > maxInstr) throw this.fail(`more than ${maxInstr} steps without a shared access in ${fn.name} (a loop the model cannot bound)`);
-        this.exec(ins, f);
+        this.exec(ins, f, opc);
       }
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
@@ -474,47 +774,36 @@ class Exec {
   forkAt(ins: Instr, f: Frame): Fork | null {
     const st = f.stack;
     const assumed = this.actor.assumed;
-    const truth = (v: Value): Fork | null => {
-      if (!isUnknown(v) || v in assumed) return null;
-      const what = describeUnknown(v);
-      return { key: v, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
-    };
+    const truth = truthFork;
     switch (ins.op) {
       case 'jz':
         // The kernel's own assertion on something the model does not know: it holds (one outcome, named).
         if (ins.assert) {
           const v = st[st.length - 1];
           if (!isUnknown(v) || v in assumed) return null;
-          return { key: v, arity: 1, text: () => `${ins.assert} does not fire (${describeUnknown(v)} is unknown to the model; the kernel's assertion is taken to hold)` };
+          return assertFork(ins.assert, v);
         }
-        return truth(st[st.length - 1]);
+        return truth(st[st.length - 1], assumed);
       case 'jnz':
-        return truth(st[st.length - 1]);
+        return truth(st[st.length - 1], assumed);
       case 'un':
-        return ins.a === '!' || ins.a === '!!' ? truth(st[st.length - 1]) : null;
+        return ins.a === '!' || ins.a === '!!' ? truth(st[st.length - 1], assumed) : null;
       case 'bin': {
         const op = ins.a as string;
         const l = st[st.length - 2];
         const r = st[st.length - 1];
-        if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r);
+        if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r, assumed);
         const c = comparisonKey(op, l, r, !this.w.functions.get(f.fn)?.glue);
         if (!c || c.key in assumed) return null;
-        if (c.truthOf) return truth(c.truthOf);
-        if (c.eq) {
-          const eq = `${describeUnknown(l)} == ${describeUnknown(r)}`;
-          return { key: c.key, arity: 2, text: (k) => `${eq} is ${k ? 'true' : 'false'}` };
-        }
-        const what = `${describeUnknown(l)} ${op} ${describeUnknown(r)}`;
-        return { key: c.key, arity: 2, text: (k) => `${what} is ${k ? 'true' : 'false'}` };
+        if (c.truthOf) return truth(c.truthOf, assumed);
+        return comparisonFork(c.key, `${describeUnknown(l)} ${c.eq ? '==' : op} ${describeUnknown(r)}`);
       }
       case 'builtin': {
         // A pfn the model does not know (get_ksm_page()'s stable_node->kpfn): the scenario's page's, or another.
         if (!PFN_LOOKUPS.has(ins.a as string)) return null;
         const pfn = st[st.length - (ins.b ?? 0)];
         if (!isUnknown(pfn) || `pfn:${pfn}` in assumed || !this.w.pages.length) return null;
-        const what = describeUnknown(pfn);
-        const page = this.w.pages[0].name;
-        return { key: `pfn:${pfn}`, arity: 2, text: (k) => `${what} is ${k ? '' : 'not '}${page}'s pfn` };
+        return pfnFork(pfn, this.w.pages[0].name);
       }
       case 'callptr': {
         const fp = st[st.length - 1 - (ins.b ?? 0)];
@@ -522,10 +811,7 @@ class Exec {
         if (!isUnknown(fp) || targets.length < 2) return null;
         const key = `${fp}()`;
         if (key in assumed) return null;
-        const callee = (ins.text ?? '').replace(/\(.*$/s, '');
-        const field = /(->|\.)\s*(\w+)$/.exec(callee)?.[2];
-        const what = field ? `->${field}` : callee;
-        return { key, arity: targets.length, text: (k) => `${what} is ${targets[k].fn} (${targets[k].file}:${targets[k].line})` };
+        return targetFork(key, ins.text ?? '', targets);
       }
     }
     return null;
@@ -534,10 +820,13 @@ class Exec {
   /** Takes this step's outcome of a fork and records it on the actor and the label. */
   private decide(fork: Fork, ins: Instr) {
     const max = this.w.maxAssumptions ?? DEFAULT_MAX_ASSUMPTIONS;
-    const bound = Object.keys(this.actor.assumed).length >= max;
+    const had = assumedCount(this.actor);
+    const bound = had >= max;
     const k = bound ? 0 : Math.min(this.choice, fork.arity - 1);
     this.outcomes = bound ? 1 : fork.arity;
+    const again = fork.key in this.actor.assumed;
     this.actor.assumed = { ...this.actor.assumed, [fork.key]: k };
+    this.actor.nAssumed = again ? had : had + 1;
     const text = `assuming ${fork.text(k)} at ${ins.loc.file}:${ins.loc.line}` +
       (bound ? ` (the bound of ${max} assumptions on this path is reached: the default is taken)` : '');
     this.label!.assumption = text;
@@ -568,7 +857,7 @@ class Exec {
       // An unknown against a known pointer (or past the bound): as before, the unknown reads as 0.
       return binop(op, isUnknown(l) ? 0 : l, isUnknown(r) ? 0 : r);
     }
-    return derived(`${describeUnknown(l)} ${op} ${describeUnknown(r)}`, op, l, r);
+    return derivedBinop(op, l, r);
   }
 
   private unop(op: string, v: Value): Value {
@@ -581,11 +870,8 @@ class Exec {
 
   private makeLabel(ins: Instr, fn: CompiledFunction): StepLabel {
     const frames = this.actor.frames;
-    const via = frames.slice(0, -1).map((fr) => {
-      const cf = this.w.functions.get(fr.fn)!;
-      const at = cf.code[Math.max(0, fr.pc - 1)].loc;
-      return `${fr.fn} (${at.file}:${at.line})`;
-    });
+    const via: string[] = new Array(frames.length - 1);
+    for (let d = 0; d < frames.length - 1; d++) via[d] = viaText(this.w, frames[d]);
     let op = ins.text ?? '';
     if (!op) {
       if (ins.op === 'fload') op = `read ->${ins.a}`;
@@ -595,51 +881,52 @@ class Exec {
     return { actor: this.idx, func: fn.name, file: ins.loc.file, line: ins.loc.line, op, via };
   }
 
-  private exec(ins: Instr, f: Frame) {
+  private exec(ins: Instr, f: Frame, opc: number) {
     const st = f.stack;
-    switch (ins.op) {
-      case 'const':
+    // On the op's number (opFlags): a switch on numbers is a jump table, on strings a row of comparisons.
+    switch (opc) {
+      case OP.const:
         st.push(ins.a as Value);
         f.pc++;
         return;
-      case 'lload':
+      case OP.lload:
         st.push(f.locals[ins.a as number] ?? 0);
         f.pc++;
         return;
-      case 'lstore':
-        f.locals[ins.a as number] = st.pop()!;
+      case OP.lstore:
+        this.ownLocals(f)[ins.a as number] = st.pop()!;
         f.pc++;
         return;
-      case 'laddr':
-        st.push(`L${this.actor.frames.length - 1}:${ins.a}`);
+      case OP.laddr:
+        st.push(localAddr(this.actor.frames.length - 1, ins.a as number));
         f.pc++;
         return;
-      case 'fload': {
+      case OP.fload: {
         const p = st.pop()!;
         st.push(this.readField(p, ins.a as string));
         f.pc++;
         return;
       }
-      case 'fstore': {
+      case OP.fstore: {
         const v = st.pop()!;
         const p = st.pop()!;
         this.writeField(p, ins.a as string, v);
         f.pc++;
         return;
       }
-      case 'faddr': {
+      case OP.faddr: {
         const p = this.viaLocal(st.pop()!);
         const sp = splitPtr(p);
-        if (!sp) throw this.badPointer(p, (q) => `address of ->${ins.a} through ${q}`);
-        st.push(`${sp[0]}/${ins.a}`);
+        if (!sp) throw this.badPointer(p, `address of ->${ins.a} through `);
+        st.push(fieldAddr(sp[0], ins.a as string));
         f.pc++;
         return;
       }
-      case 'deref':
+      case OP.deref:
         st.push(this.load(st.pop()!));
         f.pc++;
         return;
-      case 'istore': {
+      case OP.istore: {
         const v = st.pop()!;
         const p = st.pop()!;
         this.store(p, v);
@@ -647,23 +934,23 @@ class Exec {
         f.pc++;
         return;
       }
-      case 'bin': {
+      case OP.bin: {
         const r = st.pop()!;
         const l = st.pop()!;
         st.push(this.binop(ins.a as string, l, r));
         f.pc++;
         return;
       }
-      case 'un': {
+      case OP.un: {
         const v = st.pop()!;
         st.push(this.unop(ins.a as string, v));
         f.pc++;
         return;
       }
-      case 'jmp':
+      case OP.jmp:
         f.pc = ins.a as number;
         return;
-      case 'jz': {
+      case OP.jz: {
         const taken = this.truth(st.pop()!);
         // A check in tree code that sends the code away (its jz carries the condition), taken: what last
         // decided the actor's way.
@@ -671,18 +958,18 @@ class Exec {
         f.pc = taken ? f.pc + 1 : (ins.a as number);
         return;
       }
-      case 'jnz':
+      case OP.jnz:
         f.pc = this.truth(st.pop()!) ? (ins.a as number) : f.pc + 1;
         return;
-      case 'pop':
+      case OP.pop:
         st.pop();
         f.pc++;
         return;
-      case 'dup':
+      case OP.dup:
         st.push(st[st.length - 1]);
         f.pc++;
         return;
-      case 'call': {
+      case OP.call: {
         const name = ins.a as string;
         const lz = this.w.lazy;
         // Not compiled yet, or being compiled for another run on the tree (its placeholder has no code).
@@ -697,7 +984,7 @@ class Exec {
         this.enter(name, args);
         return;
       }
-      case 'callptr': {
+      case OP.callptr: {
         const args = st.splice(st.length - (ins.b ?? 0));
         let fp = st.pop()!;
         f.pc++;
@@ -721,7 +1008,7 @@ class Exec {
         else st.push(this.builtin(target, args, ins));
         return;
       }
-      case 'builtin': {
+      case OP.builtin: {
         const args = st.splice(st.length - (ins.b ?? 0));
         f.pc++;
         const r = this.builtin(ins.a as string, args, ins);
@@ -729,7 +1016,7 @@ class Exec {
         st.push(r);
         return;
       }
-      case 'ret': {
+      case OP.ret: {
         const v = st.pop() ?? 0;
         this.actor.frames.pop();
         if (this.actor.frames.length === 0) {
@@ -739,7 +1026,7 @@ class Exec {
         else this.ownFrame(this.actor.frames.length - 1).stack.push(v);
         return;
       }
-      case 'unmodelled':
+      case OP.unmodelled:
         throw this.fail(String(ins.a));
     }
   }
@@ -751,7 +1038,7 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: Object.keys(this.actor.assumed).length });
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor), localsShared: false, lt: undefined });
   }
 
   /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
@@ -767,7 +1054,7 @@ class Exec {
     const pn = sp ? this.pageName(sp[0]) : undefined;
     if (!pn) return;
     if (this.s.life[pn] === 'free') {
-      this.violations.push({
+      this.violate({
         category: 'double-free',
         message: `${how} frees ${pn} a second time: it is already free (refcount ${this.refcount(pn)})`,
       });
@@ -780,49 +1067,54 @@ class Exec {
   }
 
   refcount(pn: string): number {
-    const p = this.w.pages.find((x) => x.name === pn)!;
+    let p: PageSpec | undefined;
+    for (const x of this.w.pages) if (x.name === pn) { p = x; break; }
+    p = p!;
     const o = this.s.objs[p.obj] ?? {};
     return Number(o._refcount ?? o._count ?? 0);
   }
 
   private builtin(name: string, args: Value[], ins: Instr): Value {
-    const op = atomicOp(name);
-    if (op) return this.atomic(op, args, ins);
-    if (LOCK_ACQUIRE.has(name)) {
-      if (truthy(this.load(args[0]))) {
-        this.blocked = true;
+    // Most builtins a step calls are none of these: one lookup says so (specialBuiltin).
+    if (specialBuiltin(name)) {
+      const op = atomicOp(name);
+      if (op) return this.atomic(op, args, ins);
+      if (LOCK_ACQUIRE.has(name)) {
+        if (truthy(this.load(args[0]))) {
+          this.blocked = true;
+          return 0;
+        }
+        this.store(args[0], 1);
         return 0;
       }
-      this.store(args[0], 1);
-      return 0;
-    }
-    if (LOCK_RELEASE.has(name)) {
-      this.store(args[0], 0);
-      return 0;
-    }
-    if (LOCK_TRY.has(name)) {
-      if (truthy(this.load(args[0]))) return 0;
-      this.store(args[0], 1);
-      return 1;
-    }
-    if (BUDDY_FREE.has(name)) {
-      this.freeEvent(args[0], `${name}()`);
-      return 0;
-    }
-    // Another page from the page allocator, or NULL (BUDDY_ALLOC).
-    if (isBuddyAlloc(name)) return this.freshUnknown(ins);
-    if (name === 'wake_up_var') {
-      // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
-      // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it
-      // is free.
-      const sp = splitPtr(args[0]);
-      if (sp && (sp[1] === null || REF_FIELDS.has(sp[1])) && this.pageName(sp[0])) {
-        this.freeEvent(sp[0], sp[1] ? 'wake_up_var(&page->_refcount)' : 'wake_up_var(page)');
+      if (LOCK_RELEASE.has(name)) {
+        this.store(args[0], 0);
+        return 0;
       }
-      return 0;
+      if (LOCK_TRY.has(name)) {
+        if (truthy(this.load(args[0]))) return 0;
+        this.store(args[0], 1);
+        return 1;
+      }
+      if (BUDDY_FREE.has(name)) {
+        this.freeEvent(args[0], `${name}()`);
+        return 0;
+      }
+      // Another page from the page allocator, or NULL (BUDDY_ALLOC).
+      if (isBuddyAlloc(name)) return this.freshUnknown(ins);
+      if (name === 'wake_up_var') {
+        // Waking the waiters on a page's refcount (or, in later kernels, on the page itself) is how fsdax-style
+        // pages are declared idle: from then on the owner (a filesystem) may reuse the page, so to the model it
+        // is free.
+        const sp = splitPtr(args[0]);
+        if (sp && (sp[1] === null || REF_FIELDS.has(sp[1])) && this.pageName(sp[0])) {
+          this.freeEvent(sp[0], sp[1] ? 'wake_up_var(&page->_refcount)' : 'wake_up_var(page)');
+        }
+        return 0;
+      }
+      const fo = flagOp(name);
+      if (fo) return this.flag(fo, args[0]);
     }
-    const fo = flagOp(name);
-    if (fo) return this.flag(fo, args[0]);
     if (PFN_LOOKUPS.has(name) && isUnknown(args[0])) {
       // As decided on this path (forkAt): the scenario's page's pfn, or some other page's.
       if (this.actor.assumed[`pfn:${args[0]}`]) args = [this.s.objs[this.w.pages[0].obj]?.__pfn ?? 0, ...args.slice(1)];
@@ -831,14 +1123,14 @@ class Exec {
     switch (name) {
       case 'pfn_to_page':
       case 'pfn_to_online_page': {
-        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        const p = this.pageOfPfn(args[0]);
         if (!p) return 0;
         if (name === 'pfn_to_online_page' && !truthy(this.s.objs[p.obj]?.__online ?? 0)) return 0;
         return p.obj;
       }
       case 'get_dev_pagemap': {
         // The pgmap that owns a device pfn (with the caller's reference, which the model does not count).
-        const p = this.w.pages.find((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0]));
+        const p = this.pageOfPfn(args[0]);
         return p ? (this.s.objs[p.obj]?.pgmap ?? 0) : 0;
       }
       case 'page_to_pfn': {
@@ -847,7 +1139,7 @@ class Exec {
       }
       case 'pfn_valid':
       case 'pfn_present':
-        return this.w.pages.some((x) => Number(this.s.objs[x.obj]?.__pfn) === Number(args[0])) ? 1 : 0;
+        return this.pageOfPfn(args[0]) ? 1 : 0;
       case 'compound_head':
       case '_compound_head':
       case 'page_folio':
@@ -911,7 +1203,7 @@ class Exec {
         return this.readField(args[0], `[${args[1]}]`);
       case '__kbot_index_addr': {
         const sp = splitPtr(args[0]);
-        if (!sp) throw this.badPointer(args[0], (p) => `index through ${p}`);
+        if (!sp) throw this.badPointer(args[0], 'index through ');
         return `${sp[0]}/[${args[1]}]`;
       }
       case '__kbot_bug': {
@@ -922,7 +1214,7 @@ class Exec {
         // So does a BUG_ON() whose condition held only by an assumption its own evaluation made
         // (lruvec_memcg(lruvec) != root_mem_cgroup on a memcg the model never built).
         const top = this.actor.frames[this.actor.frames.length - 1];
-        const now = Object.keys(this.actor.assumed).length;
+        const now = assumedCount(this.actor);
         const before = typeof args[0] === 'number' ? args[0] : now;
         // BUG_ON(1) and VM_BUG_ON(1) (mem_cgroup_update_lru_size()'s, after a WARN_ONCE on a count the model
         // does not know) are BUG() spelled otherwise.
@@ -934,7 +1226,7 @@ class Exec {
         }
         // A check that the count is not zero (or about to wrap) is an underflow check; others are assertions.
         const aboutRef = /(ref|count)/i.test(text) && /(==|<=)\s*0\b|<\s*[01]\b|zero|underflow|!\s*(page|folio)_(ref_)?count/i.test(text);
-        this.violations.push({
+        this.violate({
           category: aboutRef ? 'refcount-underflow' : 'assertion',
           message: `${text} fires at ${ins.loc.file}:${ins.loc.line}`,
         });
@@ -942,7 +1234,7 @@ class Exec {
         throw new Stop(text);
       }
       case '__kbot_assumptions':
-        return Object.keys(this.actor.assumed).length;
+        return assumedCount(this.actor);
       case '__kbot_held': {
         const pn = this.pageNameOf(args[0]);
         return pn ? (this.actor.held[pn] ?? 0) : 0;
@@ -967,20 +1259,27 @@ class Exec {
   /** What a call the tree lacks returns: an unknown of its own each time it is called. */
   private freshUnknown(ins: Instr): string {
     const n = this.actor.unknowns++;
-    return `u_${sanitize(ins.text ?? 'call()')}#${n}`;
+    return `u_${sanitized(ins.text ?? 'call()')}#${n}`;
   }
 
   /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
   private allocEvent(pn: string) {
-    const holders = this.s.actors.map((a, i) => ({ i, n: a.held[pn] ?? 0 })).filter((h) => h.i !== this.idx && h.n > 0);
-    if (holders.length) {
-      this.violations.push({
+    let holder = -1;
+    for (let i = 0; i < this.s.actors.length && holder < 0; i++) if (i !== this.idx && (this.s.actors[i].held[pn] ?? 0) > 0) holder = i;
+    if (holder >= 0) {
+      this.violate({
         category: 'use-after-free',
-        message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holders[0].i} still holds a reference to it`,
+        message: `the ${this.w.actors[this.idx].role} hands ${pn} out again while CPU${holder} still holds a reference to it`,
       });
     }
     this.s.life = { ...this.s.life, [pn]: 'allocated' };
-    this.s.freeList = this.s.freeList.filter((x) => x !== pn);
+    this.s.freeList = withoutPage(this.s.freeList, pn);
+  }
+
+  /** The scenario's page whose pfn is pfn, if any. */
+  private pageOfPfn(pfn: Value): PageSpec | undefined {
+    for (const x of this.w.pages) if (Number(this.s.objs[x.obj]?.__pfn) === Number(pfn)) return x;
+    return undefined;
   }
 
   private pageNameOf(p: Value): string | undefined {
@@ -1055,20 +1354,20 @@ class Exec {
     // A free page is its driver's: the driver's own code (its free callback, entered from the release) may set
     // the count of a page on its free list (a driver that keeps free pages at 1). That is neither an actor's
     // reference nor a get; what the count then lets others do is.
-    if (this.s.life[pn] === 'free' && this.actor.frames.some((f) => this.w.freeCallbacks.has(f.fn))) return;
+    if (this.s.life[pn] === 'free' && inFreeCallback(this.w, this.actor.frames)) return;
     this.actor.held = { ...this.actor.held, [pn]: (this.actor.held[pn] ?? 0) + delta };
     const spec = this.w.actors[this.idx];
     // The allocator's first reference on a free page is the allocation itself (0 -> 1 or, where free pages
     // sit at 1, 1 -> 2): from that step on the page is in use.
     if (delta > 0 && this.s.life[pn] === 'free' && spec.allocator) this.allocEvent(pn);
     if (delta > 0 && this.s.life[pn] === 'free' && !spec.allocator) {
-      this.violations.push({
+      this.violate({
         category: 'speculative-get-on-free-page',
         message: `${ins.text ?? 'a get'} succeeds on ${pn} while it is free (refcount ${old} -> ${next})`,
       });
     }
     if (next < 0) {
-      this.violations.push({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
+      this.violate({ category: 'refcount-underflow', message: `refcount of ${pn} drops below zero (${old} -> ${next})` });
     }
   }
 }
@@ -1078,8 +1377,32 @@ class Exec {
  * `if (x)` and `if (x != 0)` agree; against a number or another unknown, the comparison itself. Null when the
  * comparison needs none (no unknown, identical operands, an unknown against a known pointer).
  */
-function comparisonKey(op: string, l: Value, r: Value, pointers = true): { key: string; truthOf?: string; eq?: boolean } | null {
+type ComparisonKey = { key: string; truthOf?: string; eq?: boolean } | null;
+/** comparisonKey's answers, by pointers flag, op, left and right operand (it is a pure function of them). */
+const comparisonKeys = [new Map<string, Map<Value, Map<Value, ComparisonKey>>>(), new Map<string, Map<Value, Map<Value, ComparisonKey>>>()];
+let comparisonKeysSize = 0;
+
+function comparisonKey(op: string, l: Value, r: Value, pointers = true): ComparisonKey {
   if (!COMPARISONS.has(op) || (!isUnknown(l) && !isUnknown(r)) || l === r) return null;
+  const byOp = comparisonKeys[pointers ? 1 : 0];
+  let byL = byOp.get(op);
+  if (byL === undefined) byOp.set(op, (byL = new Map()));
+  let byR = byL.get(l);
+  if (byR === undefined) byL.set(l, (byR = new Map()));
+  let c = byR.get(r);
+  if (c === undefined) {
+    if (++comparisonKeysSize > 1 << 16) {
+      comparisonKeys[0].clear();
+      comparisonKeys[1].clear();
+      comparisonKeysSize = 0;
+    }
+    byR.set(r, (c = comparisonKeyOf(op, l, r, pointers)));
+    if (c) Object.freeze(c);
+  }
+  return c;
+}
+
+function comparisonKeyOf(op: string, l: Value, r: Value, pointers: boolean): ComparisonKey {
   const known = isUnknown(l) ? r : l;
   if (typeof known === 'string' && !isUnknown(known)) {
     // An unknown pointer against one the model built (list_debug's prev->next != entry): equal or not, one
@@ -1129,6 +1452,7 @@ function cloneActor(a: ActorState): ActorState {
     status: a.status,
     held: a.held,
     assumed: a.assumed,
+    nAssumed: a.nAssumed,
     unknowns: a.unknowns,
     triedGet: a.triedGet,
     lastBranch: a.lastBranch,
@@ -1142,10 +1466,21 @@ function cloneActor(a: ActorState): ActorState {
 
 function actorText(a: ActorState): string {
   let k = a.status[0];
-  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
-  for (const p in a.held) if (a.held[p]) k += `|h${p}=${a.held[p]}`;
+  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
+  k += heldText(a.held);
   if (a.unknowns) k += `|u${a.unknowns}`;
-  for (const d of Object.keys(a.assumed).sort()) k += `|a${d}=${a.assumed[d]}`;
+  return k + assumedText(a.assumed);
+}
+
+function heldText(held: Record<string, number>): string {
+  let k = '';
+  for (const p in held) if (held[p]) k += `|h${p}=${held[p]}`;
+  return k;
+}
+
+function assumedText(assumed: Record<string, number>): string {
+  let k = '';
+  for (const d of Object.keys(assumed).sort()) k += `|a${d}=${assumed[d]}`;
   return k;
 }
 
@@ -1198,31 +1533,32 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // Interned texts of objects, actors and names, and the numbers of objects and actors already seen (vector()).
   private readonly texts = new Interner();
   private readonly objIds = new WeakMap<Obj, number>();
-  private readonly objsVectors = new WeakMap<Record<string, Obj>, number[]>();
-  private readonly lifeIds = new WeakMap<object, [string[], number]>();
   private readonly edits = new Map<string, number>();
+  /** Edits of one field: old contents' number → field → value written → new contents' number. */
+  private readonly fieldEdits = new Map<number, Map<string, Map<Value, number>>>();
   private readonly actorEdits = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
   /** The objects' part of a state's vector: (name, contents) pairs in order of the names' numbers. */
-  private objsVector(objs: Record<string, Obj>): number[] {
-    let v = this.objsVectors.get(objs);
+  private objsVector(s: SimState): number[] {
+    let v = s.objsVec;
     if (v !== undefined) return v;
+    const objs = s.objs;
     const pairs = Object.keys(objs).map((id) => [this.texts.of(id), this.contents(objs[id])] as const);
     pairs.sort((x, y) => x[0] - y[0]);
     v = [];
     for (let i = 0; i < pairs.length; i++) v.push(pairs[i][0], pairs[i][1]);
-    this.objsVectors.set(objs, v);
+    s.objsVec = v;
     return v;
   }
 
   /** After a step that wrote objects: its predecessor's objects' part with only the written objects changed. */
-  private updateObjsVector(before: Record<string, Obj>, after: Record<string, Obj>, touched: Map<string, string[] | null>): void {
-    let v = this.objsVector(before);
+  private updateObjsVector(before: SimState, after: SimState, touched: Map<string, string[] | null>): void {
+    const v0 = this.objsVector(before);
+    let v = v0;
     for (const [id, fields] of touched) {
       const name = this.texts.of(id);
-      const c = this.contentsAfterWrite(before[id], after[id], fields);
       let lo = 0;
       let hi = v.length >> 1;
       while (lo < hi) {
@@ -1230,44 +1566,57 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         if (v[2 * mid] < name) lo = mid + 1;
         else hi = mid;
       }
-      if (2 * lo < v.length && v[2 * lo] === name) {
+      const present = 2 * lo < v.length && v[2 * lo] === name;
+      const old = before.objs[id];
+      // The old object's number is in the predecessor's vector (the object is there exactly when it existed).
+      const c = this.contentsAfterWrite(old, present && old !== undefined ? v0[2 * lo + 1] : -1, after.objs[id], fields);
+      if (present) {
         if (v[2 * lo + 1] === c) continue;
-        if (v === this.objsVectors.get(before)) v = v.slice();
+        if (v === v0) v = v.slice();
         v[2 * lo + 1] = c;
       } else {
         v = [...v.slice(0, 2 * lo), name, c, ...v.slice(2 * lo)];
       }
     }
-    this.objsVectors.set(after, v);
+    after.objsVec = v;
   }
 
   /**
    * The number of an object a step copied and wrote: from its old number and the fields that changed, through
    * a cache of such edits, so that an object's whole text is built only for an edit not seen before (the
    * numbers stay those of the texts: one content, one number, whatever the order of writes that made it).
+   * An edit of one field is looked up by numbers (old number, field, value); several fields, by text.
    */
-  private contentsAfterWrite(old: Obj | undefined, o: Obj, fields: string[] | null): number {
-    let c = this.objIds.get(o);
-    if (c !== undefined) return c;
-    if (old === undefined || fields === null) return this.contents(o);
+  private contentsAfterWrite(old: Obj | undefined, oldId: number, o: Obj, fields: string[] | null): number {
+    if (old === undefined || fields === null || oldId < 0) return this.contents(o);
+    if (fields.length === 1) {
+      const f = fields[0];
+      const val = o[f];
+      if (val === old[f]) return oldId;
+      let byField = this.fieldEdits.get(oldId);
+      if (byField === undefined) this.fieldEdits.set(oldId, (byField = new Map()));
+      let byValue = byField.get(f);
+      if (byValue === undefined) byField.set(f, (byValue = new Map()));
+      let c = byValue.get(val);
+      if (c === undefined) byValue.set(val, (c = this.contents(o)));
+      return c;
+    }
     // The fields written, in a fixed order, with what changed: the same edit of the same contents is one key.
-    let edit = `${this.contents(old)}`;
-    const written = fields.length > 1 ? [...new Set(fields)].sort() : fields;
+    let edit = `${oldId}`;
+    const written = [...new Set(fields)].sort();
     for (const f of written) if (o[f] !== old[f]) edit += `\u0001${f}=${o[f]}`;
-    c = this.edits.get(edit);
+    let c = this.edits.get(edit);
     if (c === undefined) this.edits.set(edit, (c = this.contents(o)));
-    else this.objIds.set(o, c);
     return c;
   }
 
   /**
    * The number of an actor after its step, from its number before and the frames the step replaced (those
-   * below are the same objects), through a cache of such edits: the whole text is built only for an edit not
-   * seen before. A step that changed what the actor holds, assumed or made, or its status, is numbered from
-   * its whole text (vector()).
+   * below are the same objects) and whatever else it changed (status, references held, unknowns made,
+   * assumptions), through a cache of such edits: the whole text is built only for an edit not seen before.
    */
   private numberAfterStep(old: ActorState, a: ActorState): void {
-    if (a.id !== undefined || a.held !== old.held || a.assumed !== old.assumed || a.unknowns !== old.unknowns || a.status !== old.status) return;
+    if (a.id !== undefined) return;
     const oid = old.id ?? (old.id = this.texts.of(actorText(old)));
     const fo = old.frames;
     const fa = a.frames;
@@ -1276,8 +1625,13 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     let edit = `${oid}|${fa.length}|${k}`;
     for (let d = k; d < fa.length; d++) {
       const f = fa[d];
-      edit += `|${f.fn}:${f.pc}:${f.locals.join(',')}:${f.stack.join(',')}`;
+      edit += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
     }
+    // What else the step changed, each after a character no text holds.
+    if (a.status !== old.status) edit += `\u0001s${a.status}`;
+    if (a.held !== old.held) edit += `\u0001h${heldText(a.held)}`;
+    if (a.unknowns !== old.unknowns) edit += `\u0001u${a.unknowns}`;
+    if (a.assumed !== old.assumed) edit += `\u0001a${assumedText(a.assumed)}`;
     let id = this.actorEdits.get(edit);
     if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
     a.id = id;
@@ -1289,7 +1643,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return c;
   }
 
+  /** The one Exec every step and probe reuses (steps do not nest). */
+  private readonly exec: Exec;
+
   constructor(readonly world: World, private init: SimState) {
+    this.exec = new Exec(world, init, 0);
     this.symmetric = world.symmetry.length > 0;
     this.groups = world.symmetry.filter((g) => g.length > 1).map((g) => g.slice().sort((x, y) => x - y));
   }
@@ -1300,7 +1658,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const fn = this.world.functions.get(a.entry)!;
       const locals: Value[] = new Array(fn.nlocals).fill(0);
       a.args.forEach((v, i) => (locals[i] = v));
-      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [] }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
+      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [], n0: undefined, localsShared: false, lt: undefined }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
     });
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
@@ -1330,10 +1688,12 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   enabled(s: SimState): number[] {
     const out: number[] = [];
     for (let i = 0; i < s.actors.length; i++) {
-      const n = this.nextInstr(s, i);
-      if (!n) continue;
-      const ex = new Exec(this.world, s, i);
-      if (!ex.wouldBlock(n.ins, n.f)) out.push(i);
+      const a = s.actors[i];
+      if (a.status !== 'run') continue;
+      const f = a.frames[a.frames.length - 1];
+      const ins = this.world.functions.get(f.fn)!.code[f.pc];
+      // Only a builtin can block (a lock, a wait); the probe reads, never writes.
+      if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
     }
     return out;
   }
@@ -1341,7 +1701,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   step(s: SimState, i: number, outcome = 0): StepResult<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
-    const ex = new Exec(this.world, ns, i);
+    const ex = this.exec.reset(ns, i);
     ex.ownedFrom = ns.actors[i].frames.length;
     ex.origObjs = s.objs;
     ex.obs = this.observer;
@@ -1350,7 +1710,9 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const label = ex.label ?? { actor: i, func: ns.actors[i].frames.at(-1)?.fn ?? '', file: '', line: 0, op: 'stop', via: [] };
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
-    if (ns.objs !== s.objs) this.updateObjsVector(s.objs, ns.objs, ex.touched);
+    if (ns.objs !== s.objs) this.updateObjsVector(s, ns, ex.touched);
+    else ns.objsVec = s.objsVec;
+    if (ns.life === s.life && ns.freeList === s.freeList) ns.lifeId = s.lifeId;
     this.numberAfterStep(s.actors[i], ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
@@ -1367,19 +1729,15 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    * within their group's positions, so states that differ only by which walker is where have one vector.
    */
   vector(s: SimState): number[] {
-    const objs = this.objsVector(s.objs);
+    const objs = this.objsVector(s);
     const n = objs.length;
-    const v: number[] = [];
-    for (let k = 0; k < n; k++) v.push(objs[k]);
-    v.push(0);
-    for (let k = 0; k < s.actors.length; k++) v.push(0);
-    const lc = this.lifeIds.get(s.life);
-    if (lc !== undefined && lc[0] === s.freeList) v[n] = lc[1];
+    const v: number[] = new Array(n + 1 + s.actors.length);
+    for (let k = 0; k < n; k++) v[k] = objs[k];
+    if (s.lifeId !== undefined) v[n] = s.lifeId;
     else {
       let life = '';
       for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
-      v[n] = this.texts.of(`${life}#${s.freeList.join(',')}`);
-      this.lifeIds.set(s.life, [s.freeList, v[n]]);
+      v[n] = s.lifeId = this.texts.of(`${life}#${s.freeList.join(',')}`);
     }
     for (let i = 0; i < s.actors.length; i++) {
       const a = s.actors[i];
@@ -1406,22 +1764,18 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const n = this.nextInstr(s, i);
     if (!n) return [];
     const { ins, f } = n;
-    const top = (d: number) => f.stack[f.stack.length - 1 - d];
-    const objOf = (p: Value) => {
-      const sp = splitPtr(p);
-      return sp ? sp[0] : String(p);
-    };
+    const st = f.stack;
     switch (ins.op) {
       case 'fload':
-        return [{ loc: objOf(top(0)), write: false }];
+        return [{ loc: objOf(st[st.length - 1]), write: false }];
       case 'deref':
-        return [{ loc: objOf(top(0)), write: false }];
+        return [{ loc: objOf(st[st.length - 1]), write: false }];
       case 'fstore':
-        return [{ loc: objOf(top(1)), write: true }];
+        return [{ loc: objOf(st[st.length - 2]), write: true }];
       case 'istore':
-        return [{ loc: objOf(top(1)), write: true }];
+        return [{ loc: objOf(st[st.length - 2]), write: true }];
       case 'callptr':
-        return [{ loc: objOf(f.stack[f.stack.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
+        return [{ loc: objOf(st[st.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
       case 'builtin': {
         const argc = ins.b ?? 0;
         const args = f.stack.slice(f.stack.length - argc);

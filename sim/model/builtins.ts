@@ -135,9 +135,7 @@ export const BUDDY_ALLOC = new Set([
   '__get_free_pages', '__get_free_page', 'get_zeroed_page', '__alloc_frozen_pages', 'alloc_frozen_pages',
 ]);
 
-export function isBuddyAlloc(name: string): boolean {
-  return BUDDY_ALLOC.has(name.replace(/_noprof$/, ''));
-}
+export const isBuddyAlloc = memo((name: string): boolean => BUDDY_ALLOC.has(name.replace(/_noprof$/, '')));
 
 /** Page facts computed by the model (order-0 pages, no section tables). Name → argument count. */
 export const PAGE_FACTS = new Set([
