@@ -8,6 +8,7 @@ import { applySeries } from './apply/apply-series.ts';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { OverlayTreeView } from './tree/overlay-tree-view.ts';
 import { factsCache } from './facts-cache.ts';
+import { flushParseCaches } from './parse-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { cleanStaleScratch } from './apply/clean-stale.ts';
 import { planReplies } from './report/compose-reply.ts';
@@ -132,6 +133,8 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     return await replyStage(series, apply, result.findings, [...notes, ...result.notes], opts, result.coverage);
   } finally {
     await before.close();
+    // The parses this review kept are on disk before the next review (a service's) looks for them.
+    await flushParseCaches();
   }
 }
 

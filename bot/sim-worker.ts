@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { loadScenarios } from './load-scenarios.ts';
 import { factsCache } from './facts-cache.ts';
+import { flushParseCaches, parseCache } from './parse-cache.ts';
 import { simulateTree } from '../sim/simulate.ts';
 import type { WorkerReply, WorkerRequest } from './sim-pool.ts';
 
@@ -14,8 +15,9 @@ port.on('message', async ({ id, task, maxMs }: WorkerRequest) => {
   let reply: WorkerReply;
   const view = new GitTreeView(task.tree, task.commit);
   try {
-    const { runs, facts } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs }, task.only, factsCache(task.workDir));
-    reply = { id, ok: true, runs, facts };
+    const { runs, facts, parse } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs, ...(task.parseCacheMb === undefined ? {} : { parseCache: parseCache(task.workDir, task.parseCacheMb) }) }, task.only, factsCache(task.workDir));
+    await flushParseCaches();
+    reply = { id, ok: true, runs, facts, parse };
   } catch (e) {
     reply = { id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   } finally {

@@ -25,6 +25,7 @@ export const DEFAULT_SIM = {
   max_call_depth: 12,
   max_indirect_targets: 4,
   mixed_walkers: 2,
+  parse_cache_mb: 512,
   facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
 };
 

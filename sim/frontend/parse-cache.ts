@@ -39,9 +39,24 @@ export interface StoredGlobal {
   line: number;
 }
 
+/**
+ * One parse as kept: what it read, and what it wrote and produced as JSON text (parsed anew for each program
+ * that replays it, so no two programs share an object; JSON text is what restores fastest, see bench/README.md).
+ */
 export interface ParseEntry {
-  /** Per kind of state, each key the parse read before writing it, and the fingerprint of what it found. */
-  reads: Record<string, Array<[string, string]>>;
+  /**
+   * Per kind of state, each key the parse read before writing it, and the fingerprint of what it found: the
+   * keys, and the fingerprints in the same order, each list joined with READ_SEP.
+   */
+  reads: Record<string, [string, string]>;
+  /** ParseResult as JSON. */
+  payload: string;
+}
+
+/** Joins the keys and fingerprints of ParseEntry.reads (no C text, path or macro body holds it). */
+export const READ_SEP = '\u0001';
+
+export interface ParseResult {
   /** What the parse wrote to the shared state: macros (null: #undef), headers read for their macros, notes. */
   writes: {
     macros: Array<[string, MacroDef | null]>;
@@ -123,11 +138,9 @@ export class MemoryParseCache implements ParseCache {
         if (settled) return;
         settled = true;
         if (entry) {
-          // Kept as a copy: the parse's own objects belong to the program that made them.
-          const copy = structuredClone(entry);
-          const list = [copy, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey);
+          const list = [entry, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey);
           this.entries.set(key, list);
-          this.store(key, copy);
+          this.store(key, entry);
         }
         this.underWay.delete(key);
         release();

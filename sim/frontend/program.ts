@@ -5,7 +5,7 @@ import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, MacroDef, Stmt } fr
 import { evalIfExpr } from './if-expr.ts';
 import { getCParser, lazyBody, lazyBodySource, parseCWith, parseExpressionWith, parseStatementsWith, type ConvertOptions, type EnumConstant, type GlobalDef } from './parse-c.ts';
 import type { Parser } from 'web-tree-sitter';
-import { ABSENT, PARSE_FORMAT, RecordedMap, RecordedSet, Recorder, macroFingerprint, type ParseCache, type ParseEntry, type ParseStats, type StoredFunction } from './parse-cache.ts';
+import { ABSENT, PARSE_FORMAT, RecordedMap, RecordedSet, Recorder, macroFingerprint, READ_SEP, type ParseCache, type ParseEntry, type ParseResult, type ParseStats, type StoredFunction } from './parse-cache.ts';
 import { preprocessInto } from './preprocess.ts';
 import { typeArgumentsAsNames } from './type-name-arguments.ts';
 import { exprText, inlineStringify, looksLikeStatements, pasteArguments, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
@@ -544,17 +544,23 @@ export class CProgram {
   /** Whether every read an entry recorded finds the same in this program now. */
   private replayable(e: ParseEntry): boolean {
     const byKind = new Map(this.recorded().map((m) => [m.kind, m] as const));
-    for (const [kind, reads] of Object.entries(e.reads)) {
+    for (const [kind, [keyText, fpText]] of Object.entries(e.reads)) {
       const m = byKind.get(kind);
       if (!m) return false;
-      for (const [key, fp] of reads) if (m.current(key) !== fp) return false;
+      const keys = keyText.split(READ_SEP);
+      const fps = fpText.split(READ_SEP);
+      if (keys.length !== fps.length) return false;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!, fp = fps[i]!;
+        if (m.current(key) !== fp) return false;
+      }
     }
     return true;
   }
 
   /** An entry's writes applied to this program, and its result as this program's own objects. */
   private replay(entry: ParseEntry, parser: Parser, opts: ConvertOptions): ParsedFile {
-    const e = structuredClone(entry);
+    const e = JSON.parse(entry.payload) as ParseResult;
     for (const [name, def] of e.writes.macros) {
       if (def) this.macros.set(name, def);
       else this.macros.delete(name);
@@ -572,12 +578,15 @@ export class CProgram {
   }
 
   /** What a parse recorded, as an entry of the cache. */
-  private entryOf(rec: Recorder, parsed: ParsedFile, notes: FrontendNote[]): ParseEntry {
+  private entryOf(rec: Recorder, parsed: ParsedFile, notes: FrontendNote[]): ParseEntry | null {
     const reads: ParseEntry['reads'] = {};
-    for (const [kind, r] of rec.reads) reads[kind] = [...r];
+    for (const [kind, r] of rec.reads) {
+      reads[kind] = [[...r.keys()].join(READ_SEP), [...r.values()].join(READ_SEP)];
+      // A key or fingerprint holding the separator would not split back: such a parse is not kept.
+      if (reads[kind][0].split(READ_SEP).length !== r.size || reads[kind][1].split(READ_SEP).length !== r.size) return null;
+    }
     const get = <V>(m: Map<string, V>, k: string): V | undefined => Map.prototype.get.call(m, k) as V | undefined;
-    return {
-      reads,
+    const result: ParseResult = {
       writes: {
         macros: rec.writtenKeys(this.macros).map((k) => [k, get(this.macros, k) ?? null]),
         macroLoaded: rec.writtenKeys(this.macroLoaded),
@@ -597,6 +606,7 @@ export class CProgram {
         notes: parsed.notes,
       },
     };
+    return { reads, payload: JSON.stringify(result) };
   }
 
   // ---- macros on the AST ----
