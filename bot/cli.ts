@@ -352,7 +352,7 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
     const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
     const { runs, facts, parse } = jobs > 1 && only === undefined
-      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, config.sim.parse_cache_mb, jobs)
+      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, { disk: config.sim.parse_cache_mb, memory: config.sim.parse_cache_memory_mb }, jobs)
       : await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();
     const ms = Math.round(performance.now() - t0);
@@ -392,7 +392,7 @@ export function parseNote(p: { files: number; fromCache: number }): string {
 }
 
 /** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
-async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, parseCacheMb: number, jobs: number) {
+async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, parseCacheMb: { disk: number; memory: number }, jobs: number) {
   const { SimPool } = await import('./sim-pool.ts');
   const pool = new SimPool(opts.maxMs, jobs);
   try {

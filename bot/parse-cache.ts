@@ -51,8 +51,9 @@ export class DiskParseCache extends MemoryParseCache {
   private readonly writes = new Set<Promise<void>>();
   private writtenSinceEvict = 0;
 
-  constructor(readonly root: string, readonly maxBytes: number) {
-    super((text) => sha256(text));
+  constructor(readonly root: string, readonly maxBytes: number, memoryBytes: number) {
+    // Entries' texts are mostly ASCII: a character a byte.
+    super((text) => sha256(text), memoryBytes);
     this.dir = join(root, parseCacheVersion());
   }
 
@@ -170,10 +171,10 @@ export async function evict(root: string, maxBytes: number, stats?: DiskParseCac
 const caches = new Map<string, DiskParseCache>();
 
 /** The process's parse cache for a work dir: one, so every program of the process shares its entries. */
-export function parseCache(workDir: string, maxMb: number): DiskParseCache {
+export function parseCache(workDir: string, maxMb: number, memoryMb: number): DiskParseCache {
   const root = join(workDir, 'parse-cache');
   let c = caches.get(root);
-  if (!c) caches.set(root, (c = new DiskParseCache(root, maxMb * 1024 * 1024)));
+  if (!c) caches.set(root, (c = new DiskParseCache(root, maxMb * 1024 * 1024, memoryMb * 1024 * 1024)));
   return c;
 }
 

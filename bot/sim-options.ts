@@ -34,7 +34,7 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     mixedWalkers: config.sim.mixed_walkers,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
     // One per work dir and process: the trees of a review, and the reviews of a service, share it.
-    parseCache: parseCache(config.work_dir, config.sim.parse_cache_mb),
+    parseCache: parseCache(config.work_dir, config.sim.parse_cache_mb, config.sim.parse_cache_memory_mb),
     ...(cli.exhaustive ? { exhaustive: true } : {}),
   };
 }

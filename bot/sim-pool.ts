@@ -19,8 +19,8 @@ export interface PoolTask {
   options: Omit<SimOptions, 'onProgress' | 'maxMs' | 'parseCache'>;
   /** Where the tree facts and parses are cached (config work_dir). */
   workDir: string;
-  /** sim.parse_cache_mb: the worker opens the parse cache on disk itself. */
-  parseCacheMb?: number;
+  /** sim.parse_cache_mb and parse_cache_memory_mb: the worker opens the parse cache itself. */
+  parseCacheMb?: { disk: number; memory: number };
 }
 
 export interface PoolResult {

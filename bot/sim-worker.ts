@@ -15,7 +15,7 @@ port.on('message', async ({ id, task, maxMs }: WorkerRequest) => {
   let reply: WorkerReply;
   const view = new GitTreeView(task.tree, task.commit);
   try {
-    const { runs, facts, parse } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs, ...(task.parseCacheMb === undefined ? {} : { parseCache: parseCache(task.workDir, task.parseCacheMb) }) }, task.only, factsCache(task.workDir));
+    const { runs, facts, parse } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs, ...(task.parseCacheMb === undefined ? {} : { parseCache: parseCache(task.workDir, task.parseCacheMb.disk, task.parseCacheMb.memory) }) }, task.only, factsCache(task.workDir));
     await flushParseCaches();
     reply = { id, ok: true, runs, facts, parse };
   } catch (e) {

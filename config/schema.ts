@@ -78,6 +78,8 @@ export const simSchema = z.strictObject({
    * removed past it. 0: no cache on disk (the trees of one review still share their parses in memory).
    */
   parse_cache_mb: z.number().int().min(0).default(DEFAULT_SIM.parse_cache_mb),
+  /** The parses one process keeps in memory (shared by its reviews: a service's), least recently used out first. */
+  parse_cache_memory_mb: z.number().int().min(1).default(DEFAULT_SIM.parse_cache_memory_mb),
   facts: z.strictObject({
     /** How many callers up a page passed as an argument is followed to its source. */
     max_climb: z.number().int().min(0).max(20).default(DEFAULT_SIM.facts.max_climb),

@@ -106,11 +106,42 @@ export function jsHash(text: string): string {
   return [a, b, c, d, text.length].map((v) => (v >>> 0).toString(16).padStart(8, '0')).join('');
 }
 
-/** Entries in memory, shared by every program of the process that is given this cache. */
+/** The characters an entry holds (its texts are most of it). */
+function entrySize(e: ParseEntry): number {
+  let n = e.payload.length;
+  for (const [k, f] of Object.values(e.reads)) n += k.length + f.length;
+  return n;
+}
+
+/**
+ * Entries in memory, shared by every program of the process that is given this cache: at most `maxChars`
+ * characters of them (the least recently used keys go first) and `maxEntriesPerKey` entries a key (parses of
+ * one file in different surroundings; the newest kept). What is dropped is parsed again, or read from disk.
+ */
 export class MemoryParseCache implements ParseCache {
   private readonly entries = new Map<string, ParseEntry[]>();
   private readonly underWay = new Map<string, Promise<void>>();
-  constructor(private readonly hashText: (text: string) => string = jsHash, private readonly maxEntriesPerKey = 4) {}
+  private chars = 0;
+  constructor(
+    private readonly hashText: (text: string) => string = jsHash,
+    private readonly maxChars = 64 * 1024 * 1024,
+    private readonly maxEntriesPerKey = 4,
+  ) {}
+
+  private keep(key: string, list: ParseEntry[]): void {
+    const old = this.entries.get(key);
+    if (old) this.chars -= old.reduce((n, e) => n + entrySize(e), 0);
+    this.entries.delete(key);
+    const size = list.reduce((n, e) => n + entrySize(e), 0);
+    if (size > this.maxChars) return;
+    this.entries.set(key, list);
+    this.chars += size;
+    for (const [k, l] of this.entries) {
+      if (this.chars <= this.maxChars) break;
+      this.entries.delete(k);
+      this.chars -= l.reduce((n, e) => n + entrySize(e), 0);
+    }
+  }
 
   hash(text: string): string {
     return this.hashText(text);
@@ -121,7 +152,8 @@ export class MemoryParseCache implements ParseCache {
     let release!: () => void;
     this.underWay.set(key, new Promise<void>((r) => { release = r; }));
     let entries = this.entries.get(key);
-    if (!entries) {
+    if (entries) this.keep(key, entries);
+    else {
       try {
         entries = await this.load(key);
       } catch (err) {
@@ -129,7 +161,7 @@ export class MemoryParseCache implements ParseCache {
         release();
         throw err;
       }
-      if (entries.length) this.entries.set(key, entries);
+      if (entries.length) this.keep(key, entries);
     }
     let settled = false;
     return {
@@ -138,8 +170,7 @@ export class MemoryParseCache implements ParseCache {
         if (settled) return;
         settled = true;
         if (entry) {
-          const list = [entry, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey);
-          this.entries.set(key, list);
+          this.keep(key, [entry, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey));
           this.store(key, entry);
         }
         this.underWay.delete(key);
