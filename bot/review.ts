@@ -102,6 +102,9 @@ export async function analyzeStage(
     return { findings: rankFindings(result.findings), notes: result.notes, coverage: result.coverage };
   } finally {
     await Promise.all([early ? undefined : before.close(), after.close()]);
+    // The parses the analyzers kept are on disk, and the cache within its bound, before the next review (a
+    // service's, or in its analyzer thread) looks for them.
+    await flushParseCaches();
   }
 }
 
@@ -133,8 +136,6 @@ export async function reviewSeries(series: Series, opts: Omit<ReviewOptions, 'in
     return await replyStage(series, apply, result.findings, [...notes, ...result.notes], opts, result.coverage);
   } finally {
     await before.close();
-    // The parses this review kept are on disk before the next review (a service's) looks for them.
-    await flushParseCaches();
   }
 }
 
