@@ -606,7 +606,13 @@ export class CProgram {
         notes: parsed.notes,
       },
     };
-    return { reads, payload: JSON.stringify(result) };
+    // JSON keeps every value the AST holds but a number that is not finite: such a parse is not kept.
+    let exact = true;
+    const payload = JSON.stringify(result, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) exact = false;
+      return v;
+    });
+    return exact ? { reads, payload } : null;
   }
 
   // ---- macros on the AST ----
