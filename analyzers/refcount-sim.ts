@@ -93,6 +93,9 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
         else if (j.result === 'incomplete') notes.push(`refcount-sim: ${j.name}: incomplete: ${j.note}`);
       }
       if (res.budget) notes.push(`refcount-sim: ${res.budget}`);
+      if (res.parse) {
+        notes.push(`refcount-sim: the trees before and after the series: ${res.parse.files} file(s) read, ${res.parse.files - res.parse.fromCache} parsed, ${res.parse.fromCache} from the parse cache`);
+      }
       if (notRun.length) {
         notes.push(`refcount-sim: ${notRun.length} scenario run(s) not done within the time budget (sim.max_seconds): ${notRun.join(', ')}`);
       }

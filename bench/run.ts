@@ -462,8 +462,11 @@ const REAL_REVIEW_TARGET_MS = 30_000;
 /**
  * `kbot review` of series written against the whole Debian 6.1 tree (test/support/series-on-tree.ts, as the
  * real-tree tests write them): the device-private-free-at-1 series and a comment-only one, cold (an empty work
- * dir: the base's facts are read) and warm (the facts cached), median of 3, beside the same command on the
- * example tree (section 2), with the stages the review's notes give (tree facts, simulation).
+ * dir: the base's facts are read and every file parsed), warm (the facts and parses cached) and parse-cold (the
+ * facts cached, the parse cache removed: what the parse cache saves, warm/parse-cold, run next to warm), median
+ * of 3, beside the same command on the example tree (section 2), with the stages the review's notes give (tree
+ * facts, simulation, files parsed and from the parse cache). Then `kbot sim` of one instance on the same tree,
+ * with a state budget (so both runs do the same search), parse-cold against warm, median of 3.
  */
 async function realReviewSection(run: boolean, work: string, example: ReviewRow[], say: (s?: string) => void): Promise<unknown[]> {
   say(`5. kbot review on the whole linux-6.1 tree (series written by test/support/series-on-tree.ts), spawn to exit, median of 3; target ${REAL_REVIEW_TARGET_MS / 1000} s`);
@@ -475,12 +478,14 @@ async function realReviewSection(run: boolean, work: string, example: ReviewRow[
   }
   const { seriesOnTree } = await import('../test/support/series-on-tree.ts');
   const { REAL_SERIES_61: REAL_SERIES } = await import('../test/support/real-series-61.ts');
-  const rows: Array<{ series: string; coldMs: number; warmMs: number; factsMs: number; simMs: number; findings: string[] }> = [];
+  const rows: Array<{ series: string; coldMs: number; warmMs: number; parseColdMs: number; parsed: Record<string, string>; factsMs: number; simMs: number; findings: string[] }> = [];
   for (const [name, patches] of Object.entries(REAL_SERIES)) {
     const mbox = join(work, `${name}.mbox`);
     await writeFile(mbox, await seriesOnTree(tree, patches));
     const cold: number[] = [];
     const warm: number[] = [];
+    const parseCold: number[] = [];
+    const parsed: Record<string, string> = {};
     let factsMs = 0;
     let simMs = 0;
     let findings: string[] = [];
@@ -490,7 +495,8 @@ async function realReviewSection(run: boolean, work: string, example: ReviewRow[
       const config = join(dir, 'kbot.yaml');
       await writeFile(config, `work_dir: ${join(dir, 'kbot')}\nsim:\n  kconfig_file: ${kconfig}\n`);
       const env = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', TMPDIR: dir };
-      for (const into of [cold, warm]) {
+      for (const [label, into] of [['cold', cold], ['warm', warm], ['parse-cold', parseCold]] as const) {
+        if (label === 'parse-cold') await rm(join(dir, 'kbot', 'parse-cache'), { recursive: true, force: true });
         const r = await measureProcess(process.execPath, [KBOT, 'review', mbox, '--tree', tree, '--config', config, '--json'], { cwd: root, env });
         if (r.code !== 0) throw new Error(`kbot review ${name} on ${tree}: ${r.stderr}`);
         into.push(r.ms);
@@ -499,17 +505,51 @@ async function realReviewSection(run: boolean, work: string, example: ReviewRow[
         factsMs = Number(/\(facts: (\d+) ms\)/.exec(notes.join('\n'))?.[1] ?? 0);
         simMs = Number(/scenario run\(s\) before and after the series, .* \((\d+) ms\)/.exec(notes.join('\n'))?.[1] ?? 0);
         findings = [...new Set((j.series[0]?.findings ?? []).map((f) => f.category))];
+        const p = /(\d+) file\(s\) read, (\d+) parsed, (\d+) from the parse cache/.exec(notes.join('\n'));
+        if (p) parsed[label] = `${p[2]}/${p[1]}`;
       }
     }
-    rows.push({ series: name, coldMs: median(cold), warmMs: median(warm), factsMs, simMs, findings });
+    rows.push({ series: name, coldMs: median(cold), warmMs: median(warm), parseColdMs: median(parseCold), parsed, factsMs, simMs, findings });
   }
   const ex = example[0];
   say(formatTable(
-    ['series', 'cold ms', 'warm ms', 'vs 30 s', 'warm vs example tree', 'after-facts ms', 'simulation ms', 'findings'],
-    rows.map((r) => [r.series, ms(r.coldMs), ms(r.warmMs), ratio(r.warmMs, REAL_REVIEW_TARGET_MS), ex ? ratio(r.warmMs, ex.medianMs) : '-', ms(r.factsMs), ms(r.simMs), r.findings.join(', ') || 'none']),
+    ['series', 'cold ms', 'warm ms', 'vs 30 s', 'warm vs example tree', 'parse-cold ms', 'warm/parse-cold', 'parsed (cold, parse-cold, warm)', 'after-facts ms', 'simulation ms', 'findings'],
+    rows.map((r) => [r.series, ms(r.coldMs), ms(r.warmMs), ratio(r.warmMs, REAL_REVIEW_TARGET_MS), ex ? ratio(r.warmMs, ex.medianMs) : '-', ms(r.parseColdMs), ratio(r.warmMs, r.parseColdMs),
+      ['cold', 'parse-cold', 'warm'].map((l) => r.parsed[l] ?? '?').join(', '), ms(r.factsMs), ms(r.simMs), r.findings.join(', ') || 'none']),
   ));
   say('   The simulation is bounded by sim.max_seconds (20 s by default): it includes the tree facts; the rest is reading mail, applying (no checkout) and replying.');
-  return rows;
+  say('   parsed: files parsed / files read, of the trees before and after the series (the rest came from the parse cache).');
+  return [...rows, await realSimParse(tree, kconfig, work, say)];
+}
+
+/** `kbot sim` of one instance on linux-6.1 with a state budget: the parse cache removed (facts cached) vs warm. */
+async function realSimParse(tree: string, kconfig: string, work: string, say: (s?: string) => void): Promise<unknown> {
+  const instance = 'devpriv-free+walker-get-put[memory_failure]';
+  const dir = join(work, 'real-sim-parse');
+  await mkdir(dir, { recursive: true });
+  const config = join(dir, 'kbot.yaml');
+  await writeFile(config, `work_dir: ${join(dir, 'kbot')}\nsim:\n  kconfig_file: ${kconfig}\n`);
+  const env = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', TMPDIR: dir };
+  const args = [KBOT, 'sim', '--tree', tree, '--config', config, '--scenario', instance, '--max-states', '2000', '--json'];
+  const once = async () => {
+    const r = await measureProcess(process.execPath, args, { cwd: root, env });
+    if (r.code !== 0) throw new Error(`kbot sim on ${tree}: ${r.stderr}`);
+    return { ms: r.ms, parse: (JSON.parse(r.stdout) as { parse: { files: number; fromCache: number } }).parse };
+  };
+  await once(); // the facts, cached
+  const cold: number[] = [];
+  const warm: number[] = [];
+  let parse = { cold: '', warm: '' };
+  for (let i = 0; i < 3; i++) {
+    await rm(join(dir, 'kbot', 'parse-cache'), { recursive: true, force: true });
+    const c = await once();
+    const w = await once();
+    cold.push(c.ms);
+    warm.push(w.ms);
+    parse = { cold: `${c.parse.files - c.parse.fromCache}/${c.parse.files}`, warm: `${w.parse.files - w.parse.fromCache}/${w.parse.files}` };
+  }
+  say(`   kbot sim --scenario '${instance}' --max-states 2000 on linux-6.1 (facts cached), median of 3: parse-cold ${ms(median(cold))} ms (parsed ${parse.cold}), warm ${ms(median(warm))} ms (parsed ${parse.warm}), warm/parse-cold ${ratio(median(warm), median(cold))}`);
+  return { sim: instance, parseColdMs: median(cold), warmMs: median(warm), parse };
 }
 
 main().then(

@@ -197,7 +197,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(command.spec.usage);
       return EXIT.ok;
     }
-    return await command.run(parsed.values, parsed.positionals, global);
+    try {
+      return await command.run(parsed.values, parsed.positionals, global);
+    } finally {
+      // The parses this run kept are on disk before it exits (bot/parse-cache.ts).
+      await (await import('./parse-cache.ts')).flushParseCaches();
+    }
   } catch (e) {
     const err = e as Error;
     if (['ConfigError', 'IngestError', 'UsageError', 'ScenarioError'].includes(err.name)) {
@@ -347,20 +352,21 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   try {
     const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
     const { factsCache } = await import('./facts-cache.ts');
-    const { runs, facts } = jobs > 1 && only === undefined
-      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, jobs)
+    const { runs, facts, parse } = jobs > 1 && only === undefined
+      ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, { disk: config.sim.parse_cache_mb, memory: config.sim.parse_cache_memory_mb }, jobs)
       : await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
     progress?.stop();
     const ms = Math.round(performance.now() - t0);
     if (values.json) {
       const rounded = runs.map((r) => ({ ...r, stats: { ...r.stats, ms: Math.round(r.stats.ms) } }));
-      const json = { kbot: { version: kbotVersion() }, tree: { path: tree, head: commit }, kconfig: kc.source, walkers: opts.walkers, ms, facts: { ...facts.stats, ms: Math.round(facts.stats.ms) }, scenarios: rounded };
+      const json = { kbot: { version: kbotVersion() }, tree: { path: tree, head: commit }, kconfig: kc.source, walkers: opts.walkers, ms, facts: { ...facts.stats, ms: Math.round(facts.stats.ms) }, parse, scenarios: rounded };
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       return EXIT.ok;
     }
     const out: string[] = [`kbot sim: ${tree} at ${commit.slice(0, 12)}, ${opts.walkers} walker(s); kconfig: ${kc.source}`];
     out.push(`facts: ${facts.sites.length} speculative reference sites (${Math.round(facts.stats.ms)} ms; \`kbot facts\` lists them); ` +
       facts.pageTypes.map((t) => `${t.name} ${t.free ? `free at ${t.free.refcount}` : 'free ?'}`).join(', '));
+    out.push(`parse: ${parseNote(parse)}`);
     if (only && runs.length === 0) out.push(`no instance of ${only} on this tree`);
     for (const r of runs) {
       const s = r.stats;
@@ -381,14 +387,19 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   }
 }
 
+/** "12 files parsed, 10 of them from the parse cache" (sim.parse_cache_mb). */
+export function parseNote(p: { files: number; fromCache: number }): string {
+  return `${p.files} file(s) read, ${p.files - p.fromCache} parsed, ${p.fromCache} from the parse cache`;
+}
+
 /** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
-async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, jobs: number) {
+async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, parseCacheMb: { disk: number; memory: number }, jobs: number) {
   const { SimPool } = await import('./sim-pool.ts');
   const pool = new SimPool(opts.maxMs, jobs);
   try {
-    const { onProgress: _p, maxMs: _m, ...options } = opts;
-    const results = await Promise.all(names.map((only) => pool.run({ tree, commit, only, options, workDir })));
-    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts };
+    const { onProgress: _p, maxMs: _m, parseCache: _c, ...options } = opts;
+    const results = await Promise.all(names.map((only) => pool.run({ tree, commit, only, options, workDir, parseCacheMb })));
+    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts, parse: results.reduce((p, r) => ({ files: p.files + r.parse.files, fromCache: p.fromCache + r.parse.fromCache }), { files: 0, fromCache: 0 }) };
   } finally {
     await pool.close();
   }

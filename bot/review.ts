@@ -9,6 +9,7 @@ import { GitTreeView } from './tree/git-tree-view.ts';
 import { OverlayTreeView } from './tree/overlay-tree-view.ts';
 import { SeriesSimThreads, simJobs } from './sim-threads.ts';
 import { factsCache, grepCache } from './facts-cache.ts';
+import { flushParseCaches } from './parse-cache.ts';
 import { runGit } from './tree/run-git.ts';
 import { cleanStaleScratch } from './apply/clean-stale.ts';
 import { planReplies } from './report/compose-reply.ts';
@@ -104,12 +105,16 @@ export async function analyzeStage(
     if (jobs > 1) {
       threads = new SeriesSimThreads(jobs - 1, {
         tree: opts.tree, base: apply.base!.commit, head: apply.head, touched, workDir: opts.config.work_dir, maxBlobBytes: opts.config.limits.max_blob_bytes,
+        parseCacheMb: { disk: opts.config.sim.parse_cache_mb, memory: opts.config.sim.parse_cache_memory_mb },
       });
     }
     const result = await runAnalyzers(opts.analyzers, { ...input, after: new OverlayTreeView(after, before, touched), touched, ...(threads ? { threads } : {}) });
     return { findings: rankFindings(result.findings), notes: result.notes, coverage: result.coverage };
   } finally {
     await Promise.all([early ? undefined : before.close(), after.close(), threads?.close()]);
+    // The parses the analyzers kept are on disk, and the cache within its bound, before the next review (a
+    // service's, or in its analyzer thread) looks for them.
+    await flushParseCaches();
   }
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_KCONFIG } from '../sim/kconfig-defaults.ts';
 import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Kconfig } from '../sim/frontend/ast.ts';
 import { readKconfigFile } from './read-kconfig.ts';
+import { parseCache } from './parse-cache.ts';
 
 /**
  * The kconfig: a .config file's options where one is named (--kconfig or sim.kconfig_file), with the options
@@ -32,6 +33,8 @@ export function simOptions(config: KbotConfig, cli: { walkers?: number; maxState
     maxIndirectTargets: config.sim.max_indirect_targets,
     mixedWalkers: config.sim.mixed_walkers,
     facts: { maxClimb: config.sim.facts.max_climb, exclude: config.sim.facts.exclude },
+    // One per work dir and process: the trees of a review, and the reviews of a service, share it.
+    parseCache: parseCache(config.work_dir, config.sim.parse_cache_mb, config.sim.parse_cache_memory_mb),
     ...(cli.exhaustive ? { exhaustive: true } : {}),
   };
 }

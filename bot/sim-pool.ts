@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { ScenarioRun, SimOptions } from '../sim/run-scenario.ts';
 import type { TreeFacts } from '../sim/facts/facts.ts';
+import type { ParseStats } from '../sim/frontend/parse-cache.ts';
 
 export interface PoolTask {
   /** The git repository and the commit to simulate. */
@@ -15,14 +16,18 @@ export interface PoolTask {
   /** A scenario name, or one instance (NAME[walker], NAME[walker]@driver). */
   only: string;
   /** The simulator's options; maxMs is set by the pool. onProgress is not sent to workers. */
-  options: Omit<SimOptions, 'onProgress' | 'maxMs'>;
-  /** Where the tree facts are cached (config work_dir). */
+  options: Omit<SimOptions, 'onProgress' | 'maxMs' | 'parseCache'>;
+  /** Where the tree facts and parses are cached (config work_dir). */
   workDir: string;
+  /** sim.parse_cache_mb and parse_cache_memory_mb: the worker opens the parse cache itself. */
+  parseCacheMb?: { disk: number; memory: number };
 }
 
 export interface PoolResult {
   runs: ScenarioRun[];
   facts: TreeFacts;
+  /** The worker's parses of the tree: how many, and of them from the parse cache. */
+  parse: ParseStats;
   /** The budget the task was given. */
   maxMs: number;
 }
@@ -33,7 +38,7 @@ export interface WorkerRequest {
   task: PoolTask;
   maxMs: number;
 }
-export type WorkerReply = { id: number; ok: true; runs: ScenarioRun[]; facts: TreeFacts } | { id: number; ok: false; error: string };
+export type WorkerReply = { id: number; ok: true; runs: ScenarioRun[]; facts: TreeFacts; parse: ParseStats } | { id: number; ok: false; error: string };
 
 /** The worker's entry: the bundle's (dist/sim-worker.js) beside the bundle, else the TypeScript sources through tsx. */
 export function workerEntry(): { url: URL; execArgv: string[] } {
@@ -105,7 +110,7 @@ export class SimPool {
     this.pending--;
     this.idle.push(w);
     if (t) {
-      if (m.ok) t.resolve({ runs: m.runs, facts: m.facts, maxMs: t.maxMs });
+      if (m.ok) t.resolve({ runs: m.runs, facts: m.facts, parse: m.parse, maxMs: t.maxMs });
       else t.reject(new Error(m.error));
     }
     this.dispatch();

@@ -20,8 +20,10 @@ export interface SeriesPartRequest {
   touched: string[];
   maxBlobBytes?: number;
   workDir: string;
+  /** The parse cache's bounds (sim.parse_cache_mb, sim.parse_cache_memory_mb): the thread opens its own. */
+  parseCacheMb: { disk: number; memory: number };
   scenarios: Scenario[];
-  options: Omit<SimOptions, 'onProgress'>;
+  options: Omit<SimOptions, 'onProgress' | 'parseCache'>;
   changedLines: string[];
   hunks: Array<{ file: string; newStart: number; lines: string[] }>;
   onlyIds: string[];
@@ -45,13 +47,14 @@ export class SeriesSimThreads implements AnalyzerThreads {
 
   constructor(
     readonly count: number,
-    private readonly at: { tree: string; base: string; head: string; touched: string[]; workDir: string; maxBlobBytes?: number },
+    private readonly at: { tree: string; base: string; head: string; touched: string[]; workDir: string; maxBlobBytes?: number; parseCacheMb: { disk: number; memory: number } },
   ) {}
 
   async simulate(part: SimulatePart): Promise<Judgement[]> {
     const w = await this.worker();
     const id = this.nextId++;
-    const { onProgress: _, ...options } = part.options;
+    // What cannot cross to a thread (a callback, the parse cache's object) stays; the thread opens its own.
+    const { onProgress: _p, parseCache: _c, ...options } = part.options;
     const req: SeriesPartRequest = { kind: 'series', id, ...this.at, ...part, options };
     try {
       return await new Promise<Judgement[]>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { GitTreeView } from './tree/git-tree-view.ts';
 import { loadScenarios } from './load-scenarios.ts';
 import { factsCache, grepCache } from './facts-cache.ts';
+import { flushParseCaches, parseCache } from './parse-cache.ts';
 import { simulateTree } from '../sim/simulate.ts';
 import type { WorkerReply, WorkerRequest } from './sim-pool.ts';
 import type { SeriesPartReply, SeriesPartRequest } from './sim-threads.ts';
@@ -22,8 +23,9 @@ port.on('message', async (m: WorkerRequest | SeriesPartRequest) => {
   let reply: WorkerReply;
   const view = new GitTreeView(task.tree, task.commit, { grepCache: grepCache(task.workDir) });
   try {
-    const { runs, facts } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs }, task.only, factsCache(task.workDir));
-    reply = { id, ok: true, runs, facts };
+    const { runs, facts, parse } = await simulateTree(view, await loadScenarios(), { ...task.options, maxMs, ...(task.parseCacheMb === undefined ? {} : { parseCache: parseCache(task.workDir, task.parseCacheMb.disk, task.parseCacheMb.memory) }) }, task.only, factsCache(task.workDir));
+    await flushParseCaches();
+    reply = { id, ok: true, runs, facts, parse };
   } catch (e) {
     reply = { id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   } finally {
@@ -38,9 +40,11 @@ async function seriesPart(m: SeriesPartRequest): Promise<SeriesPartReply> {
   const head = new GitTreeView(m.tree, m.head, { maxBlobBytes: m.maxBlobBytes, grepCache: grepCache(m.workDir) });
   try {
     const res = await simulate({
-      before, after: new OverlayTreeView(head, before, m.touched), scenarios: m.scenarios, options: m.options,
+      before, after: new OverlayTreeView(head, before, m.touched), scenarios: m.scenarios,
+      options: { ...m.options, parseCache: parseCache(m.workDir, m.parseCacheMb.disk, m.parseCacheMb.memory) },
       changedLines: m.changedLines, touched: m.touched, hunks: m.hunks, cache: factsCache(m.workDir), onlyIds: m.onlyIds,
     });
+    await flushParseCaches();
     return { id: m.id, ok: true, judgements: res.judgements };
   } catch (e) {
     return { id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

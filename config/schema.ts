@@ -78,6 +78,13 @@ export const simSchema = z.strictObject({
    * simulated paths need (sim/kconfig-defaults.ts) and `kconfig` above are laid over it.
    */
   kconfig_file: z.string().min(1).optional(),
+  /**
+   * The parse cache on disk (<work_dir>/parse-cache/): at most this many MiB, the least recently used entries
+   * removed past it. 0: no cache on disk (the trees of one review still share their parses in memory).
+   */
+  parse_cache_mb: z.number().int().min(0).default(DEFAULT_SIM.parse_cache_mb),
+  /** The parses one process keeps in memory (shared by its reviews: a service's), least recently used out first. */
+  parse_cache_memory_mb: z.number().int().min(1).default(DEFAULT_SIM.parse_cache_memory_mb),
   facts: z.strictObject({
     /** How many callers up a page passed as an argument is followed to its source. */
     max_climb: z.number().int().min(0).max(20).default(DEFAULT_SIM.facts.max_climb),

@@ -17,6 +17,7 @@ import { walkerArgs } from './facts/sites.ts';
 import { initOfType, typeName } from './facts/page-types.ts';
 import { walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { DriverFact } from './facts/drivers.ts';
+import type { ParseCache } from './frontend/parse-cache.ts';
 
 export interface SourceProvider {
   readFile(path: string): Promise<string | null>;
@@ -47,6 +48,11 @@ export interface SimOptions {
    */
   exhaustive?: boolean;
   onProgress?: (p: { states: number; transitions: number; ms: number }) => void;
+  /**
+   * Where parses of the tree's files are kept (frontend/parse-cache.ts): the programs given the same cache
+   * (the trees before and after a series, the next review through bot/'s cache on disk) parse a file once.
+   */
+  parseCache?: ParseCache;
 }
 
 export { DEFAULT_KCONFIG };
@@ -128,7 +134,7 @@ export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Pr
   // file list, which the first search of the tree needs, is asked for meanwhile.
   src.listFiles?.().catch(() => undefined);
   await Promise.all(files.map((f) => src.readFile(f)));
-  const program = await CProgram.load(src, opts.kconfig, { files });
+  const program = await CProgram.load(src, opts.kconfig, { files, ...(opts.parseCache ? { parseCache: opts.parseCache } : {}) });
   const refText = (await src.readFile('include/linux/mm_types.h')) ?? (await src.readFile('include/linux/page_ref.h')) ?? '';
   const refField = /\b_refcount\b/.test(refText) || !/\b_count\b/.test(refText) ? '_refcount' : '_count';
   // Lazy: a tree function compiles when a step first calls it, so a run reads only the code its actors run.

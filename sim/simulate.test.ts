@@ -294,3 +294,21 @@ test('the gate: a changed line inside a refcount function is checked, a changed 
   // A trailing comment added to a line of code is still a comment.
   assert.equal(await changesRefcountFunction(tree, [{ file: 'mm/x.c', newStart: 7, lines: ['-\t\t;', '+\t\t; /* spin */'] }]), true);
 });
+
+test('parse cache: the trees before and after a series share the parses of the files it leaves alone, and a second review replays every parse with the same result', async () => {
+  const { MemoryParseCache } = await import('./frontend/parse-cache.ts');
+  const t = await patched('v4.12-style', 'hmm-devpriv-free-at-1');
+  const input = { before: t.before, after: t.after, scenarios, changedLines: ['put_page(page);'], touched: ['include/linux/mm.h'] };
+  const plain = await simulate({ ...input, options: opts });
+  const cache = new MemoryParseCache();
+  const first = await simulate({ ...input, options: { ...opts, parseCache: cache } });
+  const second = await simulate({ ...input, options: { ...opts, parseCache: cache } });
+  const shown = (r: typeof plain) => JSON.stringify(r.judgements.map((j) => ({ name: j.name, result: j.result, introduced: j.introduced.map((v) => [v.category, v.message, v.trace.map((s) => `${s.file}:${s.line} ${s.op}`)]) })));
+  assert.equal(shown(first), shown(plain));
+  assert.equal(shown(second), shown(plain));
+  assert.ok(plain.parse && plain.parse.fromCache === 0 && plain.parse.files > 0);
+  // The tree after the series changes mm.h only: every file but mm.h, and those whose parse read what mm.h defines, is parsed once.
+  assert.ok(first.parse!.fromCache > 0, JSON.stringify(first.parse));
+  assert.equal(first.parse!.files, plain.parse.files);
+  assert.deepEqual(second.parse, { files: plain.parse.files, fromCache: plain.parse.files });
+});

@@ -6,6 +6,7 @@ import type { Scenario } from './scenarios/scenario.ts';
 import { factsAfterSeries, treeFacts, walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { FactsCache } from '../analyzers/types.ts';
 import { isFileScoped } from './frontend/program.ts';
+import type { ParseStats } from './frontend/parse-cache.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
 export const REFCOUNT_VOCABULARY =
@@ -56,6 +57,8 @@ export interface SimulateResult {
   facts?: { before: TreeFacts; after: TreeFacts };
   /** Where the one budget went: reading the trees and their facts, and what was left for the runs. */
   budget?: string;
+  /** The files of both trees parsed, and of them how many came from the parse cache (SimOptions.parseCache). */
+  parse?: ParseStats;
 }
 
 export function touchesRefcounts(lines: string[]): boolean {
@@ -215,7 +218,8 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     }
     return judge(before, after);
   }
-  return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa }, budget: budgetNote };
+  const parse = { files: tb.program.parseStats.files + ta.program.parseStats.files, fromCache: tb.program.parseStats.fromCache + ta.program.parseStats.fromCache };
+  return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa }, budget: budgetNote, parse };
 }
 
 /** What the series does to the functions of the files it touches, by their text before and after. */
@@ -327,7 +331,7 @@ function concerns(ta: TreeProgram, fb: TreeFacts, fa: TreeFacts, touched: string
 }
 
 /** The same, on one tree only (`kbot sim`): no differential. */
-export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string, cache?: FactsCache): Promise<{ runs: ScenarioRun[]; facts: TreeFacts }> {
+export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], options: SimOptions, only?: string, cache?: FactsCache): Promise<{ runs: ScenarioRun[]; facts: TreeFacts; parse: ParseStats }> {
   const t0 = performance.now();
   const tp = await loadTreeProgram(tree, options);
   const facts = await treeFacts(tree, tp, scenarios, options, cache);
@@ -338,7 +342,7 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
   for (let i = 0; i < insts.length; i++) {
     out.push(await safeRun(tp, insts[i], { ...options, maxMs: Math.max(1, budget.left() / (insts.length - i)) }));
   }
-  return { runs: out, facts };
+  return { runs: out, facts, parse: { ...tp.program.parseStats } };
 }
 
 /**

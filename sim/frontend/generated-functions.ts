@@ -129,10 +129,16 @@ export function expandMacroGeneratedFunctions(
   file: string,
   macros: ReadonlyMap<string, MacroDef>,
   opts: ConvertOptions,
+  /**
+   * The macro reads are being recorded (parse-cache.ts): no shortcut through the whole table (whether it has
+   * any generator), which would make the result depend on every macro; the scan below reads only the names
+   * the text uses, and gives the same result.
+   */
+  recording = false,
 ): GeneratedResult {
   const functions: FunctionDef[] = [];
   const notes: FrontendNote[] = [];
-  const hasGenerator = [...macros.values()].some((d) => isGenerator(d, macros));
+  const hasGenerator = recording || [...macros.values()].some((d) => isGenerator(d, macros));
   if (!hasGenerator) return { text, functions, notes };
   const chars = text.split('');
   let depth = 0;

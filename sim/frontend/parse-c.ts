@@ -766,9 +766,13 @@ class Converter {
 
 const BODY_WRAP = 'void __kbot_body(void) ';
 
+/** The text and first row of each body left lazy (what the parse cache keeps instead of the converted body). */
+export const lazyBodySource = new WeakMap<FunctionDef, { text: string; row: number }>();
+
 /** Makes `def.body` a getter that parses and converts the body text on first use, then keeps the result. */
-function lazyBody(def: FunctionDef, parser: Parser, text: string, rowOffset: number, opts: ConvertOptions): void {
+export function lazyBody(def: FunctionDef, parser: Parser, text: string, rowOffset: number, opts: ConvertOptions): void {
   let cached: Stmt | undefined;
+  lazyBodySource.set(def, { text, row: rowOffset });
   Object.defineProperty(def, 'body', {
     enumerable: true,
     configurable: true,

@@ -228,3 +228,30 @@ test('a function defined only in a .c file the build leaves out is not the kerne
   const on = await CProgram.load(memorySource(files), { CONFIG_SHADOW: 'y' }, { files: [], searchPaths: ['lib'] });
   assert.equal((await on.resolveFunction('copy_bytes'))?.file, 'lib/shadowcopy.c');
 });
+
+test('parse cache: a program replays a parse only where what it read is the same; a header changed under an unchanged file is read again', async () => {
+  const { MemoryParseCache } = await import('./parse-cache.ts');
+  const tree = (val: number) => new Map([
+    ['include/linux/a.h', `#ifndef A_H\n#define A_H\n#define VAL ${val}\n#endif\n`],
+    ['include/linux/b.h', '#include <linux/a.h>\nenum { B_VAL = VAL + 1 };\nstatic inline int b_val(void) { return B_VAL; }\n'],
+    ['mm/x.c', '#include <linux/b.h>\nint x_val(void) { return VAL * 2; }\n'],
+  ]);
+  const cache = new MemoryParseCache();
+  const load = (val: number) => CProgram.load(memorySource(tree(val)), {}, { files: ['include/linux/b.h', 'mm/x.c'], parseCache: cache });
+  const first = await load(3);
+  assert.equal(first.enumValue('B_VAL'), 4);
+  assert.deepEqual(first.parseStats, { files: 2, fromCache: 0 });
+  const again = await load(3);
+  assert.equal(again.enumValue('B_VAL'), 4);
+  assert.deepEqual(again.parseStats, { files: 2, fromCache: 2 });
+  assert.equal(again.getFunction('x_val')?.line, 2);
+  assert.equal(again.getFunction('b_val')?.body.k, 'block', 'a body left lazy converts on use after a replay');
+  // a.h is not in the list: only b.h and x.c include it. Their texts are the same; what they read is not.
+  const changed = await load(10);
+  assert.equal(changed.enumValue('B_VAL'), 11);
+  assert.equal(changed.constantValue('VAL'), 10);
+  assert.deepEqual(changed.parseStats, { files: 2, fromCache: 0 });
+  // Both surroundings are kept: each replays.
+  assert.deepEqual((await load(3)).parseStats, { files: 2, fromCache: 2 });
+  assert.deepEqual((await load(10)).parseStats, { files: 2, fromCache: 2 });
+});

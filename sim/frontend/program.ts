@@ -3,7 +3,9 @@
 
 import type { Expr, FrontendNote, FunctionDef, Kconfig, Loc, MacroDef, Stmt } from './ast.ts';
 import { evalIfExpr } from './if-expr.ts';
-import { getCParser, parseCWith, parseExpressionWith, parseStatementsWith, type GlobalDef } from './parse-c.ts';
+import { getCParser, lazyBody, lazyBodySource, parseCWith, parseExpressionWith, parseStatementsWith, type ConvertOptions, type EnumConstant, type GlobalDef } from './parse-c.ts';
+import type { Parser } from 'web-tree-sitter';
+import { ABSENT, PARSE_FORMAT, RecordedMap, RecordedSet, Recorder, macroFingerprint, READ_SEP, type ParseCache, type ParseEntry, type ParseResult, type ParseStats, type StoredFunction } from './parse-cache.ts';
 import { preprocessInto } from './preprocess.ts';
 import { typeArgumentsAsNames } from './type-name-arguments.ts';
 import { exprText, inlineStringify, looksLikeStatements, pasteArguments, stripVaComma, substitute, unexpandableWhy } from './macro-expand.ts';
@@ -27,6 +29,8 @@ export interface LoadOptions {
   files: string[];
   /** Where resolveFunction, findInitializers and callersOf look; default include/linux, mm, kernel, lib, drivers. */
   searchPaths?: string[];
+  /** Parses kept by content and what they consulted (parse-cache.ts); each file is parsed when absent. */
+  parseCache?: ParseCache;
 }
 
 export interface Initializer {
@@ -93,9 +97,21 @@ export function functionName(id: string): string {
   return splitFunctionId(id)?.name ?? id;
 }
 
+/** One file's parse, before it is merged into the program. */
+interface ParsedFile {
+  functions: FunctionDef[];
+  enums: EnumConstant[];
+  globals: GlobalDef[];
+  notes: FrontendNote[];
+  /** The .c files it #included under the kconfig (its translation unit's other files). */
+  includedC?: string[];
+}
+
 export class CProgram {
   readonly notes: FrontendNote[] = [];
   readonly files: string[] = [];
+  /** Files parsed, and of them how many were replayed from the parse cache. */
+  readonly parseStats: ParseStats = { files: 0, fromCache: 0 };
   /** External functions and header functions, by name (first definition read). */
   private readonly functions = new Map<string, FunctionDef>();
   /** File-scoped statics (isFileScoped), by file and name: a call reaches one only from its own file. */
@@ -110,9 +126,10 @@ export class CProgram {
   private readonly includedC = new Map<string, Set<string>>();
   /** Names that only several files' statics define (resolveFunction without a file): their ids. */
   private readonly ambiguous = new Map<string, string[]>();
-  private readonly enums = new Map<string, number>();
+  // The state a file's parse reads and writes records into the parse cache's Recorder while one parses.
+  private readonly enums = new RecordedMap<number>('enums', (v, has) => (has ? String(v) : ABSENT));
   private readonly globals = new Map<string, GlobalDef>();
-  private readonly macros = new Map<string, MacroDef>();
+  private readonly macros = new RecordedMap<MacroDef>('macros', (v) => macroFingerprint(v));
   private readonly perFile = new Map<string, Promise<FileIndex | null>>();
   private readonly resolving = new Map<string, Promise<FunctionDef | null>>();
   private readonly bodies = new Map<MacroDef, ParsedBody>();
@@ -131,14 +148,17 @@ export class CProgram {
   private arch: string | null = null;
   private fileSet: Set<string> | null = null;
   /** Header texts read ahead of preprocessing (null: missing), by path. */
-  private readonly headerTexts = new Map<string, string | null>();
+  private readonly headerTexts = new RecordedMap<string | null>('headerTexts', (v, has) => (!has ? ABSENT : typeof v === 'string' ? this.textHash(v) : '\u0000missing'));
+  private readonly textHashes = new Map<string, string>();
   /** Files read for trace lines (lineText), by path. */
   private readonly traceLines = new Map<string, Promise<string[]>>();
   /** Headers whose macros are in the shared table. */
-  private readonly macroLoaded = new Set<string>();
+  private readonly macroLoaded = new RecordedSet('macroLoaded');
   /** The macros each header read through an #include defined (its include guard among them). */
-  private readonly headerDefines = new Map<string, string[]>();
-  private readonly includeResolved = new Map<string, string | null>();
+  private readonly headerDefines = new RecordedMap<string[]>('headerDefines', (v, has) => (has ? JSON.stringify(v) : ABSENT));
+  private readonly includeResolved = new RecordedMap<string | null>('includeResolved', (v, has) => (!has ? ABSENT : v ?? '\u0000none'));
+  private readonly parseCache: ParseCache | null;
+  private kconfigDigest = '';
   private includeDepth = 0;
   private pendingGreps: Array<{ pattern: string; word: string; paths: string[]; resolve: (hits: Array<{ path: string; line: number; text: string }>) => void }> = [];
 
@@ -146,14 +166,17 @@ export class CProgram {
     private readonly src: CSource,
     private readonly kconfig: Kconfig,
     searchPaths: string[] | undefined,
+    parseCache?: ParseCache,
   ) {
+    this.parseCache = parseCache ?? null;
+    if (parseCache) this.kconfigDigest = parseCache.hash(JSON.stringify(Object.entries(kconfig).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
     this.searchPaths = [...(searchPaths ?? DEFAULT_SEARCH)];
     this.kbuild = new Kbuild((p) => src.readFile(p), kconfig);
     seedPredefined(this.macros, kconfig);
   }
 
   static async load(src: CSource, kconfig: Kconfig, opts: LoadOptions): Promise<CProgram> {
-    const p = new CProgram(src, kconfig, opts.searchPaths);
+    const p = new CProgram(src, kconfig, opts.searchPaths, opts.parseCache);
     await p.findArch();
     // In order: earlier files define macros for later ones, as #includes would.
     for (const f of opts.files) await p.loadFile(f, true);
@@ -640,10 +663,47 @@ export class CProgram {
       return null;
     }
     const parser = await getCParser();
-    await this.prefetchIncludes(text, path);
+    const cache = this.parseCache;
+    // The parse of the same text, path and kconfig by this front end; which of its entries fits this program
+    // is for the recorded reads to say.
+    const claim = cache ? await cache.lookup(cache.hash(`${PARSE_FORMAT}\0${path}\0${shareMacros ? 1 : 0}\0${this.kconfigDigest}\0${text}`)) : null;
+    let made: ParseEntry | null = null;
+    try {
+      await this.prefetchIncludes(text, path);
+      // From here to the end, nothing awaits: no other parse of this program runs between the reads recorded
+      // and the writes.
+      this.parseStats.files++;
+      const opts = this.convertOptions();
+      const hit = claim?.entries.find((e) => this.replayable(e));
+      if (hit) {
+        this.parseStats.fromCache++;
+        return this.merge(path, this.replay(hit, parser, opts));
+      }
+      const rec = claim ? new Recorder() : null;
+      const notesBefore = this.notes.length;
+      this.record(rec);
+      let parsed: ParsedFile;
+      try {
+        parsed = this.parseText(text, path, shareMacros, parser, opts, rec !== null);
+      } finally {
+        this.record(null);
+      }
+      if (rec) made = this.entryOf(rec, parsed, this.notes.slice(notesBefore));
+      return this.merge(path, parsed);
+    } finally {
+      claim?.done(made);
+    }
+  }
+
+  private convertOptions(): ConvertOptions {
+    return { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n) };
+  }
+
+  /** Preprocesses and parses one file's text; writes the macros it and its includes define to the shared table. */
+  private parseText(text: string, path: string, shareMacros: boolean, parser: Parser, opts: ConvertOptions, recording: boolean): ParsedFile {
     // Files loaded on demand see the macros known so far but do not redefine them for everyone else; the
     // headers they include are everyone's.
-    const table = shareMacros ? this.macros : new Map(this.macros);
+    const table = shareMacros ? this.macros : this.macros.copyRecorded(this.macros.rec);
     // A header already read for its macros is read again for its functions: without what it defined itself
     // (its include guard would hide all of it).
     for (const m of this.headerDefines.get(path) ?? []) table.delete(m);
@@ -651,23 +711,128 @@ export class CProgram {
     const pp = preprocessInto(text, path, this.kconfig, table, this.includeHook(path, table));
     if (!shareMacros) for (const m of pp.macros) if (!this.macros.has(m.name)) this.macros.set(m.name, m);
     this.notes.push(...pp.notes);
-    const opts = { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n) };
-    const generated = expandMacroGeneratedFunctions(parser, pp.text, path, table, opts);
+    const generated = expandMacroGeneratedFunctions(parser, pp.text, path, table, opts, recording);
     const parsed = parseCWith(parser, generated.text, path, opts);
     const functions = [...parsed.functions, ...generated.functions].sort((a, b) => a.line - b.line);
-    this.notes.push(...parsed.notes, ...generated.notes);
+    return {
+      functions, enums: parsed.enums, globals: parsed.globals, notes: [...parsed.notes, ...generated.notes],
+      includedC: [...(this.includedC.get(path) ?? [])],
+    };
+  }
+
+  /** A parse's result into the program: its notes, enum constants, functions and globals. */
+  private merge(path: string, parsed: ParsedFile): FileIndex {
+    this.notes.push(...parsed.notes);
     for (const e of parsed.enums) if (!this.enums.has(e.name)) this.enums.set(e.name, e.value);
-    for (const f of functions) {
+    for (const f of parsed.functions) {
       if (isFileScoped(f)) {
         let m = this.locals.get(path);
         if (!m) this.locals.set(path, (m = new Map()));
         if (!m.has(f.name)) m.set(f.name, f);
       } else if (!this.functions.has(f.name)) this.functions.set(f.name, f);
     }
+    // The .c files its parse #included (a replayed parse too): part of its unit.
+    if (parsed.includedC?.length) {
+      let inc = this.includedC.get(path);
+      if (!inc) this.includedC.set(path, (inc = new Set()));
+      for (const c of parsed.includedC) inc.add(c);
+    }
     // A definition with an initializer wins over a declaration (an extern in a header read first).
     for (const g of parsed.globals) if (!this.globals.get(g.name)?.init) this.globals.set(g.name, g);
     this.files.push(path);
-    return { functions, globals: parsed.globals };
+    return { functions: parsed.functions, globals: parsed.globals };
+  }
+
+  private recorded(): Array<RecordedMap<unknown> | RecordedSet> {
+    return [this.macros, this.enums, this.macroLoaded, this.headerDefines, this.includeResolved, this.headerTexts] as Array<RecordedMap<unknown> | RecordedSet>;
+  }
+
+  private record(rec: Recorder | null): void {
+    for (const m of this.recorded()) m.rec = rec;
+  }
+
+  private textHash(text: string): string {
+    let h = this.textHashes.get(text);
+    if (h === undefined) {
+      h = (this.parseCache as ParseCache).hash(text);
+      this.textHashes.set(text, h);
+    }
+    return h;
+  }
+
+  /** Whether every read an entry recorded finds the same in this program now. */
+  private replayable(e: ParseEntry): boolean {
+    const byKind = new Map(this.recorded().map((m) => [m.kind, m] as const));
+    for (const [kind, [keyText, fpText]] of Object.entries(e.reads)) {
+      const m = byKind.get(kind);
+      if (!m) return false;
+      const keys = keyText.split(READ_SEP);
+      const fps = fpText.split(READ_SEP);
+      if (keys.length !== fps.length) return false;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!, fp = fps[i]!;
+        if (m.current(key) !== fp) return false;
+      }
+    }
+    return true;
+  }
+
+  /** An entry's writes applied to this program, and its result as this program's own objects. */
+  private replay(entry: ParseEntry, parser: Parser, opts: ConvertOptions): ParsedFile {
+    const e = JSON.parse(entry.payload) as ParseResult;
+    for (const [name, def] of e.writes.macros) {
+      if (def) this.macros.set(name, def);
+      else this.macros.delete(name);
+    }
+    for (const p of e.writes.macroLoaded) this.macroLoaded.add(p);
+    for (const [p, names] of e.writes.headerDefines) this.headerDefines.set(p, names);
+    this.notes.push(...e.writes.notes);
+    const functions = e.out.functions.map((f): FunctionDef => {
+      const { lazy, body, ...rest } = f;
+      const def: FunctionDef = { ...rest, body: body ?? { k: 'empty', loc: { file: f.file, line: f.line } } };
+      if (lazy) lazyBody(def, parser, lazy.text, lazy.row, opts);
+      return def;
+    });
+    return { functions, enums: e.out.enums, globals: e.out.globals, notes: e.out.notes, includedC: e.out.includedC ?? [] };
+  }
+
+  /** What a parse recorded, as an entry of the cache. */
+  private entryOf(rec: Recorder, parsed: ParsedFile, notes: FrontendNote[]): ParseEntry | null {
+    const reads: ParseEntry['reads'] = {};
+    for (const [kind, r] of rec.reads) {
+      reads[kind] = [[...r.keys()].join(READ_SEP), [...r.values()].join(READ_SEP)];
+      // A key or fingerprint holding the separator would not split back: such a parse is not kept.
+      if (reads[kind][0].split(READ_SEP).length !== r.size || reads[kind][1].split(READ_SEP).length !== r.size) return null;
+    }
+    const get = <V>(m: Map<string, V>, k: string): V | undefined => Map.prototype.get.call(m, k) as V | undefined;
+    const result: ParseResult = {
+      writes: {
+        macros: rec.writtenKeys(this.macros).map((k) => [k, get(this.macros, k) ?? null]),
+        macroLoaded: rec.writtenKeys(this.macroLoaded),
+        headerDefines: rec.writtenKeys(this.headerDefines).map((k) => [k, get(this.headerDefines, k) ?? []]),
+        notes,
+      },
+      out: {
+        functions: parsed.functions.map((f): StoredFunction => {
+          const lazy = lazyBodySource.get(f);
+          const stored: StoredFunction = { name: f.name, file: f.file, line: f.line, endLine: f.endLine, returnType: f.returnType, params: f.params, isStatic: f.isStatic, isInline: f.isInline };
+          if (lazy) stored.lazy = lazy;
+          else stored.body = f.body;
+          return stored;
+        }),
+        enums: parsed.enums,
+        globals: parsed.globals,
+        notes: parsed.notes,
+        includedC: parsed.includedC ?? [],
+      },
+    };
+    // JSON keeps every value the AST holds but a number that is not finite: such a parse is not kept.
+    let exact = true;
+    const payload = JSON.stringify(result, (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) exact = false;
+      return v;
+    });
+    return exact ? { reads, payload } : null;
   }
 
   // ---- macros on the AST ----
