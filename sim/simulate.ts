@@ -346,13 +346,14 @@ export async function simulateTree(tree: SourceProvider, scenarios: Scenario[], 
 }
 
 /**
- * Every walker the instances run, found and read before the budget is shared, all at once (the searches and
- * reads of one overlap the parsing of another): the first run of a walker would otherwise spend its share
- * reading the file its walker is in.
+ * Every walker the instances run, found and read before the budget is shared: the first run of a walker would
+ * otherwise spend its share reading the file its walker is in. One after the other, in the instances' order:
+ * what a file's parse sees (the macros of the headers read before it) must not depend on which read came
+ * back first.
  */
 async function readWalkers(tp: TreeProgram, insts: ScenarioInstance[]): Promise<void> {
   const names = new Set(insts.flatMap((i) => (i.mix ? i.mix.map((w) => w.walker) : i.walker ? [i.walker] : [])));
-  await Promise.all([...names].map((w) => tp.program.resolveFunction(w).catch(() => null)));
+  for (const w of names) await tp.program.resolveFunction(w).catch(() => null);
 }
 
 /**
