@@ -25,7 +25,7 @@ export const DEFAULT_SIM = {
   max_call_depth: 12,
   max_indirect_targets: 4,
   mixed_walkers: 2,
-  jobs: 1,
+  jobs: 0,
   parse_cache_mb: 512,
   parse_cache_memory_mb: 128,
   facts: { max_climb: 6, exclude: ['Documentation/', 'tools/', 'scripts/', 'samples/'] },
