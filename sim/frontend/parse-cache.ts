@@ -10,34 +10,17 @@
 // program only if every recorded read finds the same there (ccache's "direct mode", with the macro table in
 // the manifest beside the files); replaying applies the writes and hands back the parse's result.
 // Nothing here does I/O: a cache that keeps entries on disk is injected (bot/parse-cache.ts).
-import type { Expr, FrontendNote, MacroDef, Param, Stmt } from './ast.ts';
-import type { EnumConstant } from './parse-c.ts';
+import type { FrontendNote, FunctionDef, MacroDef, Stmt } from './ast.ts';
+import type { EnumConstant, GlobalDef } from './parse-c.ts';
 
 /** Bump when the front end changes what a parse of the same inputs produces. */
 export const PARSE_FORMAT = 1;
 
 /** A function as stored: a body the parse left lazy is kept as its text and first row, converted on use. */
-export interface StoredFunction {
-  name: string;
-  file: string;
-  line: number;
-  endLine: number;
-  returnType: string;
-  params: Param[];
-  isStatic: boolean;
-  isInline: boolean;
-  body?: Stmt;
-  lazy?: { text: string; row: number };
-}
+export type StoredFunction = Omit<FunctionDef, 'body'> & { body?: Stmt; lazy?: { text: string; row: number } };
 
-export interface StoredGlobal {
-  name: string;
-  type: string;
-  init?: Expr;
-  isStatic: boolean;
-  file: string;
-  line: number;
-}
+/** A global as stored: as the parse gives it. */
+export type StoredGlobal = GlobalDef;
 
 /**
  * One parse as kept: what it read, and what it wrote and produced as JSON text (parsed anew for each program
