@@ -130,6 +130,20 @@ test('a global read in a branch starts at its initializer: no assumption about i
     unset.violations.map((v) => v.assumptions.join('; ')).join(' / '));
 });
 
+test('a known 0 masked with an unknown is 0: no branch on it, no assumption about it', async () => {
+  const globals = 'static unsigned long ScanFlags = 0;';
+  // Flags 0 masked with a bit the tree does not define: never set, so the scanner never skips the frame.
+  const skip = scanner('if (ScanFlags & arch_skip_bit())\n\t\t\tcontinue;', globals);
+  const taken = await runScanner({ 'mm/frame_scan.c': skip }, 'mask-skip');
+  assert.equal(taken.status, 'violations', `${taken.status} ${taken.reason ?? ''}`);
+  for (const v of taken.violations) assert.ok(!v.assumptions.some((a) => /arch_skip_bit/.test(a)), `${v.category}: ${v.assumptions.join('; ')}`);
+  // The other way round: the scanner takes only frames with the bit set, so it never takes one.
+  const only = scanner('if (!(ScanFlags & arch_skip_bit()))\n\t\t\tcontinue;', globals);
+  const none = await runScanner({ 'mm/frame_scan.c': only }, 'mask-only');
+  assert.equal(none.status, 'ok', `${none.status} ${none.violations.map((v) => `${v.category}: ${v.assumptions.join('; ')}`).join(' / ')}`);
+  assert.equal(none.walkerReachedGet, false);
+});
+
 /** A device-memory driver whose page free callback goes through its own ops table. */
 function opsDriver(extraOps = ''): string {
   return `#include <linux/mm.h>

@@ -853,6 +853,9 @@ class Exec {
       const d = this.actor.assumed[c.key];
       if (d !== undefined) return c.eq ? ((op === '==') === (d !== 0) ? 1 : 0) : d;
     }
+    // What an unknown cannot change: a known 0 masked, multiplied or shifted by it is 0 (`flags & FOLL_PIN`
+    // with flags 0 and FOLL_PIN a constant the tree's headers did not give).
+    if (((op === '&' || op === '*') && (l === 0 || r === 0)) || ((op === '<<' || op === '>>') && l === 0)) return 0;
     if (COMPARISONS.has(op) || typeof l === 'string' && !isUnknown(l) || typeof r === 'string' && !isUnknown(r)) {
       // An unknown against a known pointer (or past the bound): as before, the unknown reads as 0.
       return binop(op, isUnknown(l) ? 0 : l, isUnknown(r) ? 0 : r);
