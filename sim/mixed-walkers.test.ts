@@ -3,14 +3,10 @@
 // in a terse style: one walker publishes the page it holds as a hint for another, and takes the hint down only
 // after dropping its reference; the other takes a plain reference on the hinted page, as if the publisher's
 // reference covered it.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildExampleTree } from '../examples/build-tree.ts';
-import { GitTreeView } from '../bot/tree/git-tree-view.ts';
 import { MemTreeView } from '../analyzers/mem-tree-view.ts';
+import { exampleTreeFiles } from '../test/support/example-files.ts';
 import { loadScenarios } from '../bot/load-scenarios.ts';
 import { simulateTree } from './simulate.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
@@ -18,23 +14,14 @@ import { DEFAULT_KCONFIG, mixGroups, type SimOptions } from './run-scenario.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import type { TraceStep } from '../analyzers/types.ts';
 
-let dir: string;
 let scenarios: Scenario[];
 let base: Record<string, string>;
 const opts: SimOptions = { kconfig: DEFAULT_KCONFIG, walkers: 1, maxStates: 100_000, maxMs: 60_000, mixedWalkers: 2 };
 const SCENARIO = 'devpriv-free+walker-get-put';
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kbot-mixed-'));
   scenarios = (await loadScenarios()).filter((s) => s.name === SCENARIO);
-  const t = await buildExampleTree('v6.6-style', join(dir, 'tree'));
-  const view = new GitTreeView(t.path, t.head);
-  base = {};
-  for (const f of await view.listFiles()) base[f] = (await view.readFile(f))!;
-  view.close();
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  base = await exampleTreeFiles('v6.6-style');
 });
 
 /** The two walkers; fixed: the follower takes its reference as the others do, unless the count is zero. */

@@ -9,14 +9,10 @@
 //    where the walker's get always fails, and the seed's bug went unseen;
 //  - free at 0: the same files, with the init leaving 0, the put freeing at 0 only and the driver setting the
 //    count to 1 when it hands a page out.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildExampleTree } from '../examples/build-tree.ts';
-import { GitTreeView } from '../bot/tree/git-tree-view.ts';
 import { MemTreeView } from '../analyzers/mem-tree-view.ts';
+import { exampleTreeFiles } from '../test/support/example-files.ts';
 import { loadScenarios } from '../bot/load-scenarios.ts';
 import { simulateTree } from './simulate.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
@@ -24,7 +20,6 @@ import type { PatchInput } from '../analyzers/types.ts';
 import { DEFAULT_KCONFIG, type SimOptions } from './run-scenario.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 
-let dir: string;
 let scenarios: Scenario[];
 let base: Record<string, string>;
 const opts: SimOptions = { kconfig: DEFAULT_KCONFIG, walkers: 1, maxStates: 100_000, maxMs: 30_000 };
@@ -118,16 +113,8 @@ function tree(convention: 'free-at-1' | 'free-at-0'): Record<string, string> {
 }
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kbot-life-'));
   scenarios = await loadScenarios();
-  const t = await buildExampleTree('v6.6-style', join(dir, 'tree'));
-  const view = new GitTreeView(t.path, t.head);
-  base = {};
-  for (const f of await view.listFiles()) base[f] = (await view.readFile(f))!;
-  view.close();
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  base = await exampleTreeFiles('v6.6-style');
 });
 
 const lineOf = (src: string, text: string) => src.split('\n').findIndex((l) => l.includes(text)) + 1;

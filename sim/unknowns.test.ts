@@ -2,40 +2,24 @@
 // both ways (and the finding says what it assumed), globals start at their initializers, calls through an ops
 // table go to what the tree stores there. Small trees written here, over the v4.12-style example tree after the
 // series that frees device-private pages at refcount 1 (the race these walkers can run into).
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { buildExampleTree, examplesDir } from '../examples/build-tree.ts';
-import { GitTreeView } from '../bot/tree/git-tree-view.ts';
 import { MemTreeView } from '../analyzers/mem-tree-view.ts';
+import { exampleTreeFiles } from '../test/support/example-files.ts';
 import { loadScenarios } from '../bot/load-scenarios.ts';
 import { simulate, simulateTree } from './simulate.ts';
 import { refcountSimAnalyzer } from '../analyzers/refcount-sim.ts';
 import { DEFAULT_KCONFIG, type ScenarioRun, type SimOptions } from './run-scenario.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 
-let dir: string;
 let scenarios: Scenario[];
 let base: Record<string, string>;
 const opts: SimOptions = { kconfig: DEFAULT_KCONFIG, walkers: 1, maxStates: 100_000, maxMs: 30_000 };
 const SCENARIO = 'devpriv-free+walker-get-put';
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kbot-unknowns-'));
   scenarios = await loadScenarios();
-  const t = await buildExampleTree('v4.12-style', join(dir, 'tree'));
-  const env = { ...process.env, GIT_COMMITTER_NAME: 'kbot', GIT_COMMITTER_EMAIL: 'kbot@localhost' };
-  execFileSync('git', ['am', '-q', '--empty=drop', join(examplesDir, 'series', 'hmm-devpriv-free-at-1.mbox')], { cwd: t.path, env });
-  const view = new GitTreeView(t.path, execFileSync('git', ['rev-parse', 'HEAD'], { cwd: t.path }).toString().trim());
-  base = {};
-  for (const f of await view.listFiles()) base[f] = (await view.readFile(f))!;
-  view.close();
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
+  base = await exampleTreeFiles('v4.12-style', 'hmm-devpriv-free-at-1');
 });
 
 /** A frame scanner in CamelCase: `guard` is the check each frame passes before the scanner takes it. */
