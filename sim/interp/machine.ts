@@ -35,6 +35,11 @@ export interface Frame {
   localsShared?: boolean;
   /** The text of the locals (localsText), once asked; kept while the locals array is shared. Not in the key. */
   lt?: string;
+  /**
+   * The compiled function `fn` names (World.functions' entry: compiling a function fills that object in place,
+   * so it stays the entry), kept so that a step does not look the name up at every instruction. Not in the key.
+   */
+  cf: CompiledFunction;
 }
 
 /** locals.join(','), cached on the frame: a frame whose step did not write its locals keeps its predecessor's text. */
@@ -275,7 +280,7 @@ function targetFork(key: string, text: string, targets: NonNullable<Instr['targe
 /** A caller's entry in a label's call chain, "put_page (include/linux/mm.h:812)": one string per call site. */
 const viaTexts = new WeakMap<CompiledFunction, string[]>();
 function viaText(w: World, fr: Frame): string {
-  const cf = w.functions.get(fr.fn)!;
+  const cf = fr.cf;
   let texts = viaTexts.get(cf);
   if (texts === undefined) viaTexts.set(cf, (texts = []));
   const pc = Math.max(0, fr.pc - 1);
@@ -724,7 +729,7 @@ class Exec {
     if (d < this.ownedFrom) {
       for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
         const f = frames[k];
-        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt };
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt, cf: f.cf };
       }
       this.ownedFrom = d;
     }
@@ -748,7 +753,7 @@ class Exec {
     try {
       while (a.status === 'run') {
         const f = a.frames.length - 1 < this.ownedFrom ? this.ownFrame(a.frames.length - 1) : a.frames[a.frames.length - 1];
-        const fn = this.w.functions.get(f.fn)!;
+        const fn = f.cf;
         const ins = fn.code[f.pc];
         // Most instructions are local by their op alone (a constant, a local, a jump, a call): no fork, no step.
         let of = fn.opFlags;
@@ -793,7 +798,7 @@ class Exec {
         const l = st[st.length - 2];
         const r = st[st.length - 1];
         if (op === '&&' || op === '||') return truth(isUnknown(l) ? l : r, assumed);
-        const c = comparisonKey(op, l, r, !this.w.functions.get(f.fn)?.glue);
+        const c = comparisonKey(op, l, r, !f.cf.glue);
         if (!c || c.key in assumed) return null;
         if (c.truthOf) return truth(c.truthOf, assumed);
         return comparisonFork(c.key, `${describeUnknown(l)} ${c.eq ? '==' : op} ${describeUnknown(r)}`);
@@ -844,7 +849,7 @@ class Exec {
     if (op === '&&') return this.truth(l) && this.truth(r) ? 1 : 0;
     if (op === '||') return this.truth(l) || this.truth(r) ? 1 : 0;
     const top = this.actor.frames[this.actor.frames.length - 1];
-    const c = comparisonKey(op, l, r, !!top && !this.w.functions.get(top.fn)?.glue);
+    const c = comparisonKey(op, l, r, !!top && !top.cf.glue);
     if (c) {
       if (c.truthOf) {
         const t = this.truth(c.truthOf);
@@ -957,7 +962,7 @@ class Exec {
         const taken = this.truth(st.pop()!);
         // A check in tree code that sends the code away (its jz carries the condition), taken: what last
         // decided the actor's way.
-        if (taken && ins.text && !this.w.functions.get(f.fn)?.glue) this.actor.lastBranch = `${ins.loc.file}:${ins.loc.line}|${ins.text}`;
+        if (taken && ins.text && !f.cf.glue) this.actor.lastBranch = `${ins.loc.file}:${ins.loc.line}|${ins.text}`;
         f.pc = taken ? f.pc + 1 : (ins.a as number);
         return;
       }
@@ -1041,7 +1046,7 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor), localsShared: false, lt: undefined });
+    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor), localsShared: false, lt: undefined, cf: fn });
   }
 
   /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
@@ -1661,7 +1666,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const fn = this.world.functions.get(a.entry)!;
       const locals: Value[] = new Array(fn.nlocals).fill(0);
       a.args.forEach((v, i) => (locals[i] = v));
-      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [], n0: undefined, localsShared: false, lt: undefined }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
+      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [], n0: undefined, localsShared: false, lt: undefined, cf: fn }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
     });
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
@@ -1684,8 +1689,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const a = s.actors[i];
     if (a.status !== 'run') return null;
     const f = a.frames[a.frames.length - 1];
-    const fn = this.world.functions.get(f.fn)!;
-    return { ins: fn.code[f.pc], f };
+    return { ins: f.cf.code[f.pc], f };
   }
 
   enabled(s: SimState): number[] {
@@ -1694,7 +1698,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const a = s.actors[i];
       if (a.status !== 'run') continue;
       const f = a.frames[a.frames.length - 1];
-      const ins = this.world.functions.get(f.fn)!.code[f.pc];
+      const ins = f.cf.code[f.pc];
       // Only a builtin can block (a lock, a wait); the probe reads, never writes.
       if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
     }
