@@ -81,6 +81,11 @@ export interface RunStats {
   stateBytes?: number;
   /** Of ms, the time spent loading (parsing, compiling) code the search reached. */
   loadMs?: number;
+  /**
+   * Steps (both searches, replays included) taken from the machine's step cache and run by its interpreter
+   * (interp/machine.ts, Machine.memo).
+   */
+  stepCache?: { hits: number; runs: number };
 }
 
 export interface SimViolation {
@@ -1013,7 +1018,7 @@ export async function runInstance(tp: TreeProgram, inst: ScenarioInstance, opts:
   }
   // What stopped an actor before its first shared step (the explorer never sees those steps).
   for (const v of m.prefixViolations) res.violations.push({ category: v.category, message: v.message, steps: [] });
-  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, verdict: res.verdict, ...(res.depth !== undefined ? { depth: res.depth } : {}), ...(res.stateBytes ? { stateBytes: res.stateBytes } : {}), ...(res.loadMs !== undefined ? { loadMs: res.loadMs } : {}) };
+  const stats: RunStats = { states: res.states, transitions: res.transitions, ms: res.ms, complete: res.complete, incompleteReason: res.incompleteReason, verdict: res.verdict, ...(res.depth !== undefined ? { depth: res.depth } : {}), ...(res.stateBytes ? { stateBytes: res.stateBytes } : {}), ...(res.loadMs !== undefined ? { loadMs: res.loadMs } : {}), stepCache: { ...m.stepCache } };
   const reached = Object.fromEntries(reachedFrom(tp.compiler, b.roots));
   const notes = runNotes(tp, b);
   if (res.error) {

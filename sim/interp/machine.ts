@@ -514,6 +514,8 @@ class Exec {
    * fields it wrote (null: written otherwise than through writeField, e.g. made by this step).
    */
   readonly touched = new Map<string, string[] | null>();
+  /** The step read other actors' references (allocEvent): what it does depends on more than its own actor. */
+  readOthers = false;
   private actor: ActorState;
 
   constructor(private w: World, public s: SimState, public idx: number) {
@@ -537,6 +539,7 @@ class Exec {
     this.ownedFrom = 0;
     if (this.touched.size) this.touched.clear(); // clear() makes a new table even when empty
     this.origObjs = NO_OBJS;
+    this.readOthers = false;
     return this;
   }
 
@@ -1272,6 +1275,7 @@ class Exec {
 
   /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
   private allocEvent(pn: string) {
+    this.readOthers = true;
     let holder = -1;
     for (let i = 0; i < this.s.actors.length && holder < 0; i++) if (i !== this.idx && (this.s.actors[i].held[pn] ?? 0) > 0) holder = i;
     if (holder >= 0) {
@@ -1499,6 +1503,22 @@ function objText(o: Obj): string {
 }
 
 /** Numbers for texts, first come first numbered. */
+/** A cached step (Machine.memo): its result, and where the successor's parts come from. */
+interface StepMemo {
+  /** A marker: the step read the other actors, and its entries are under the key with their numbers added. */
+  others: boolean;
+  result: StepResult<SimState, StepLabel>;
+  /** The actor's state after the step (shared by every successor made from this entry; never written again). */
+  actor?: ActorState;
+  /** The successor whose objects (with their vector part) are taken, or undefined: the step wrote none. */
+  objs?: SimState;
+  /** The successor whose life and free list (with their number) are taken, or undefined: unchanged. */
+  life?: SimState;
+}
+
+/** Entries the step cache holds before it is emptied. */
+const STEP_MEMO_LIMIT = 1 << 17;
+
 class Interner {
   private ids = new Map<string, number>();
   of(text: string): number {
@@ -1654,7 +1674,27 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   /** The one Exec every step and probe reuses (steps do not nest). */
   private readonly exec: Exec;
 
-  constructor(readonly world: World, private init: SimState) {
+  // The step cache. What a step does is a function of the actor's own state (its number, and the two things
+  // not in it that its step may report: triedGet, lastBranch), which actor it is, the outcome taken, the
+  // objects' contents (the objects' part of the vector, numbered) and the pages' life and free list; a step
+  // that hands a page out also reads the other actors' references (Exec.readOthers), and is kept under their
+  // numbers too. The same actor step recurs across states that differ only in where the other actors are (95%
+  // of the steps of buggy [get_hwpoison_page] at N = 5), so the interpreter runs once per distinct such input
+  // and a step is then a lookup: LTSmin's transition caching on a state projected to what the step reads. The
+  // world's code is part of the input: compiling more (a larger function table, more fields written, globals
+  // or opaque names, page flags made mutable) empties the cache. A stuck step is not kept. A full cache is
+  // emptied, which costs speed only.
+  private readonly memo = new Map<string, StepMemo>();
+  private memoCode = '';
+  private readonly useMemo: boolean;
+  /** Numbers of the objects' parts of vectors, by array (states share the array while no object changes). */
+  private readonly objsVecIds = new WeakMap<number[], number>();
+  /** Steps taken from the cache and by the interpreter (what `kbot sim --json` reports as stepCache). */
+  readonly stepCache = { hits: 0, runs: 0 };
+
+  /** stepCache: false runs every step through the interpreter (to check the cache against it). */
+  constructor(readonly world: World, private init: SimState, opts: { stepCache?: boolean } = {}) {
+    this.useMemo = opts.stepCache !== false;
     this.exec = new Exec(world, init, 0);
     this.symmetric = world.symmetry.length > 0;
     this.groups = world.symmetry.filter((g) => g.length > 1).map((g) => g.slice().sort((x, y) => x - y));
@@ -1705,7 +1745,95 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return out;
   }
 
+  /** The number of a state's objects' contents. */
+  private objsId(s: SimState): number {
+    const v = this.objsVector(s);
+    let id = this.objsVecIds.get(v);
+    if (id === undefined) this.objsVecIds.set(v, (id = this.texts.of(`O${v.join(',')}`)));
+    return id;
+  }
+
+  private lifeIdOf(s: SimState): number {
+    if (s.lifeId !== undefined) return s.lifeId;
+    let life = '';
+    for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
+    return (s.lifeId = this.texts.of(`${life}#${s.freeList.join(',')}`));
+  }
+
+  private actorId(a: ActorState): number {
+    return (a.id ??= this.texts.of(actorText(a)));
+  }
+
+  /** The cache key of actor i's step from s with this outcome (the other actors not included). */
+  private memoKey(s: SimState, i: number, outcome: number): string {
+    const w = this.world;
+    const code = `${w.functions.size},${w.writtenFields.size},${w.globalInits?.size ?? 0},${w.lazy?.opaque.size ?? 0},${w.flagsMutable ? 1 : 0}`;
+    if (code !== this.memoCode) {
+      this.memo.clear();
+      this.memoCode = code;
+    }
+    const a = s.actors[i];
+    const lb = a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
+    return `${i},${this.actorId(a)},${outcome},${this.objsId(s)},${this.lifeIdOf(s)},${a.triedGet ? 1 : 0},${lb}`;
+  }
+
+  /** The other actors' numbers, for a step that read their references. */
+  private othersKey(s: SimState, i: number): string {
+    let k = '';
+    for (let j = 0; j < s.actors.length; j++) if (j !== i) k += `,${this.actorId(s.actors[j])}`;
+    return k;
+  }
+
   step(s: SimState, i: number, outcome = 0): StepResult<SimState, StepLabel> {
+    if (!this.useMemo) return this.run(s, i, outcome);
+    const key = this.memoKey(s, i, outcome);
+    let m = this.memo.get(key);
+    if (m !== undefined && m.others) m = this.memo.get(key + '|' + this.othersKey(s, i));
+    if (m !== undefined) {
+      this.stepCache.hits++;
+      return this.fromMemo(s, i, m);
+    }
+    this.stepCache.runs++;
+    const r = this.run(s, i, outcome);
+    if (r.stuck) return r;
+    if (this.memo.size >= STEP_MEMO_LIMIT) this.memo.clear();
+    const e: StepMemo = {
+      others: false,
+      result: r,
+      actor: r.pruned ? undefined : r.state.actors[i],
+      objs: r.state.objs === s.objs ? undefined : r.state,
+      life: r.state.life === s.life && r.state.freeList === s.freeList ? undefined : r.state,
+    };
+    if (this.exec.readOthers) {
+      this.memo.set(key, { others: true, result: r });
+      this.memo.set(key + '|' + this.othersKey(s, i), e);
+    } else this.memo.set(key, e);
+    if (e.life) this.lifeIdOf(r.state);
+    return r;
+  }
+
+  /** The step a cache entry describes, from s (whose key is the entry's). */
+  private fromMemo(s: SimState, i: number, m: StepMemo): StepResult<SimState, StepLabel> {
+    const r = m.result;
+    if (r.pruned) return r.outcomes !== undefined ? { state: s, label: r.label, violations: [], pruned: true, outcomes: r.outcomes } : { state: s, label: r.label, violations: [], pruned: true };
+    const o = m.objs;
+    const l = m.life;
+    const ns: SimState = {
+      objs: o ? o.objs : s.objs,
+      actors: s.actors.slice(),
+      life: l ? l.life : s.life,
+      freeList: l ? l.freeList : s.freeList,
+      objsVec: o ? o.objsVec : s.objsVec,
+      lifeId: l ? l.lifeId : s.lifeId,
+    };
+    ns.actors[i] = m.actor!;
+    const out: StepResult<SimState, StepLabel> = { state: ns, label: r.label, violations: r.violations };
+    if (r.outcomes !== undefined) out.outcomes = r.outcomes;
+    return out;
+  }
+
+  /** Actor i's step from s, by the interpreter. */
+  private run(s: SimState, i: number, outcome: number): StepResult<SimState, StepLabel> {
     const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
     ns.actors[i] = cloneActor(s.actors[i]);
     const ex = this.exec.reset(ns, i);
@@ -1740,18 +1868,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const n = objs.length;
     const v: number[] = new Array(n + 1 + s.actors.length);
     for (let k = 0; k < n; k++) v[k] = objs[k];
-    if (s.lifeId !== undefined) v[n] = s.lifeId;
-    else {
-      let life = '';
-      for (const p of Object.keys(s.life).sort()) life += `${p}:${s.life[p]};`;
-      v[n] = s.lifeId = this.texts.of(`${life}#${s.freeList.join(',')}`);
-    }
-    for (let i = 0; i < s.actors.length; i++) {
-      const a = s.actors[i];
-      let id = a.id;
-      if (id === undefined) a.id = id = this.texts.of(actorText(a));
-      v[n + 1 + i] = id;
-    }
+    v[n] = this.lifeIdOf(s);
+    for (let i = 0; i < s.actors.length; i++) v[n + 1 + i] = this.actorId(s.actors[i]);
     // Insertion sort within each group's positions (groups are a few walkers).
     for (const places of this.groups) {
       for (let j = 1; j < places.length; j++) {
