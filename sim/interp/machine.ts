@@ -19,6 +19,7 @@
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
 import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
+import { VectorSet } from '../explore/visited.ts';
 import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
 export interface Frame {
@@ -1684,8 +1685,12 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // world's code is part of the input: compiling more (a larger function table, more fields written, globals
   // or opaque names, page flags made mutable) empties the cache. A stuck step is not kept. A full cache is
   // emptied, which costs speed only.
-  private readonly memo = new Map<string, StepMemo>();
-  private memoCode = '';
+  private memo = new VectorSet();
+  private memoEntries: StepMemo[] = [];
+  /** What the cached steps ran on: sizes of the function table, fields written, globals, opaque names; flagsMutable. */
+  private readonly memoCode = [-1, -1, -1, -1, -1];
+  /** The key being looked up: actor index, actor number, outcome, objects' number, life's number, triedGet, lastBranch's number. */
+  private readonly memoScratch: number[] = [0, 0, 0, 0, 0, 0, 0];
   private readonly useMemo: boolean;
   /** Numbers of the objects' parts of vectors, by array (states share the array while no object changes). */
   private readonly objsVecIds = new WeakMap<number[], number>();
@@ -1764,39 +1769,60 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return (a.id ??= this.texts.of(actorText(a)));
   }
 
-  /** The cache key of actor i's step from s with this outcome (the other actors not included). */
-  private memoKey(s: SimState, i: number, outcome: number): string {
+  /** The cache key of actor i's step from s with this outcome (the other actors not included), in memoScratch. */
+  private memoKey(s: SimState, i: number, outcome: number): number[] {
     const w = this.world;
-    const code = `${w.functions.size},${w.writtenFields.size},${w.globalInits?.size ?? 0},${w.lazy?.opaque.size ?? 0},${w.flagsMutable ? 1 : 0}`;
-    if (code !== this.memoCode) {
-      this.memo.clear();
-      this.memoCode = code;
+    const c = this.memoCode;
+    const opaque = w.lazy?.opaque.size ?? 0;
+    const inits = w.globalInits?.size ?? 0;
+    const flags = w.flagsMutable ? 1 : 0;
+    if (c[0] !== w.functions.size || c[1] !== w.writtenFields.size || c[2] !== inits || c[3] !== opaque || c[4] !== flags) {
+      this.clearMemo();
+      c[0] = w.functions.size;
+      c[1] = w.writtenFields.size;
+      c[2] = inits;
+      c[3] = opaque;
+      c[4] = flags;
     }
     const a = s.actors[i];
-    const lb = a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
-    return `${i},${this.actorId(a)},${outcome},${this.objsId(s)},${this.lifeIdOf(s)},${a.triedGet ? 1 : 0},${lb}`;
+    const k = this.memoScratch;
+    k[0] = i;
+    k[1] = this.actorId(a);
+    k[2] = outcome;
+    k[3] = this.objsId(s);
+    k[4] = this.lifeIdOf(s);
+    k[5] = a.triedGet ? 1 : 0;
+    k[6] = a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
+    return k;
   }
 
-  /** The other actors' numbers, for a step that read their references. */
-  private othersKey(s: SimState, i: number): string {
-    let k = '';
-    for (let j = 0; j < s.actors.length; j++) if (j !== i) k += `,${this.actorId(s.actors[j])}`;
-    return k;
+  private clearMemo(): void {
+    this.memo = new VectorSet();
+    this.memoEntries = [];
+  }
+
+  /** The key with the other actors' numbers (after a -2, so that it is never the key itself), for a step that read their references. */
+  private withOthers(k: number[], s: SimState, i: number): number[] {
+    const v = k.slice();
+    v.push(-2);
+    for (let j = 0; j < s.actors.length; j++) if (j !== i) v.push(this.actorId(s.actors[j]));
+    return v;
   }
 
   step(s: SimState, i: number, outcome = 0): StepResult<SimState, StepLabel> {
     if (!this.useMemo) return this.run(s, i, outcome);
     const key = this.memoKey(s, i, outcome);
-    let m = this.memo.get(key);
-    if (m !== undefined && m.others) m = this.memo.get(key + '|' + this.othersKey(s, i));
-    if (m !== undefined) {
+    let at = this.memo.get(key);
+    if (at >= 0 && this.memoEntries[at].others) at = this.memo.get(this.withOthers(key, s, i));
+    if (at >= 0) {
       this.stepCache.hits++;
-      return this.fromMemo(s, i, m);
+      return this.fromMemo(s, i, this.memoEntries[at]);
     }
     this.stepCache.runs++;
+    const base = key.slice();
     const r = this.run(s, i, outcome);
     if (r.stuck) return r;
-    if (this.memo.size >= STEP_MEMO_LIMIT) this.memo.clear();
+    if (this.memoEntries.length >= STEP_MEMO_LIMIT) this.clearMemo();
     const e: StepMemo = {
       others: false,
       result: r,
@@ -1805,11 +1831,16 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       life: r.state.life === s.life && r.state.freeList === s.freeList ? undefined : r.state,
     };
     if (this.exec.readOthers) {
-      this.memo.set(key, { others: true, result: r });
-      this.memo.set(key + '|' + this.othersKey(s, i), e);
-    } else this.memo.set(key, e);
+      if (this.memo.get(base) < 0) this.remember(base, { others: true, result: r });
+      this.remember(this.withOthers(base, s, i), e);
+    } else this.remember(base, e);
     if (e.life) this.lifeIdOf(r.state);
     return r;
+  }
+
+  private remember(key: number[], e: StepMemo): void {
+    this.memo.add(key);
+    this.memoEntries.push(e);
   }
 
   /** The step a cache entry describes, from s (whose key is the entry's). */

@@ -97,3 +97,19 @@ test('a step that reads who else holds the page (handing it out again) is cached
   assert.deepEqual(said(byCpu0), ['the driver hands page out again while CPU0 still holds a reference to it']);
   assert.ok(m.stepCache.hits >= 1);
 });
+
+test('a lone driver handing the page out (no other actor to key by) is taken from the cache as it was run', async () => {
+  const c = await compiled({ driver: '__kbot_alloc(page); atomic_inc(&page->_refcount);' });
+  const w: World = {
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: [{ role: 'driver', entry: 'driver', args: ['p'], allocator: true, holds: {} }],
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const m = new Machine(w, { objs: { o0: {}, p: { _refcount: 0 } }, actors: [], life: { page: 'free' }, freeList: ['page'] });
+  const s = m.initial();
+  const first = m.step(s, 0).state;
+  const again = m.step(s, 0).state;
+  assert.equal(m.stepCache.hits, 1);
+  assert.deepEqual([again.life, again.actors[0]!.status, again.actors[0]!.held], [first.life, first.actors[0]!.status, first.actors[0]!.held]);
+  assert.deepEqual(again.life, { page: 'allocated' });
+});
