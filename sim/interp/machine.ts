@@ -72,6 +72,13 @@ export interface ActorState {
   id?: number;
   /** How many keys `assumed` has (a cache, not in the key). */
   nAssumed?: number;
+  /**
+   * Caches of what follows from this actor state alone, set once it is a state's (a step changes its own copy,
+   * never a state's actor): whether its next instruction can block (a builtin: a lock, a wait), and its next
+   * step's footprint. Not copied, not in the key.
+   */
+  mayBlock?: boolean;
+  fp?: Access[];
 }
 
 /** How many decisions the actor's path made. */
@@ -1469,6 +1476,9 @@ function cloneActor(a: ActorState): ActorState {
     unknowns: a.unknowns,
     triedGet: a.triedGet,
     lastBranch: a.lastBranch,
+    id: undefined,
+    mayBlock: undefined,
+    fp: undefined,
   };
 }
 
@@ -1745,7 +1755,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       const f = a.frames[a.frames.length - 1];
       const ins = f.cf.code[f.pc];
       // Only a builtin can block (a lock, a wait); the probe reads, never writes.
-      if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
+      if (!(a.mayBlock ??= ins.op === 'builtin') || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
     }
     return out;
   }
@@ -1917,6 +1927,12 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   }
 
   footprint(s: SimState, i: number): Access[] {
+    const a = s.actors[i];
+    return (a.fp ??= this.footprintOf(s, i));
+  }
+
+  /** What footprint() says, from the actor's next instruction and its operands (its own state alone). */
+  private footprintOf(s: SimState, i: number): Access[] {
     const n = this.nextInstr(s, i);
     if (!n) return [];
     const { ins, f } = n;
