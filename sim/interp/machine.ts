@@ -1752,10 +1752,18 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     for (let i = 0; i < s.actors.length; i++) {
       const a = s.actors[i];
       if (a.status !== 'run') continue;
-      const f = a.frames[a.frames.length - 1];
-      const ins = f.cf.code[f.pc];
       // Only a builtin can block (a lock, a wait); the probe reads, never writes.
-      if (!(a.mayBlock ??= ins.op === 'builtin') || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
+      let mb = a.mayBlock;
+      if (mb === undefined) {
+        const f = a.frames[a.frames.length - 1];
+        mb = a.mayBlock = f.cf.code[f.pc].op === 'builtin';
+      }
+      if (!mb) {
+        out.push(i);
+        continue;
+      }
+      const f = a.frames[a.frames.length - 1];
+      if (!this.exec.probe(s, i).wouldBlock(f.cf.code[f.pc], f)) out.push(i);
     }
     return out;
   }
