@@ -79,6 +79,11 @@ export interface ActorState {
    */
   mayBlock?: boolean;
   fp?: Access[];
+  /**
+   * The number of its frames' assumption counts at entry (Frame.n0: not in the key, but whether a BUG() there
+   * is a path that cannot happen depends on it), for the step cache's key. A cache like mayBlock.
+   */
+  n0s?: number;
 }
 
 /** How many decisions the actor's path made. */
@@ -227,6 +232,17 @@ const unsanitize = (t: string) => t.replace(/\u2215/g, '/').replace(/\u201a/g, '
 /** How an unknown reads in an assumption: the call, "page->mapping", "global", or the expression. */
 export function describeUnknown(v: Value): string {
   if (typeof v === 'number') return String(v);
+  let d = describeCache.get(v);
+  if (d === undefined) {
+    if (describeCache.size >= CACHE_LIMIT) describeCache.clear();
+    describeCache.set(v, (d = describeText(v)));
+  }
+  return d;
+}
+/** describeUnknown's answers (a pure function of the value's text, asked at every decision about it). */
+const describeCache = new Map<string, string>();
+
+function describeText(v: string): string {
   if (!v.startsWith('u_')) return v.replace(/^p_/, '');
   const call = /^u_(.*)#d?[0-9a-z]+$/s.exec(v);
   if (call) return unsanitize(call[1]);
@@ -1479,6 +1495,7 @@ function cloneActor(a: ActorState): ActorState {
     id: undefined,
     mayBlock: undefined,
     fp: undefined,
+    n0s: undefined,
   };
 }
 
@@ -1502,10 +1519,15 @@ function heldText(held: Record<string, number>): string {
 }
 
 function assumedText(assumed: Record<string, number>): string {
-  let k = '';
+  let k = assumedTexts.get(assumed);
+  if (k !== undefined) return k;
+  k = '';
   for (const d of Object.keys(assumed).sort()) k += `|a${d}=${assumed[d]}`;
+  assumedTexts.set(assumed, k);
   return k;
 }
+/** assumedText's answers by object: a decision makes a new `assumed` record (Exec.decide), never edits one. */
+const assumedTexts = new WeakMap<Record<string, number>, string>();
 
 function objText(o: Obj): string {
   let k = '{';
@@ -1685,8 +1707,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   /** The one Exec every step and probe reuses (steps do not nest). */
   private readonly exec: Exec;
 
-  // The step cache. What a step does is a function of the actor's own state (its number, and the two things
-  // not in it that its step may report: triedGet, lastBranch), which actor it is, the outcome taken, the
+  // The step cache. What a step does is a function of the actor's own state (its number, and the three things
+  // not in it that its step may read: triedGet, lastBranch, its frames' n0), which actor it is, the outcome taken, the
   // objects' contents (the objects' part of the vector, numbered) and the pages' life and free list; a step
   // that hands a page out also reads the other actors' references (Exec.readOthers), and is kept under their
   // numbers too. The same actor step recurs across states that differ only in where the other actors are (95%
@@ -1699,8 +1721,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   private memoEntries: StepMemo[] = [];
   /** What the cached steps ran on: sizes of the function table, fields written, globals, opaque names; flagsMutable. */
   private readonly memoCode = [-1, -1, -1, -1, -1];
-  /** The key being looked up: actor index, actor number, outcome, objects' number, life's number, triedGet, lastBranch's number. */
-  private readonly memoScratch: number[] = [0, 0, 0, 0, 0, 0, 0];
+  /**
+   * The key being looked up: actor index, actor number, outcome, objects' number, life's number, triedGet,
+   * lastBranch's number, the frames' assumption counts' number.
+   */
+  private readonly memoScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   private readonly useMemo: boolean;
   /** Numbers of the objects' parts of vectors, by array (states share the array while no object changes). */
   private readonly objsVecIds = new WeakMap<number[], number>();
@@ -1811,6 +1836,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     k[4] = this.lifeIdOf(s);
     k[5] = a.triedGet ? 1 : 0;
     k[6] = a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
+    k[7] = a.n0s ??= this.texts.of(`N${a.frames.map((f) => f.n0 ?? -1).join(',')}`);
     return k;
   }
 
