@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemTreeView } from './mem-tree-view.ts';
+import { MemTreeView, pathUnder } from './mem-tree-view.ts';
 
 test('MemTreeView answers like a tree: sorted paths, directory prefixes, 1-based grep lines', async () => {
   const tree = new MemTreeView({
@@ -21,4 +21,17 @@ test('MemTreeView answers like a tree: sorted paths, directory prefixes, 1-based
     'binary files are skipped',
   );
   await assert.rejects(tree.grep('('), SyntaxError);
+});
+
+test('pathUnder: a file is under its directory and the directory itself, never under a longer name that shares the prefix', () => {
+  assert.equal(pathUnder('mm/filemap.c', 'mm'), true);
+  assert.equal(pathUnder('mm/filemap.c', 'mm/'), true);
+  assert.equal(pathUnder('mm/filemap.c', 'mm//'), true);
+  assert.equal(pathUnder('mm', 'mm'), true);
+  assert.equal(pathUnder('mmap.c', 'mm'), false);
+  assert.equal(pathUnder('mm', 'mm/filemap.c'), false);
+  assert.equal(pathUnder('include/linux/mm.h', ''), true);
+  assert.equal(pathUnder('include/linux/mm.h', '/'), true);
+  assert.equal(pathUnder('include/linux/mm.h', 'include/linux'), true);
+  assert.equal(pathUnder('include/linuxfoo/x.h', 'include/linux'), false);
 });

@@ -53,8 +53,10 @@ export function wordsMatcher(words: string[]): RegExp | null {
 
 /** True when `path` is `prefix` or lies under the directory `prefix` ("" or "/" means everything). */
 export function pathUnder(path: string, prefix: string): boolean {
-  const p = prefix.replace(/\/+$/, '');
-  return p === '' || path === p || path.startsWith(p + '/');
+  // Asked for every file of a tree against a few prefixes: the trailing-slash trim only where there is one.
+  const p = prefix.endsWith('/') ? prefix.replace(/\/+$/, '') : prefix;
+  if (p === '' || path === p) return true;
+  return path.length > p.length && path.charCodeAt(p.length) === 47 && path.startsWith(p);
 }
 
 /** A relative path with no empty, "." or ".." components: the only kind of name a tree holds. */

@@ -175,7 +175,7 @@ export class GitTreeView implements TreeView {
 
   private async runGrepWords(words: string[], paths?: string[]): Promise<GrepHit[]> {
     if (paths && paths.length === 0) return [];
-    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
+    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p)));
     if (under.reduce((n, e) => n + e.size, 0) <= this.inProcessGrepBytes) return this.grepHere(wordsMatcher(words)!.source, under.map((e) => e.path));
     const specs = (paths ?? []).map((p) => `:(literal)${p.replace(/\/+$/, '')}`).filter((s) => s !== ':(literal)');
     // The words go in on standard input (-f -): a list of hundreds of names would not fit on a command line.
@@ -230,7 +230,7 @@ export class GitTreeView implements TreeView {
 
   private async runGrep(pattern: string, paths?: string[]): Promise<GrepHit[]> {
     if (paths && paths.length === 0) return [];
-    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p.replace(/\/+$/, ''))));
+    const under = (await this.entries()).filter((e) => !paths || paths.some((p) => pathUnder(e.path, p)));
     if (under.reduce((n, e) => n + e.size, 0) <= this.inProcessGrepBytes) return this.grepHere(pattern, under.map((e) => e.path));
     return this.stored(['pattern', pattern, paths ?? null], () => this.gitGrep(pattern, paths));
   }
