@@ -20,6 +20,17 @@ async function compiled(glues: Record<string, string>) {
   return c;
 }
 
+type Role = { role: string; allocator?: boolean; holds?: Record<string, number> };
+
+/** A world of the compiled glues: one actor per role, each running the glue named after its role, on page p. */
+function worldOf(c: Compiler, roles: Role[], symmetry: number[][] = []): World {
+  return {
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: roles.map((r) => ({ role: r.role, entry: r.role, args: ['p'], allocator: r.allocator ?? false, holds: r.holds ?? {} })),
+    freeCallbacks: new Set(), symmetry, flagsMutable: false,
+  };
+}
+
 test('a search with the step cache takes the same steps, finds the same violations with the same traces, as one without', async () => {
   // The owner drops its reference and frees the page; two identical walkers take and drop one without
   // checking (a get on a free page, and a second free); the driver waits for the free page and hands it out
@@ -29,16 +40,7 @@ test('a search with the step cache takes the same steps, finds the same violatio
     walker: 'atomic_inc(&page->_refcount); if (page->state) seen = 1; if (atomic_dec_and_test(&page->_refcount)) __free_pages(page, 0);',
     driver: '__kbot_wait_free(page); __kbot_alloc(page); atomic_inc(&page->_refcount); page->state = 1;',
   });
-  const world = (): World => ({
-    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
-    actors: [
-      { role: 'owner', entry: 'owner', args: ['p'], allocator: false, holds: { page: 1 } },
-      { role: 'walker', entry: 'walker', args: ['p'], allocator: false, holds: {} },
-      { role: 'walker', entry: 'walker', args: ['p'], allocator: false, holds: {} },
-      { role: 'driver', entry: 'driver', args: ['p'], allocator: true, holds: {} },
-    ],
-    freeCallbacks: new Set(), symmetry: [[0], [1, 2], [3]], flagsMutable: false,
-  });
+  const world = () => worldOf(c, [{ role: 'owner', holds: { page: 1 } }, { role: 'walker' }, { role: 'walker' }, { role: 'driver', allocator: true }], [[0], [1, 2], [3]]);
   const init = { objs: { o0: {}, p: { _refcount: 1, state: 0 } }, actors: [], life: { page: 'allocated' as const }, freeList: [] };
   const cached = new Machine(world(), init);
   const plain = new Machine(world(), init, { stepCache: false });
@@ -55,11 +57,7 @@ test('a search with the step cache takes the same steps, finds the same violatio
 
 test('a field that compiled code now writes makes the step that read it as local stop before that read: the cache is not asked', async () => {
   const c = await compiled({ cpu: 'atomic_inc(&page->_refcount); int v = page->y; if (v) atomic_dec(&page->_refcount);' });
-  const w: World = {
-    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
-    actors: [{ role: 'cpu', entry: 'cpu', args: ['p'], allocator: false, holds: {} }],
-    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
-  };
+  const w = worldOf(c, [{ role: 'cpu' }]);
   const m = new Machine(w, { objs: { o0: {}, p: { _refcount: 1, y: 7 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
   const s = m.initial();
   const pc = (r: ReturnType<typeof m.step>) => r.state.actors[0]!.frames[0]!.pc;
@@ -76,15 +74,7 @@ test('a field that compiled code now writes makes the step that read it as local
 
 test('a step that reads who else holds the page (handing it out again) is cached with the other actors: each CPU is named where it holds it', async () => {
   const c = await compiled({ walker: 'atomic_inc(&page->_refcount);', driver: '__kbot_alloc(page);' });
-  const w: World = {
-    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
-    actors: [
-      { role: 'walker', entry: 'walker', args: ['p'], allocator: false, holds: {} },
-      { role: 'walker', entry: 'walker', args: ['p'], allocator: false, holds: {} },
-      { role: 'driver', entry: 'driver', args: ['p'], allocator: true, holds: {} },
-    ],
-    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
-  };
+  const w = worldOf(c, [{ role: 'walker' }, { role: 'walker' }, { role: 'driver', allocator: true }]);
   const m = new Machine(w, { objs: { o0: {}, p: { _refcount: 0 } }, actors: [], life: { page: 'free' }, freeList: ['page'] });
   const s = m.initial();
   // Either walker's get leaves the same objects, the same life and the same driver: only who holds differs.
@@ -100,11 +90,7 @@ test('a step that reads who else holds the page (handing it out again) is cached
 
 test('a lone driver handing the page out (no other actor to key by) is taken from the cache as it was run', async () => {
   const c = await compiled({ driver: '__kbot_alloc(page); atomic_inc(&page->_refcount);' });
-  const w: World = {
-    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
-    actors: [{ role: 'driver', entry: 'driver', args: ['p'], allocator: true, holds: {} }],
-    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
-  };
+  const w = worldOf(c, [{ role: 'driver', allocator: true }]);
   const m = new Machine(w, { objs: { o0: {}, p: { _refcount: 0 } }, actors: [], life: { page: 'free' }, freeList: ['page'] });
   const s = m.initial();
   const first = m.step(s, 0).state;
