@@ -1535,23 +1535,24 @@ function objText(o: Obj): string {
   return k + '}';
 }
 
-/** Numbers for texts, first come first numbered. */
-/** A cached step (Machine.memo): its result, and where the successor's parts come from. */
+/** A cached step (Machine.memo): its result, and the parts of the successor it made. */
 interface StepMemo {
   /** A marker: the step read the other actors, and its entries are under the key with their numbers added. */
   others: boolean;
-  result: StepResult<SimState, StepLabel>;
+  /** Its label, violations and outcomes, and whether it was pruned. */
+  result: { label: StepLabel; violations: Violation[]; outcomes?: number; pruned?: boolean };
   /** The actor's state after the step (shared by every successor made from this entry; never written again). */
   actor?: ActorState;
-  /** The successor whose objects (with their vector part) are taken, or undefined: the step wrote none. */
-  objs?: SimState;
-  /** The successor whose life and free list (with their number) are taken, or undefined: unchanged. */
-  life?: SimState;
+  /** The objects after the step, with their part of the vector; undefined: the step wrote none. */
+  objs?: { objs: SimState['objs']; vec: number[] | undefined };
+  /** The pages' life and free list after the step, with their number; undefined: unchanged. */
+  life?: { life: SimState['life']; freeList: string[]; id: number };
 }
 
 /** Entries the step cache holds before it is emptied. */
 const STEP_MEMO_LIMIT = 1 << 17;
 
+/** Numbers for texts, first come first numbered. */
 class Interner {
   private ids = new Map<string, number>();
   of(text: string): number {
@@ -1867,18 +1868,18 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const r = this.run(s, i, outcome);
     if (r.stuck) return r;
     if (this.memoEntries.length >= STEP_MEMO_LIMIT) this.clearMemo();
+    const ns = r.state;
     const e: StepMemo = {
       others: false,
-      result: r,
-      actor: r.pruned ? undefined : r.state.actors[i],
-      objs: r.state.objs === s.objs ? undefined : r.state,
-      life: r.state.life === s.life && r.state.freeList === s.freeList ? undefined : r.state,
+      result: { label: r.label, violations: r.violations, outcomes: r.outcomes, pruned: r.pruned },
+      actor: r.pruned ? undefined : ns.actors[i],
+      objs: r.pruned || ns.objs === s.objs ? undefined : { objs: ns.objs, vec: ns.objsVec },
+      life: r.pruned || (ns.life === s.life && ns.freeList === s.freeList) ? undefined : { life: ns.life, freeList: ns.freeList, id: this.lifeIdOf(ns) },
     };
     if (this.exec.readOthers) {
-      if (this.memo.get(base) < 0) this.remember(base, { others: true, result: r });
+      if (this.memo.get(base) < 0) this.remember(base, { others: true, result: e.result });
       this.remember(this.withOthers(base, s, i), e);
     } else this.remember(base, e);
-    if (e.life) this.lifeIdOf(r.state);
     return r;
   }
 
@@ -1898,8 +1899,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       actors: s.actors.slice(),
       life: l ? l.life : s.life,
       freeList: l ? l.freeList : s.freeList,
-      objsVec: o ? o.objsVec : s.objsVec,
-      lifeId: l ? l.lifeId : s.lifeId,
+      objsVec: o ? o.vec : s.objsVec,
+      lifeId: l ? l.id : s.lifeId,
     };
     ns.actors[i] = m.actor!;
     const out: StepResult<SimState, StepLabel> = { state: ns, label: r.label, violations: r.violations };
