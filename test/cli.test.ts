@@ -5,9 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { exampleMboxPath } from './support/example-mail.ts';
 import { projectRoot, runKbot, type JsonReport, type KbotRun } from './support/run-kbot.ts';
 import { makeWorkspace, type Workspace } from './support/workspace.ts';
+
+const git = (cwd: string, args: string[]) => promisify(execFile)('git', args, { cwd });
 
 let ws: Workspace;
 before(async () => {
@@ -96,15 +100,27 @@ describe('mistakes exit 1 with a message', () => {
   test('--tree that is no git repository is an error for every command', async () => {
     const plain = join(ws.root, 'not-a-repo');
     await mkdir(plain);
+    const bare = join(ws.root, 'bare.git');
+    await git(ws.root, ['clone', '-q', '--bare', ws.tree, bare]);
     const mbox = exampleMboxPath('no-refcount');
-    for (const tree of ['/nonexistent/kbot-tree', plain, join(ws.tree, 'mm')]) {
+    const said: Array<[string, RegExp]> = [
+      ['/nonexistent/kbot-tree', /^kbot: --tree \S+: no such directory$/m],
+      [plain, /^kbot: --tree \S+: not a git repository$/m],
+      [join(ws.tree, 'mm'), new RegExp(`^kbot: --tree \\S+: a folder inside the git repository ${ws.tree}, not the repository itself \\(use --tree ${ws.tree}\\)$`, 'm')],
+      [join(ws.tree, '.git'), new RegExp(`^kbot: --tree \\S+: inside the git folder ${ws.tree}/\\.git, not a work tree$`, 'm')],
+      [join(bare, 'objects'), new RegExp(`^kbot: --tree \\S+: inside the bare repository ${bare}, not the repository itself$`, 'm')],
+    ];
+    for (const [tree, message] of said) {
       const runs = await Promise.all([
         runKbot(['review', mbox, '--tree', tree, '--config', ws.config]),
         runKbot(['sim', '--tree', tree, '--config', ws.config]),
         runKbot(['facts', '--tree', tree, '--config', ws.config]),
       ]);
-      for (const r of runs) usageError(r, /^kbot: --tree \S+: (no such directory|not a git repository|a folder inside the git repository)/);
+      for (const r of runs) usageError(r, message);
     }
+    // A bare repository itself is a tree.
+    const facts = await runKbot(['facts', '--tree', bare, '--config', ws.config]);
+    assert.equal(facts.code, 0, facts.stderr);
   });
 
   test('--base or --rev naming no commit is an error, never a silent fall back to HEAD', async () => {

@@ -11,15 +11,17 @@ export async function checkTree(tree: string): Promise<string> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new UsageError(`--tree ${tree}: no such directory`);
   if (!info.isDirectory()) throw new UsageError(`--tree ${tree}: not a directory`);
-  const r = await runGit(['rev-parse', '--is-bare-repository', '--absolute-git-dir'], { cwd: path });
-  if (r.code !== 0) throw new UsageError(`--tree ${tree}: not a git repository`);
-  const [bare, gitDir] = r.stdout.trim().split('\n');
+  // One git: rev-parse prints its answers in order and stops at the first it cannot give (--show-toplevel in
+  // a bare repository, or in a .git folder), so what it printed still says which case this is.
+  const r = await runGit(['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--show-toplevel'], { cwd: path });
+  const [bare, gitDir, top = ''] = r.stdout.trim().split('\n');
+  if (bare !== 'true' && bare !== 'false') throw new UsageError(`--tree ${tree}: not a git repository`);
   const real = await realpath(path);
   if (bare === 'true') {
     if (gitDir !== real) throw new UsageError(`--tree ${tree}: inside the bare repository ${gitDir}, not the repository itself`);
     return path;
   }
-  const top = (await runGit(['rev-parse', '--show-toplevel'], { cwd: path })).stdout.trim();
+  if (!top) throw new UsageError(`--tree ${tree}: inside the git folder ${gitDir}, not a work tree`);
   if (top !== real) throw new UsageError(`--tree ${tree}: a folder inside the git repository ${top}, not the repository itself (use --tree ${top})`);
   return path;
 }
