@@ -219,6 +219,17 @@ function loadConfig(values: Values, global: ConfigRef): KbotConfig {
   return readConfig((values.config as string | undefined) ?? global.file, process.env);
 }
 
+/**
+ * The values of independent steps run together (git, a file, module loads), or the error of the first of them
+ * that failed in the order given, not in time: a command complains as if it had checked one thing after the
+ * other (--tree before --kconfig before --rev), and no failure goes unhandled.
+ */
+async function inOrder<T extends readonly unknown[]>(steps: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const done = await Promise.allSettled(steps);
+  for (const d of done) if (d.status === 'rejected') throw d.reason;
+  return done.map((d) => (d as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 function str(v: string | boolean | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
@@ -331,13 +342,11 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   const maxStates = positiveInt('max-states', values['max-states']);
   const jobs = positiveInt('jobs', values.jobs) ?? 1;
   const config = loadConfig(values, global);
-  const tree = await checkTree(treeArg);
-  const kc = await kconfigFor(config, str(values.kconfig));
-  const [{ GitTreeView }, { loadScenarios }, { simulateTree }, { progressReporter }] = await Promise.all([
-    import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'), import('./progress.ts'),
+  const modules = Promise.all([import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/simulate.ts'), import('./facts-cache.ts')]);
+  const [tree, kc, commit, [{ GitTreeView }, , { simulateTree }, { factsCache, grepCache }], scenarios] = await inOrder([
+    checkTree(treeArg), kconfigFor(config, str(values.kconfig)), checkCommit(resolve(treeArg), str(values.rev) ?? 'HEAD', '--rev'),
+    modules, modules.then(([, { loadScenarios }]) => loadScenarios()),
   ]);
-  const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
-  const scenarios = await loadScenarios();
   const only = str(values.scenario);
   if (only !== undefined) {
     const name = only.replace(/\[[^\]]*\](@[\w.>-]+)?$/, '');
@@ -345,13 +354,11 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
       throw new UsageError(`--scenario ${only}: no such scenario; the scenarios are (NAME, or NAME[walker] for one instance, NAME[walker]@driver for one driver's):\n${scenarios.map((s) => `  ${s.name}`).join('\n')}`);
     }
   }
-  const { grepCache } = await import('./facts-cache.ts');
   const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: grepCache(config.work_dir) });
-  const progress = values.json ? undefined : progressReporter();
+  const progress = values.json ? undefined : (await import('./progress.ts')).progressReporter();
   const t0 = performance.now();
   try {
     const opts = { ...simOptions(config, { walkers, maxStates, kconfig: kc.kconfig, exhaustive: !!values.exhaustive }), onProgress: progress?.update };
-    const { factsCache } = await import('./facts-cache.ts');
     const { runs, facts, parse } = jobs > 1 && only === undefined
       ? await simulateInPool(tree, commit, scenarios.map((s) => s.name), opts, config.work_dir, { disk: config.sim.parse_cache_mb, memory: config.sim.parse_cache_memory_mb }, jobs)
       : await simulateTree(view, scenarios, opts, only, factsCache(config.work_dir));
@@ -408,18 +415,19 @@ async function simulateInPool(tree: string, commit: string, names: string[], opt
 async function facts(values: Values, _positionals: string[], global: ConfigRef): Promise<number> {
   const treeArg = requireTree(values, FACTS);
   const config = loadConfig(values, global);
-  const tree = await checkTree(treeArg);
-  const kc = await kconfigFor(config, str(values.kconfig));
-  const [{ GitTreeView }, { loadScenarios }, { loadTreeProgram, CORE_FILES }, { treeFacts }, { renderFacts }, { factsCache }] = await Promise.all([
+  const modules = Promise.all([
     import('./tree/git-tree-view.ts'), import('./load-scenarios.ts'), import('../sim/run-scenario.ts'), import('../sim/facts/facts.ts'),
     import('../sim/facts/render-facts.ts'), import('./facts-cache.ts'),
   ]);
-  const commit = await checkCommit(tree, str(values.rev) ?? 'HEAD', '--rev');
-  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: (await import('./facts-cache.ts')).grepCache(config.work_dir) });
+  const [tree, kc, commit, [{ GitTreeView }, , { loadTreeProgram, CORE_FILES }, { treeFacts }, { renderFacts }, { factsCache, grepCache }], scenarios] = await inOrder([
+    checkTree(treeArg), kconfigFor(config, str(values.kconfig)), checkCommit(resolve(treeArg), str(values.rev) ?? 'HEAD', '--rev'),
+    modules, modules.then(([, { loadScenarios }]) => loadScenarios()),
+  ]);
+  const view = new GitTreeView(tree, commit, { maxBlobBytes: config.limits.max_blob_bytes, grepCache: grepCache(config.work_dir) });
   try {
     const opts = simOptions(config, { kconfig: kc.kconfig });
     const tp = await loadTreeProgram(view, { ...opts, files: CORE_FILES });
-    const f = await treeFacts(view, tp, await loadScenarios(), opts, factsCache(config.work_dir));
+    const f = await treeFacts(view, tp, scenarios, opts, factsCache(config.work_dir));
     f.kconfig = kc.source;
     process.stdout.write(values.json ? `${JSON.stringify({ kbot: { version: kbotVersion() }, tree: { path: tree, head: view.commit }, ...f }, null, 2)}\n`
       : `kbot facts: ${tree} at ${view.commit.slice(0, 12)}\n${renderFacts(f)}`);
