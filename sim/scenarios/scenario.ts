@@ -95,6 +95,11 @@ export function parseScenario(text: string, origin = 'scenario'): Scenario {
   } catch (e) {
     throw new ScenarioError(`${origin}: not YAML: ${(e as Error).message}`);
   }
+  return scenarioOf(data, origin);
+}
+
+/** Checks one scenario as its YAML reads (what parseScenario() does after the YAML); errors name the field. */
+export function scenarioOf(data: unknown, origin = 'scenario'): Scenario {
   const r = ScenarioSchema.safeParse(data);
   if (!r.success) {
     const i = r.error.issues[0];
