@@ -4,7 +4,7 @@
 import type { FunctionDef, Kconfig, Loc } from './frontend/ast.ts';
 import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
 import { CProgram, isFileScoped, walkStmt } from './frontend/program.ts';
-import { parseStatements } from './frontend/parse-c.ts';
+import { getCParser, parseStatements } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
 import { ZONE_FALLBACK } from './model/builtins.ts';
 import type { Value } from './interp/bytecode.ts';
@@ -135,6 +135,9 @@ export interface TreeProgram {
 /** Reads a tree's core refcount files once; scenarios on the same tree share it. */
 export async function loadTreeProgram(src: SourceProvider, opts: SimOptions): Promise<TreeProgram> {
   const files = [...CORE_FILES, ...(opts.files ?? []).filter((f) => !CORE_FILES.includes(f) && /\.[ch]$/.test(f))];
+  // The C parser's start (two WebAssembly modules, ~25 ms) while the tree's files are read: every run parses
+  // (a body the parse cache kept as text, at least); a failure is the first parse's to report.
+  getCParser().catch(() => undefined);
   // Ask for every file at once (a tree view can serve them together); they are parsed in order below. The
   // file list, which the first search of the tree needs, is asked for meanwhile.
   src.listFiles?.().catch(() => undefined);
