@@ -37,6 +37,12 @@ export interface Frame {
   /** The text of the locals (localsText), once asked; kept while the locals array is shared. Not in the key. */
   lt?: string;
   /**
+   * The number of this frame with the frames below it (Machine.frameId), once asked. A frame of a stored state
+   * is never written (a step copies it first, Exec.ownFrame, without this) and always has the same frames
+   * below it (writing one below copies every frame above it too), so the number stays right. Not in the key.
+   */
+  cid?: number;
+  /**
    * The compiled function `fn` names (World.functions' entry: compiling a function fills that object in place,
    * so it stays the entry), kept so that a step does not look the name up at every instruction. Not in the key.
    */
@@ -1502,32 +1508,15 @@ function cloneActor(a: ActorState): ActorState {
 // A state's key is a vector of small integers (vector()): each object's contents, each actor's state and the
 // pages' life are interned once as text and named by their number from then on. States share every object and
 // actor a step did not touch (copy on write), so these numbers are cached by identity: a state's key costs the
-// objects and the actor that changed, not the whole state.
-
-function actorText(a: ActorState): string {
-  let k = a.status[0];
-  for (const f of a.frames) k += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
-  k += heldText(a.held);
-  if (a.unknowns) k += `|u${a.unknowns}`;
-  return k + assumedText(a.assumed);
-}
+// objects and the actor that changed, not the whole state. An actor's number is built from numbers too (its
+// top frame's with those below, its assumptions'), so a step costs the frames it changed, not the actor's
+// whole text (a real tree's actor is tens of frames deep and carries dozens of assumptions).
 
 function heldText(held: Record<string, number>): string {
   let k = '';
   for (const p in held) if (held[p]) k += `|h${p}=${held[p]}`;
   return k;
 }
-
-function assumedText(assumed: Record<string, number>): string {
-  let k = assumedTexts.get(assumed);
-  if (k !== undefined) return k;
-  k = '';
-  for (const d of Object.keys(assumed).sort()) k += `|a${d}=${assumed[d]}`;
-  assumedTexts.set(assumed, k);
-  return k;
-}
-/** assumedText's answers by object: a decision makes a new `assumed` record (Exec.decide), never edits one. */
-const assumedTexts = new WeakMap<Record<string, number>, string>();
 
 function objText(o: Obj): string {
   let k = '{';
@@ -1598,7 +1587,10 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   private readonly edits = new Map<string, number>();
   /** Edits of one field: old contents' number → field → value written → new contents' number. */
   private readonly fieldEdits = new Map<number, Map<string, Map<Value, number>>>();
-  private readonly actorEdits = new Map<string, number>();
+  /** Numbers of `assumed` records (assumedId): a decision makes a new record (Exec.decide), never edits one. */
+  private readonly assumedIds = new WeakMap<Record<string, number>, number>();
+  /** Numbers of decision keys (assumedId). */
+  private readonly decisionIds = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
@@ -1673,30 +1665,38 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   }
 
   /**
-   * The number of an actor after its step, from its number before and the frames the step replaced (those
-   * below are the same objects) and whatever else it changed (status, references held, unknowns made,
-   * assumptions), through a cache of such edits: the whole text is built only for an edit not seen before.
+   * The number of frame d of `frames` with every frame below it: its own text after the number of the one
+   * below, each number kept on its frame (Frame.cid), so only the frames a step replaced are read.
    */
-  private numberAfterStep(old: ActorState, a: ActorState): void {
-    if (a.id !== undefined) return;
-    const oid = old.id ?? (old.id = this.texts.of(actorText(old)));
-    const fo = old.frames;
-    const fa = a.frames;
-    let k = 0;
-    while (k < fo.length && k < fa.length && fo[k] === fa[k]) k++;
-    let edit = `${oid}|${fa.length}|${k}`;
-    for (let d = k; d < fa.length; d++) {
-      const f = fa[d];
-      edit += `|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`;
+  private frameId(frames: Frame[], d: number): number {
+    let k = d;
+    while (k >= 0 && frames[k].cid === undefined) k--;
+    let id = k >= 0 ? frames[k].cid! : -1;
+    for (let j = k + 1; j <= d; j++) {
+      const f = frames[j];
+      id = f.cid = this.texts.of(`F${id}|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`);
     }
-    // What else the step changed, each after a character no text holds.
-    if (a.status !== old.status) edit += `\u0001s${a.status}`;
-    if (a.held !== old.held) edit += `\u0001h${heldText(a.held)}`;
-    if (a.unknowns !== old.unknowns) edit += `\u0001u${a.unknowns}`;
-    if (a.assumed !== old.assumed) edit += `\u0001a${assumedText(a.assumed)}`;
-    let id = this.actorEdits.get(edit);
-    if (id === undefined) this.actorEdits.set(edit, (id = this.texts.of(actorText(a))));
-    a.id = id;
+    return id;
+  }
+
+  /**
+   * The number of an assumption record: of its (decision, outcome) pairs as a set (the decisions' numbers in
+   * ascending order), so the same assumptions made in another order are the same number.
+   */
+  private assumedId(assumed: Record<string, number>): number {
+    let id = this.assumedIds.get(assumed);
+    if (id !== undefined) return id;
+    const pairs: number[] = [];
+    for (const d in assumed) {
+      let n = this.decisionIds.get(d);
+      if (n === undefined) this.decisionIds.set(d, (n = this.decisionIds.size));
+      pairs.push(n, assumed[d]);
+    }
+    const order = Array.from({ length: pairs.length >> 1 }, (_, k) => k).sort((x, y) => pairs[2 * x] - pairs[2 * y]);
+    let text = 'A';
+    for (const k of order) text += `${pairs[2 * k]}=${pairs[2 * k + 1]},`;
+    this.assumedIds.set(assumed, (id = this.texts.of(text)));
+    return id;
   }
 
   private contents(o: Obj): number {
@@ -1809,8 +1809,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return (s.lifeId = this.texts.of(`${life}#${s.freeList.join(',')}`));
   }
 
+  /** An actor's number: its status, its frames' number, what it holds, the unknowns it made, its assumptions'. */
   private actorId(a: ActorState): number {
-    return (a.id ??= this.texts.of(actorText(a)));
+    if (a.id !== undefined) return a.id;
+    const top = this.frameId(a.frames, a.frames.length - 1);
+    return (a.id = this.texts.of(`${a.status[0]}${top}${heldText(a.held)}${a.unknowns ? `|u${a.unknowns}` : ''}|a${this.assumedId(a.assumed)}`));
   }
 
   /** The cache key of actor i's step from s with this outcome (the other actors not included), in memoScratch. */
@@ -1924,7 +1927,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (ns.objs !== s.objs) this.updateObjsVector(s, ns, ex.touched);
     else ns.objsVec = s.objsVec;
     if (ns.life === s.life && ns.freeList === s.freeList) ns.lifeId = s.lifeId;
-    this.numberAfterStep(s.actors[i], ns.actors[i]);
+    this.actorId(ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
     if (ex.outcomes > 1) r.outcomes = ex.outcomes;
     return r;
