@@ -36,6 +36,8 @@ export interface Frame {
   localsShared?: boolean;
   /** The text of the locals (localsText), once asked; kept while the locals array is shared. Not in the key. */
   lt?: string;
+  /** The number of that text (Machine.frameId), kept like it. Not in the key. */
+  lid?: number;
   /**
    * The number of this frame with the frames below it (Machine.frameId), once asked. A frame of a stored state
    * is never written (a step copies it first, Exec.ownFrame, without this) and always has the same frames
@@ -762,7 +764,7 @@ class Exec {
     if (d < this.ownedFrom) {
       for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
         const f = frames[k];
-        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt, cf: f.cf };
+        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt, lid: f.lid, cf: f.cf };
       }
       this.ownedFrom = d;
     }
@@ -775,6 +777,7 @@ class Exec {
       f.locals = f.locals.slice();
       f.localsShared = false;
       f.lt = undefined;
+      f.lid = undefined;
     }
     return f.locals;
   }
@@ -1666,7 +1669,9 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
 
   /**
    * The number of frame d of `frames` with every frame below it: its own text after the number of the one
-   * below, each number kept on its frame (Frame.cid), so only the frames a step replaced are read.
+   * below, each number kept on its frame (Frame.cid), so only the frames a step replaced are read; its locals
+   * by their number, kept while the frame's locals are (Frame.lid): a step that moves on without writing a
+   * local does not read them again.
    */
   private frameId(frames: Frame[], d: number): number {
     let k = d;
@@ -1674,7 +1679,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     let id = k >= 0 ? frames[k].cid! : -1;
     for (let j = k + 1; j <= d; j++) {
       const f = frames[j];
-      id = f.cid = this.texts.of(`F${id}|${f.fn}:${f.pc}:${localsText(f)}:${f.stack.join(',')}`);
+      const locals = (f.lid ??= this.texts.of(`L${localsText(f)}`));
+      id = f.cid = this.texts.of(`F${id}|${f.fn}:${f.pc}:${locals}:${f.stack.join(',')}`);
     }
     return id;
   }
