@@ -94,6 +94,12 @@ export interface ActorState {
   n0s?: number;
 }
 
+/**
+ * Where a record of assumptions came from (Exec.decide): the record it copied and the decision it set, so that
+ * its number (Machine.assumedId) is its parent's with one pair put in, not all its pairs sorted again.
+ */
+const assumedFrom = new WeakMap<Record<string, number>, { parent: Record<string, number>; key: string; value: number }>();
+
 /** How many decisions the actor's path made. */
 function assumedCount(a: ActorState): number {
   return (a.nAssumed ??= Object.keys(a.assumed).length);
@@ -866,7 +872,9 @@ class Exec {
     const k = bound ? 0 : Math.min(this.choice, fork.arity - 1);
     this.outcomes = bound ? 1 : fork.arity;
     const again = fork.key in this.actor.assumed;
-    this.actor.assumed = { ...this.actor.assumed, [fork.key]: k };
+    const parent = this.actor.assumed;
+    this.actor.assumed = { ...parent, [fork.key]: k };
+    assumedFrom.set(this.actor.assumed, { parent, key: fork.key, value: k });
     this.actor.nAssumed = again ? had : had + 1;
     const text = `assuming ${fork.text(k)} at ${ins.loc.file}:${ins.loc.line}` +
       (bound ? ` (the bound of ${max} assumptions on this path is reached: the default is taken)` : '');
@@ -1515,6 +1523,21 @@ function cloneActor(a: ActorState): ActorState {
 // top frame's with those below, its assumptions'), so a step costs the frames it changed, not the actor's
 // whole text (a real tree's actor is tens of frames deep and carries dozens of assumptions).
 
+/** Sorted (decision, outcome) pairs with decision d set to v: replaced where it is, else put in its place. */
+function withPair(pairs: number[], d: number, v: number): number[] {
+  let lo = 0;
+  let hi = pairs.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pairs[2 * mid] < d) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = pairs.slice(0, 2 * lo);
+  out.push(d, v);
+  for (let k = 2 * lo + (2 * lo < pairs.length && pairs[2 * lo] === d ? 2 : 0); k < pairs.length; k++) out.push(pairs[k]);
+  return out;
+}
+
 function heldText(held: Record<string, number>): string {
   let k = '';
   for (const p in held) if (held[p]) k += `|h${p}=${held[p]}`;
@@ -1590,8 +1613,11 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   private readonly edits = new Map<string, number>();
   /** Edits of one field: old contents' number → field → value written → new contents' number. */
   private readonly fieldEdits = new Map<number, Map<string, Map<Value, number>>>();
-  /** Numbers of `assumed` records (assumedId): a decision makes a new record (Exec.decide), never edits one. */
-  private readonly assumedIds = new WeakMap<Record<string, number>, number>();
+  /**
+   * Numbers of `assumed` records (assumedId), with their (decision number, outcome) pairs in ascending order of
+   * the decisions: a decision makes a new record (Exec.decide), never edits one.
+   */
+  private readonly assumedIds = new WeakMap<Record<string, number>, { id: number; pairs: number[] }>();
   /** Numbers of decision keys (assumedId). */
   private readonly decisionIds = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
@@ -1687,22 +1713,40 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
 
   /**
    * The number of an assumption record: of its (decision, outcome) pairs as a set (the decisions' numbers in
-   * ascending order), so the same assumptions made in another order are the same number.
+   * ascending order), so the same assumptions made in another order are the same number. A record a decision
+   * made is numbered from the one it copied (assumedFrom), with the decision's pair put in its place.
    */
   private assumedId(assumed: Record<string, number>): number {
-    let id = this.assumedIds.get(assumed);
-    if (id !== undefined) return id;
-    const pairs: number[] = [];
-    for (const d in assumed) {
-      let n = this.decisionIds.get(d);
-      if (n === undefined) this.decisionIds.set(d, (n = this.decisionIds.size));
-      pairs.push(n, assumed[d]);
+    const known = this.assumedIds.get(assumed);
+    if (known !== undefined) return known.id;
+    // The records it was made from, back to one numbered already or made otherwise; then forward from there.
+    const chain: Array<Record<string, number>> = [assumed];
+    for (let r = assumedFrom.get(assumed); r && !this.assumedIds.has(r.parent); r = assumedFrom.get(r.parent)) chain.push(r.parent);
+    const first = chain[chain.length - 1];
+    const from = assumedFrom.get(first);
+    let pairs = from ? this.assumedIds.get(from.parent)!.pairs : null;
+    let id = -1;
+    for (let c = chain.length - 1; c >= 0; c--) {
+      const rec = chain[c];
+      const step = assumedFrom.get(rec);
+      pairs = pairs && step ? withPair(pairs, this.decisionId(step.key), step.value) : this.pairsOf(rec);
+      this.assumedIds.set(rec, { id: (id = this.texts.of(`A${pairs.join(',')}`)), pairs });
     }
-    const order = Array.from({ length: pairs.length >> 1 }, (_, k) => k).sort((x, y) => pairs[2 * x] - pairs[2 * y]);
-    let text = 'A';
-    for (const k of order) text += `${pairs[2 * k]}=${pairs[2 * k + 1]},`;
-    this.assumedIds.set(assumed, (id = this.texts.of(text)));
     return id;
+  }
+
+  private decisionId(key: string): number {
+    let n = this.decisionIds.get(key);
+    if (n === undefined) this.decisionIds.set(key, (n = this.decisionIds.size));
+    return n;
+  }
+
+  /** A record's (decision number, outcome) pairs in ascending order of the decisions, from the record itself. */
+  private pairsOf(assumed: Record<string, number>): number[] {
+    const ds = Object.keys(assumed).map((d) => [this.decisionId(d), assumed[d]] as const).sort((x, y) => x[0] - y[0]);
+    const pairs: number[] = [];
+    for (const [d, v] of ds) pairs.push(d, v);
+    return pairs;
   }
 
   private contents(o: Obj): number {
