@@ -1618,6 +1618,9 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    * the decisions: a decision makes a new record (Exec.decide), never edits one.
    */
   private readonly assumedIds = new WeakMap<Record<string, number>, { id: number; pairs: number[] }>();
+  /** Frames by (number of the frame below, function, pc, locals, stack): a frame's number (frameId) is its index. */
+  private readonly frames = new VectorSet();
+  private readonly frameScratch = [0, 0, 0, 0, 0];
   /** Numbers of decision keys (assumedId). */
   private readonly decisionIds = new Map<string, number>();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
@@ -1694,19 +1697,25 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   }
 
   /**
-   * The number of frame d of `frames` with every frame below it: its own text after the number of the one
-   * below, each number kept on its frame (Frame.cid), so only the frames a step replaced are read; its locals
-   * by their number, kept while the frame's locals are (Frame.lid): a step that moves on without writing a
-   * local does not read them again.
+   * The number of frame d of `frames` with every frame below it: of the number of the one below, its function,
+   * pc, locals and stack, each number kept on its frame (Frame.cid), so only the frames a step replaced are
+   * read; its locals by their number, kept while the frame's locals are (Frame.lid): a step that moves on
+   * without writing a local does not read them again.
    */
   private frameId(frames: Frame[], d: number): number {
     let k = d;
     while (k >= 0 && frames[k].cid === undefined) k--;
     let id = k >= 0 ? frames[k].cid! : -1;
+    const t = this.frameScratch;
     for (let j = k + 1; j <= d; j++) {
       const f = frames[j];
-      const locals = (f.lid ??= this.texts.of(`L${localsText(f)}`));
-      id = f.cid = this.texts.of(`F${id}|${f.fn}:${f.pc}:${locals}:${f.stack.join(',')}`);
+      t[0] = id;
+      t[1] = this.texts.of(f.fn);
+      t[2] = f.pc;
+      t[3] = f.lid ??= this.texts.of(`L${localsText(f)}`);
+      t[4] = f.stack.length ? this.texts.of(`S${f.stack.join(',')}`) : -1;
+      id = this.frames.get(t);
+      f.cid = id = id >= 0 ? id : this.frames.add(t);
     }
     return id;
   }
