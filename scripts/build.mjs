@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 
 /**
- * zod re-exports every locale it has (`z.locales`, `z.core.locales`: 64 of them, half of the bundle's largest
+ * zod re-exports every locale it has (`z.locales`, `z.core.locales`: 63 of them, half of the bundle's largest
  * chunk), and esbuild cannot drop a namespace re-export. kbot's messages are English only (zod's default,
  * which zod imports itself): the locales index is bundled as just `en`, and each command starts ~10 ms
  * sooner for not compiling the others.
