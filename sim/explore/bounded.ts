@@ -14,6 +14,7 @@
 // exploreLazily): the pass is run again once `supply` has loaded it.
 import type { Counterexample, TransitionSystem } from './types.ts';
 import type { Supply } from './explore.ts';
+import { VectorSet } from './visited.ts';
 
 export interface BoundedOptions {
   maxPreemptions: number;
@@ -32,6 +33,14 @@ export interface BoundedResult<L> {
 }
 
 type Steps<L> = Counterexample<L>['steps'];
+/** A path as a list from its last step back (children share their parent's path), made an array only when kept. */
+type Path<L> = { step: Steps<L>[number]; prev: Path<L> | null; length: number } | null;
+
+function stepsOf<L>(p: Path<L>): Steps<L> {
+  const out: Steps<L> = new Array(p?.length ?? 0);
+  for (let q = p; q; q = q.prev) out[q.length - 1] = q.step;
+  return out;
+}
 
 export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: BoundedOptions, supply?: Supply, maxRounds = 1000): Promise<BoundedResult<L>> {
   const t0 = performance.now();
@@ -41,19 +50,44 @@ export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: Bo
   let searchedBound = -1;
   const maxStates = opts.maxStates ?? Infinity;
 
-  const record = (category: string, message: string, steps: Steps<L>, preemptions: number) => {
+  const record = (category: string, message: string, path: Path<L>, preemptions: number) => {
     const old = found.get(category);
-    if (!old || preemptions < old.preemptions || (preemptions === old.preemptions && steps.length < old.steps.length)) {
-      found.set(category, { category, message, steps, preemptions });
+    const length = path?.length ?? 0;
+    if (!old || preemptions < old.preemptions || (preemptions === old.preemptions && length < old.steps.length)) {
+      found.set(category, { category, message, steps: stepsOf(path), preemptions });
     }
   };
+  // A state's key with the running actor: the system's integer vector when it gives one (in a typed-array
+  // table, with the fewest preemptions it was reached with beside it), else its text.
+  const vectors = typeof sys.vector === 'function';
 
   /** One depth-first pass under `bound`; true when a step was stuck (the pass must run again). */
   const pass = (bound: number): boolean => {
     let stuck = false;
     const seen = new Map<string, number>();
-    type Node = { s: S; steps: Steps<L>; last: number; pre: number };
-    const stack: Node[] = [{ s: sys.initial(), steps: [], last: -1, pre: 0 }];
+    const seenVectors = new VectorSet();
+    const seenPre: number[] = [];
+    /** Whether s was reached before with `last` running and at most `pre` preemptions; else notes this visit. */
+    const visited = (s: S, last: number, pre: number): boolean => {
+      if (vectors) {
+        // A new array each call (TransitionSystem.vector): the running actor goes on its end.
+        const v0 = sys.vector!(s);
+        const v = Array.isArray(v0) ? (v0 as number[]) : Array.from(v0);
+        v.push(last);
+        const at = seenVectors.get(v);
+        if (at >= 0 && seenPre[at]! <= pre) return true;
+        if (at >= 0) seenPre[at] = pre;
+        else seenPre[seenVectors.add(v)] = pre;
+        return false;
+      }
+      const key = `${sys.key(s)}|${last}`;
+      const before = seen.get(key);
+      if (before !== undefined && before <= pre) return true;
+      seen.set(key, pre);
+      return false;
+    };
+    type Node = { s: S; path: Path<L>; last: number; pre: number };
+    const stack: Node[] = [{ s: sys.initial(), path: null, last: -1, pre: 0 }];
     let work = 0;
     while (stack.length) {
       if ((++work & 63) === 0 && performance.now() - t0 >= opts.maxMs) {
@@ -64,15 +98,12 @@ export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: Bo
         stopped = `state budget ${maxStates} reached`;
         return stuck;
       }
-      const { s, steps, last, pre } = stack.pop()!;
-      const key = `${sys.key(s)}|${last}`;
-      const before = seen.get(key);
-      if (before !== undefined && before <= pre) continue;
-      seen.set(key, pre);
+      const { s, path, last, pre } = stack.pop()!;
+      if (visited(s, last, pre)) continue;
       states++;
       const en = sys.enabled(s);
       if (en.length === 0) {
-        for (const v of sys.final(s)) record(v.category, v.message, steps, pre);
+        for (const v of sys.final(s)) record(v.category, v.message, path, pre);
         continue;
       }
       const running = en.includes(last);
@@ -93,9 +124,9 @@ export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: Bo
           }
           if (k === 0) n = Math.max(1, r.outcomes ?? 1);
           if (r.pruned || cost > bound) continue;
-          const next = [...steps, k ? { actor: a, outcome: k, label: r.label } : { actor: a, label: r.label }];
+          const next: Path<L> = { step: k ? { actor: a, outcome: k, label: r.label } : { actor: a, label: r.label }, prev: path, length: (path?.length ?? 0) + 1 };
           for (const v of r.violations) record(v.category, v.message, next, cost);
-          children.push({ s: r.state, steps: next, last: a, pre: cost });
+          children.push({ s: r.state, path: next, last: a, pre: cost });
         }
       }
       for (let c = children.length - 1; c >= 0; c--) stack.push(children[c]!);
