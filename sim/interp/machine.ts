@@ -1523,15 +1523,21 @@ function cloneActor(a: ActorState): ActorState {
 // top frame's with those below, its assumptions'), so a step costs the frames it changed, not the actor's
 // whole text (a real tree's actor is tens of frames deep and carries dozens of assumptions).
 
-/** Sorted (decision, outcome) pairs with decision d set to v: replaced where it is, else put in its place. */
-function withPair(pairs: number[], d: number, v: number): number[] {
+/** In (key, value) pairs sorted by key, the pair number where `key` is or would go (binary search). */
+function pairIndex(pairs: ArrayLike<number>, key: number): number {
   let lo = 0;
   let hi = pairs.length >> 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (pairs[2 * mid] < d) lo = mid + 1;
+    if (pairs[2 * mid] < key) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+/** Sorted (decision, outcome) pairs with decision d set to v: replaced where it is, else put in its place. */
+function withPair(pairs: number[], d: number, v: number): number[] {
+  const lo = pairIndex(pairs, d);
   const out = pairs.slice(0, 2 * lo);
   out.push(d, v);
   for (let k = 2 * lo + (2 * lo < pairs.length && pairs[2 * lo] === d ? 2 : 0); k < pairs.length; k++) out.push(pairs[k]);
@@ -1645,13 +1651,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     let v = v0;
     for (const [id, fields] of touched) {
       const name = this.texts.of(id);
-      let lo = 0;
-      let hi = v.length >> 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (v[2 * mid] < name) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = pairIndex(v, name);
       const present = 2 * lo < v.length && v[2 * lo] === name;
       const old = before.objs[id];
       // The old object's number is in the predecessor's vector (the object is there exactly when it existed).
