@@ -14,7 +14,7 @@
 // exploreLazily): the pass is run again once `supply` has loaded it.
 import type { Counterexample, TransitionSystem } from './types.ts';
 import type { Supply } from './explore.ts';
-import { VectorSet } from './visited.ts';
+import { StateIndex } from './visited.ts';
 
 export interface BoundedOptions {
   maxPreemptions: number;
@@ -57,33 +57,19 @@ export async function exploreBounded<S, L>(sys: TransitionSystem<S, L>, opts: Bo
       found.set(category, { category, message, steps: stepsOf(path), preemptions });
     }
   };
-  // A state's key with the running actor: the system's integer vector when it gives one (in a typed-array
-  // table, with the fewest preemptions it was reached with beside it), else its text.
-  const vectors = typeof sys.vector === 'function';
 
   /** One depth-first pass under `bound`; true when a step was stuck (the pass must run again). */
   const pass = (bound: number): boolean => {
     let stuck = false;
-    const seen = new Map<string, number>();
-    const seenVectors = new VectorSet();
+    // States seen with their running actor, and the fewest preemptions each was reached with.
+    const seen = new StateIndex(sys);
     const seenPre: number[] = [];
     /** Whether s was reached before with `last` running and at most `pre` preemptions; else notes this visit. */
     const visited = (s: S, last: number, pre: number): boolean => {
-      if (vectors) {
-        // A new array each call (TransitionSystem.vector): the running actor goes on its end.
-        const v0 = sys.vector!(s);
-        const v = Array.isArray(v0) ? (v0 as number[]) : Array.from(v0);
-        v.push(last);
-        const at = seenVectors.get(v);
-        if (at >= 0 && seenPre[at]! <= pre) return true;
-        if (at >= 0) seenPre[at] = pre;
-        else seenPre[seenVectors.add(v)] = pre;
-        return false;
-      }
-      const key = `${sys.key(s)}|${last}`;
-      const before = seen.get(key);
-      if (before !== undefined && before <= pre) return true;
-      seen.set(key, pre);
+      const k = seen.keyOf(s, last);
+      const at = seen.get(k);
+      if (at >= 0 && seenPre[at]! <= pre) return true;
+      seenPre[at >= 0 ? at : seen.add(k)] = pre;
       return false;
     };
     type Node = { s: S; path: Path<L>; last: number; pre: number };

@@ -28,10 +28,7 @@
 // of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
 // persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
 import type { Access, Counterexample, ExploreOptions, ExploreResult, StepResult, TransitionSystem } from './types.ts';
-import { VectorSet } from './visited.ts';
-
-/** A state's key: the system's integer vector when it gives one (sys.vector), else its text key. */
-type Key = string | ArrayLike<number>;
+import { StateIndex, type StateKey as Key } from './visited.ts';
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
 const SLEEP_BITS = 31;
@@ -138,12 +135,10 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
 
   // Visited states: integer vectors in a typed-array hash table (visited.ts) when the system gives them, else
   // text keys in a Map.
-  const vectors = typeof sys.vector === 'function';
-  const textIndex = new Map<string, number>();
-  const vectorIndex = new VectorSet();
-  const keyOf = (s: S): Key => (vectors ? sys.vector!(s) : sys.key(s));
-  const lookup = (k: Key): number => (vectors ? vectorIndex.get(k as ArrayLike<number>) : (textIndex.get(k as string) ?? -1));
-  const stored = (): number => (vectors ? vectorIndex.size : textIndex.size);
+  const index = new StateIndex(sys);
+  const keyOf = (s: S): Key => index.keyOf(s);
+  const lookup = (k: Key): number => index.get(k);
+  const stored = (): number => index.size;
   // Per state, by index: BFS tree and reduction bookkeeping, in typed arrays grown by doubling (21 bytes a state).
   let cap = 128;
   let parent = new Int32Array(cap);
@@ -190,9 +185,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       stop = `state budget ${maxStates} reached`;
       return;
     }
-    const i = stored();
-    if (vectors) vectorIndex.add(key as ArrayLike<number>);
-    else textIndex.set(key as string, i);
+    const i = index.add(key);
     if (i >= cap) {
       cap *= 2;
       parent = grown(parent, cap);
@@ -463,7 +456,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       depth: maxDepth,
       verdict: stop === undefined ? 'exhausted' : allViolated ? 'every-property-violated' : 'stopped',
       // The visited set and the per-state bookkeeping, as allocated (text keys: not measured).
-      ...(vectors ? { stateBytes: vectorIndex.bytes + cap * (5 * 4 + 1) } : {}),
+      ...(index.bytes !== undefined ? { stateBytes: index.bytes + cap * (5 * 4 + 1) } : {}),
     };
     if (stop !== undefined) result.incompleteReason = stop;
     if (error !== undefined) result.error = error;

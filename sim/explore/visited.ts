@@ -5,6 +5,8 @@
 // Per state: its vector (4 bytes an entry, plus 4 for its length), its offset and hash (8), and 2 slots of the
 // table at most (load kept under 1/2: 8).
 
+import type { TransitionSystem } from './types.ts';
+
 /** Hashes an integer vector (FNV-1a over its words, then a final avalanche). */
 export function hashVector(v: ArrayLike<number>): number {
   let h = 0x811c9dc5 | 0;
@@ -86,6 +88,56 @@ export class VectorSet {
     this.slots = new Int32Array(n);
     this.mask = n - 1;
     for (let i = 0; i < this.size; i++) this.place(i, this.hashes[i]!);
+  }
+}
+
+/** A state's key: the system's integer vector when it gives one (TransitionSystem.vector), else its text key. */
+export type StateKey = string | ArrayLike<number>;
+
+/**
+ * States numbered in the order they are added, by their key: integer vectors in a VectorSet when the system
+ * gives them, else text keys in a Map. Both searches keep their visited states in one (explore.ts, bounded.ts).
+ */
+export class StateIndex<S> {
+  readonly vectors: boolean;
+  private readonly text = new Map<string, number>();
+  private readonly table = new VectorSet();
+
+  constructor(private readonly sys: Pick<TransitionSystem<S, unknown>, 'key' | 'vector'>) {
+    this.vectors = typeof sys.vector === 'function';
+  }
+
+  /** s's key; with `extra`, that number is part of it (the bounded search's running actor). */
+  keyOf(s: S, extra?: number): StateKey {
+    if (!this.vectors) return extra === undefined ? this.sys.key(s) : `${this.sys.key(s)}|${extra}`;
+    const v = this.sys.vector!(s);
+    if (extra === undefined) return v;
+    // A new array each call (TransitionSystem.vector): the number goes on its end.
+    const a = Array.isArray(v) ? (v as number[]) : Array.from(v);
+    a.push(extra);
+    return a;
+  }
+
+  /** The number of the state with this key, or -1. */
+  get(k: StateKey): number {
+    return this.vectors ? this.table.get(k as ArrayLike<number>) : (this.text.get(k as string) ?? -1);
+  }
+
+  /** Adds a key not in the index as state number `size`; returns that number. */
+  add(k: StateKey): number {
+    if (this.vectors) return this.table.add(k as ArrayLike<number>);
+    const i = this.text.size;
+    this.text.set(k as string, i);
+    return i;
+  }
+
+  get size(): number {
+    return this.vectors ? this.table.size : this.text.size;
+  }
+
+  /** Bytes of the vector table (text keys: not measured). */
+  get bytes(): number | undefined {
+    return this.vectors ? this.table.bytes : undefined;
   }
 }
 
