@@ -81,15 +81,13 @@ export interface ActorState {
   /** How many keys `assumed` has (a cache, not in the key). */
   nAssumed?: number;
   /**
-   * Caches of what follows from this actor state alone, set once it is a state's (a step changes its own copy,
-   * never a state's actor): whether its next instruction can block (a builtin: a lock, a wait), and its next
-   * step's footprint. Not copied, not in the key.
+   * A cache of what follows from this actor state alone, set once it is a state's (a step changes its own copy,
+   * never a state's actor): its next step's footprint. Not copied, not in the key.
    */
-  mayBlock?: boolean;
   fp?: Access[];
   /**
    * The number of its frames' assumption counts at entry (Frame.n0: not in the key, but whether a BUG() there
-   * is a path that cannot happen depends on it), for the step cache's key. A cache like mayBlock.
+   * is a path that cannot happen depends on it), for the step cache's key. A cache like fp.
    */
   n0s?: number;
 }
@@ -1510,7 +1508,6 @@ function cloneActor(a: ActorState): ActorState {
     triedGet: a.triedGet,
     lastBranch: a.lastBranch,
     id: undefined,
-    mayBlock: undefined,
     fp: undefined,
     n0s: undefined,
   };
@@ -1837,18 +1834,10 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     for (let i = 0; i < s.actors.length; i++) {
       const a = s.actors[i];
       if (a.status !== 'run') continue;
-      // Only a builtin can block (a lock, a wait); the probe reads, never writes.
-      let mb = a.mayBlock;
-      if (mb === undefined) {
-        const f = a.frames[a.frames.length - 1];
-        mb = a.mayBlock = f.cf.code[f.pc].op === 'builtin';
-      }
-      if (!mb) {
-        out.push(i);
-        continue;
-      }
       const f = a.frames[a.frames.length - 1];
-      if (!this.exec.probe(s, i).wouldBlock(f.cf.code[f.pc], f)) out.push(i);
+      const ins = f.cf.code[f.pc];
+      // Only a builtin can block (a lock, a wait); the probe reads, never writes.
+      if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
     }
     return out;
   }
