@@ -1625,7 +1625,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   private readonly frames = new VectorSet();
   private readonly frameScratch = [0, 0, 0, 0, 0];
   /** Numbers of decision keys (assumedId). */
-  private readonly decisionIds = new Map<string, number>();
+  private readonly decisions = new Interner();
   /** The symmetry groups of two or more actors, each's positions in ascending order. */
   private readonly groups: number[][];
 
@@ -1735,21 +1735,15 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     for (let c = chain.length - 1; c >= 0; c--) {
       const rec = chain[c];
       const step = assumedFrom.get(rec);
-      pairs = pairs && step ? withPair(pairs, this.decisionId(step.key), step.value) : this.pairsOf(rec);
+      pairs = pairs && step ? withPair(pairs, this.decisions.of(step.key), step.value) : this.pairsOf(rec);
       this.assumedIds.set(rec, { id: (id = this.texts.of(`A${pairs.join(',')}`)), pairs });
     }
     return id;
   }
 
-  private decisionId(key: string): number {
-    let n = this.decisionIds.get(key);
-    if (n === undefined) this.decisionIds.set(key, (n = this.decisionIds.size));
-    return n;
-  }
-
   /** A record's (decision number, outcome) pairs in ascending order of the decisions, from the record itself. */
   private pairsOf(assumed: Record<string, number>): number[] {
-    const ds = Object.keys(assumed).map((d) => [this.decisionId(d), assumed[d]] as const).sort((x, y) => x[0] - y[0]);
+    const ds = Object.keys(assumed).map((d) => [this.decisions.of(d), assumed[d]] as const).sort((x, y) => x[0] - y[0]);
     const pairs: number[] = [];
     for (const [d, v] of ds) pairs.push(d, v);
     return pairs;
