@@ -8,6 +8,7 @@ import type { SimOptions } from '../sim/run-scenario.ts';
 import type { Judgement } from '../sim/judge.ts';
 import type { TreeFacts, PageType } from '../sim/facts/facts.ts';
 import { isPageCheck, sitesMeeting } from '../sim/facts/render-facts.ts';
+import { parseNote } from '../sim/frontend/parse-cache.ts';
 
 export interface RefcountSimOptions {
   scenarios: Scenario[];
@@ -94,7 +95,7 @@ export function refcountSimAnalyzer(opts: RefcountSimOptions): Analyzer {
       }
       if (res.budget) notes.push(`refcount-sim: ${res.budget}`);
       if (res.parse) {
-        notes.push(`refcount-sim: the trees before and after the series: ${res.parse.files} file(s) read, ${res.parse.files - res.parse.fromCache} parsed, ${res.parse.fromCache} from the parse cache`);
+        notes.push(`refcount-sim: the trees before and after the series: ${parseNote(res.parse)}`);
       }
       if (notRun.length) {
         notes.push(`refcount-sim: ${notRun.length} scenario run(s) not done within the time budget (sim.max_seconds): ${notRun.join(', ')}`);

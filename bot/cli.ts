@@ -9,6 +9,7 @@ import type { SimOptions } from '../sim/run-scenario.ts';
 import { kbotVersion } from './version.ts';
 import { checkCommit, checkTree } from './tree/check-tree.ts';
 import { resolveCommit } from './tree/run-git.ts';
+import { addParseStats, NO_PARSES, parseNote } from '../sim/frontend/parse-cache.ts';
 
 // Each command loads what it needs when it runs: `kbot sim` never loads the mail stack, and `--help` loads
 // nothing at all.
@@ -394,10 +395,6 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   }
 }
 
-/** "12 files parsed, 10 of them from the parse cache" (sim.parse_cache_mb). */
-export function parseNote(p: { files: number; fromCache: number }): string {
-  return `${p.files} file(s) read, ${p.files - p.fromCache} parsed, ${p.fromCache} from the parse cache`;
-}
 
 /** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
 async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, parseCacheMb: { disk: number; memory: number }, jobs: number) {
@@ -406,7 +403,7 @@ async function simulateInPool(tree: string, commit: string, names: string[], opt
   try {
     const { onProgress: _p, maxMs: _m, parseCache: _c, ...options } = opts;
     const results = await Promise.all(names.map((only) => pool.run({ tree, commit, only, options, workDir, parseCacheMb })));
-    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts, parse: results.reduce((p, r) => ({ files: p.files + r.parse.files, fromCache: p.fromCache + r.parse.fromCache }), { files: 0, fromCache: 0 }) };
+    return { runs: results.flatMap((r) => r.runs), facts: results[0]!.facts, parse: results.map((r) => r.parse).reduce(addParseStats, NO_PARSES) };
   } finally {
     await pool.close();
   }

@@ -5,7 +5,7 @@
 // with a magic and the SHA-256 of what follows, checked on every read: a torn or corrupt file is deleted and
 // ignored. Bounded: past the size the config gives (sim.parse_cache_mb), the least recently used files go.
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { MemoryParseCache, PARSE_FORMAT, type ParseEntry } from '../sim/frontend/parse-cache.ts';
@@ -70,24 +70,14 @@ export class DiskParseCache extends MemoryParseCache {
     } catch {
       return [];
     }
-    const out: Array<{ entry: ParseEntry; mtime: number }> = [];
+    const out: ParseEntry[] = [];
     for (const n of names) {
       const file = join(dir, n);
       try {
-        const data = await readFile(file);
-        const body = data.subarray(HEADER);
-        if (data.length < HEADER || !data.subarray(0, MAGIC.length).equals(MAGIC) || data.subarray(MAGIC.length, HEADER).toString('hex') !== sha256(body)) {
-          throw new Error('corrupt');
-        }
-        const text = body.toString('utf8');
-        const nl = text.indexOf('\n');
-        const reads = JSON.parse(text.slice(0, nl)) as ParseEntry['reads'];
-        if (nl < 0 || !reads || typeof reads !== 'object') throw new Error('corrupt');
-        const entry: ParseEntry = { reads, payload: text.slice(nl + 1) };
+        out.push(decodeEntry(await readFile(file)));
         const now = new Date();
         // Used: the eviction keeps the recently used.
         await utimes(file, now, now).catch(() => undefined);
-        out.push({ entry, mtime: now.getTime() });
         this.stats.read++;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
@@ -95,7 +85,38 @@ export class DiskParseCache extends MemoryParseCache {
         await rm(file, { force: true }).catch(() => undefined);
       }
     }
-    return out.map((o) => o.entry);
+    return out;
+  }
+
+  /** load() for a conversion asked for inside a getter: the same files, read synchronously (a few KB each). */
+  protected override loadNow(key: string): ParseEntry[] {
+    if (this.maxBytes <= 0) return [];
+    const dir = this.keyDir(key);
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.bin'));
+    } catch {
+      return [];
+    }
+    const out: ParseEntry[] = [];
+    for (const n of names) {
+      const file = join(dir, n);
+      try {
+        out.push(decodeEntry(readFileSync(file)));
+        const now = new Date();
+        try {
+          utimesSync(file, now, now);
+        } catch {
+          // evicted meanwhile: what was read stands
+        }
+        this.stats.read++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        this.stats.corrupt++;
+        rmSync(file, { force: true });
+      }
+    }
+    return out;
   }
 
   protected override store(key: string, entry: ParseEntry): void {
@@ -166,6 +187,19 @@ export async function evict(root: string, maxBytes: number, stats?: DiskParseCac
     total -= f.size;
     if (stats) stats.evicted++;
   }
+}
+
+/** An entry file's contents, checked: the magic, the SHA-256 of the rest, the reads line. Throws when corrupt. */
+function decodeEntry(data: Buffer): ParseEntry {
+  const body = data.subarray(HEADER);
+  if (data.length < HEADER || !data.subarray(0, MAGIC.length).equals(MAGIC) || data.subarray(MAGIC.length, HEADER).toString('hex') !== sha256(body)) {
+    throw new Error('corrupt');
+  }
+  const text = body.toString('utf8');
+  const nl = text.indexOf('\n');
+  const reads = nl < 0 ? null : (JSON.parse(text.slice(0, nl)) as ParseEntry['reads']);
+  if (!reads || typeof reads !== 'object') throw new Error('corrupt');
+  return { reads, payload: text.slice(nl + 1) };
 }
 
 const caches = new Map<string, DiskParseCache>();

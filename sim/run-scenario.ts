@@ -4,7 +4,7 @@
 import type { FunctionDef, Kconfig, Loc } from './frontend/ast.ts';
 import { DEFAULT_KCONFIG } from './kconfig-defaults.ts';
 import { CProgram, isFileScoped, walkStmt } from './frontend/program.ts';
-import { getCParser, parseStatements } from './frontend/parse-c.ts';
+import { getCParser } from './frontend/parse-c.ts';
 import { Compiler } from './interp/compile.ts';
 import { ZONE_FALLBACK } from './model/builtins.ts';
 import type { Value } from './interp/bytecode.ts';
@@ -304,7 +304,7 @@ async function build(
     const a = actorsGlue[ai];
     const name = `__kbot_${a.role}_${glueId(`${sc.name}|${params.join(',')}|${a.glue}${a.unit ? `|${a.unit}` : ''}`)}`;
     if (!compiler.functions.has(name)) {
-      const stmts = await parseStatements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
+      const stmts = await tp.program.statements(a.glue, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`));
       await compiler.compileGlue(name, params, stmts, GLUE_LOC(`<scenario ${sc.name}: ${a.role}>`), a.unit);
     }
     const group: number[] = [];

@@ -6,7 +6,7 @@ import type { Scenario } from './scenarios/scenario.ts';
 import { factsAfterSeries, treeFacts, walkersFor, type TreeFacts } from './facts/facts.ts';
 import type { FactsCache } from '../analyzers/types.ts';
 import { isFileScoped } from './frontend/program.ts';
-import type { ParseStats } from './frontend/parse-cache.ts';
+import { addParseStats, type ParseStats } from './frontend/parse-cache.ts';
 
 /** Words of the kernel's page refcount and page life code: a series that changes none has nothing to simulate. */
 export const REFCOUNT_VOCABULARY =
@@ -218,7 +218,7 @@ export async function simulate(input: SimulateInput): Promise<SimulateResult> {
     }
     return judge(before, after);
   }
-  const parse = { files: tb.program.parseStats.files + ta.program.parseStats.files, fromCache: tb.program.parseStats.fromCache + ta.program.parseStats.fromCache };
+  const parse = addParseStats(tb.program.parseStats, ta.program.parseStats);
   return { judgements, ms: performance.now() - t0, facts: { before: fb, after: fa }, budget: budgetNote, parse };
 }
 

@@ -17,7 +17,7 @@ let revA: string;
 let revB: string;
 
 interface SimJson {
-  parse: { files: number; fromCache: number };
+  parse: { files: number; fromCache: number; conversions: number; conversionsFromCache: number };
   scenarios: Array<{ name: string; status: string; violations: Array<{ category: string }> }>;
 }
 
@@ -79,6 +79,11 @@ test('a second run on the same tree parses nothing, with the same result; a head
   const warm = await sim(revA, c);
   assert.ok(warm.parse.files > 0);
   assert.equal(warm.parse.fromCache, warm.parse.files, JSON.stringify(warm.parse));
+  // Nor does it convert C text to an AST: the bodies and macros the runs reach, and the scenarios' glue. (The
+  // first run converts most; what two of its programs both ask for, the second replays from memory.)
+  assert.ok(cold.parse.conversionsFromCache < cold.parse.conversions / 2, JSON.stringify(cold.parse));
+  assert.ok(warm.parse.conversions > 10, JSON.stringify(warm.parse));
+  assert.equal(warm.parse.conversionsFromCache, warm.parse.conversions, JSON.stringify(warm.parse));
   assert.deepEqual(violations(warm), violations(cold));
 
   // Only the header differs at B: memory-failure.c's text is the same, its entry is not used.
@@ -108,9 +113,11 @@ test('a corrupt or torn entry is ignored and removed, not a crash', async () => 
   const again = await sim(revA, c);
   assert.ok(again.parse.files > 0);
   assert.equal(again.parse.fromCache, 0, 'no corrupt entry was used');
+  assert.equal(again.parse.conversionsFromCache, 0, 'no corrupt conversion was used');
   assert.deepEqual(violations(again), violations(cold));
   const third = await sim(revA, c);
   assert.equal(third.parse.fromCache, third.parse.files, 'the corrupt files were replaced');
+  assert.equal(third.parse.conversionsFromCache, third.parse.conversions);
 });
 
 test('two runs at once on one cache both succeed, and leave entries a third run uses', async () => {
@@ -132,8 +139,8 @@ test('a review: the trees before and after the series share the parses of what i
   const note = (j: Awaited<ReturnType<typeof reviewJson>>['json']) => {
     const n = j.series[0]!.notes.find((x) => /the trees before and after the series: /.test(x));
     assert.ok(n, j.series[0]!.notes.join('\n'));
-    const m = /(\d+) file\(s\) read, (\d+) parsed, (\d+) from the parse cache/.exec(n)!;
-    return { files: Number(m[1]), parsed: Number(m[2]), fromCache: Number(m[3]) };
+    const m = /(\d+) file\(s\) read, (\d+) parsed, (\d+) from the parse cache; (\d+) function or macro bodies converted, (\d+) from the parse cache/.exec(n)!;
+    return { files: Number(m[1]), parsed: Number(m[2]), fromCache: Number(m[3]), conversions: Number(m[4]), conversionsFromCache: Number(m[5]) };
   };
   const first = await reviewJson([exampleMboxPath('hmm-devpriv-free-at-1'), '--tree', ws.tree, '--config', c]);
   const a = note(first.json);
@@ -141,7 +148,8 @@ test('a review: the trees before and after the series share the parses of what i
   const second = await reviewJson([exampleMboxPath('hmm-devpriv-free-at-1'), '--tree', ws.tree, '--config', c]);
   const b = note(second.json);
   assert.ok(b.files > 0);
-  assert.deepEqual(b, { files: b.files, parsed: 0, fromCache: b.files });
+  assert.ok(b.conversions > 0);
+  assert.deepEqual(b, { files: b.files, parsed: 0, fromCache: b.files, conversions: b.conversions, conversionsFromCache: b.conversions });
   const shown = (j: typeof first.json) => j.series[0]!.findings.map((f) => `${f.category} ${f.title}`).sort();
   assert.deepEqual(shown(second.json), shown(first.json));
   assert.ok(shown(first.json).length > 0);

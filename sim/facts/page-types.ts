@@ -3,7 +3,6 @@
 // idle), with the file:line of the step that did it.
 import type { FunctionDef } from '../frontend/ast.ts';
 import type { TreeProgram } from '../run-scenario.ts';
-import { parseStatements } from '../frontend/parse-c.ts';
 import { ZONE_FALLBACK } from '../model/builtins.ts';
 import { PageEval, type PageFacts } from './page-eval.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
@@ -136,7 +135,7 @@ async function addFree(tp: TreeProgram, t: PageType, sc: Scenario | undefined, f
   // from 1, then 2, and the first that frees the page is taken, and said to be so.
   const starts = t.zone !== 'ZONE_DEVICE' ? [1] : t.init ? [t.init.refcount + 1] : [1, 2];
   const glue = sc.release.replace(new RegExp(`\\b${sc.pages[0].name}\\b`, 'g'), 'page');
-  const body = await parseStatements(glue, { file: `<scenario ${sc.name}: release>`, line: 1 });
+  const body = await tp.program.statements(glue, { file: `<scenario ${sc.name}: release>`, line: 1 });
   const fn: FunctionDef = { name: 'release', file: '<release>', line: 1, endLine: 1, returnType: 'void', params: [{ name: 'page', type: 'struct page *' }], body: { k: 'block', body, loc: { file: '<release>', line: 1 } }, isStatic: true, isInline: false };
   const ev = new PageEval(tp.program, facts);
   ev.freeCallbackFields = sc.callbackFields;

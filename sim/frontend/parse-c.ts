@@ -62,6 +62,12 @@ export interface ConvertOptions {
    */
   lazyBodies?: boolean;
   lateNotes?: FrontendNote[];
+  /**
+   * Converts a body left lazy on its first use, given how (`convert`, which puts its notes in the array it is
+   * given): the program's cache of conversions (CProgram.converted), which may hand back the body an earlier
+   * run converted instead. Without it the body is converted here, its notes going to `lateNotes`.
+   */
+  lateBody?: (def: FunctionDef, text: string, row: number, convert: (notes: FrontendNote[]) => Stmt) => Stmt;
   /** The tree's macros, for iterator macros whose definition is a for-loop header. */
   macro?: (name: string) => MacroDef | undefined;
 }
@@ -778,13 +784,18 @@ export function lazyBody(def: FunctionDef, parser: Parser, text: string, rowOffs
     configurable: true,
     get(): Stmt {
       if (cached) return cached;
-      const notes = opts.lateNotes ?? [];
-      const tree = parser.parse(BODY_WRAP + text);
-      const fn = tree?.rootNode.firstNamedChild;
-      const body = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
-      const cv = new Converter(def.file, { ...opts, lineOffset: rowOffset, lazyBodies: false }, notes, parser);
-      cached = body ? cv.bodyOf(def.name, body) : { k: 'unmodelled', text, why: 'body did not re-parse', loc: { file: def.file, line: def.line } };
-      tree?.delete();
+      const convert = (notes: FrontendNote[]): Stmt => {
+        const tree = parser.parse(BODY_WRAP + text);
+        const fn = tree?.rootNode.firstNamedChild;
+        const body = fn?.type === 'function_definition' ? fn.childForFieldName('body') : null;
+        const cv = new Converter(def.file, { ...opts, lineOffset: rowOffset, lazyBodies: false }, notes, parser);
+        try {
+          return body ? cv.bodyOf(def.name, body) : { k: 'unmodelled', text, why: 'body did not re-parse', loc: { file: def.file, line: def.line } };
+        } finally {
+          tree?.delete();
+        }
+      };
+      cached = opts.lateBody ? opts.lateBody(def, text, rowOffset, convert) : convert(opts.lateNotes ?? []);
       return cached;
     },
     set(v: Stmt) {

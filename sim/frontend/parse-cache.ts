@@ -67,12 +67,35 @@ export interface ParseCache {
    * (or with null when no entry is made); until then another lookup of the key waits.
    */
   lookup(key: string): Promise<{ entries: ParseEntry[]; done: (entry: ParseEntry | null) => void }>;
+  /**
+   * The entries kept under `key`, without waiting: for a conversion asked for inside a getter (a function body
+   * left lazy is converted on first use). No claim: two programs converting the same text both keep theirs.
+   */
+  lookupNow?(key: string): ParseEntry[];
+  /** Keeps an entry under `key`, the newest first (what `lookupNow` gives back). */
+  keepNow?(key: string, entry: ParseEntry): void;
 }
 
 /** What a program's parses cost: files parsed, and of them how many were replayed from the cache. */
 export interface ParseStats {
   files: number;
   fromCache: number;
+  /** C text made an AST after its file's parse (function bodies left lazy, macro bodies, glue), and of it how much the cache gave. */
+  conversions: number;
+  conversionsFromCache: number;
+}
+
+/** Two programs' (or runs') parse figures together. */
+export function addParseStats(a: ParseStats, b: ParseStats): ParseStats {
+  return { files: a.files + b.files, fromCache: a.fromCache + b.fromCache, conversions: a.conversions + b.conversions, conversionsFromCache: a.conversionsFromCache + b.conversionsFromCache };
+}
+
+export const NO_PARSES: ParseStats = { files: 0, fromCache: 0, conversions: 0, conversionsFromCache: 0 };
+
+/** "12 file(s) read, 2 parsed, 10 from the parse cache; 40 bodies converted, 38 from the parse cache". */
+export function parseNote(p: ParseStats): string {
+  return `${p.files} file(s) read, ${p.files - p.fromCache} parsed, ${p.fromCache} from the parse cache; ` +
+    `${p.conversions} function or macro bodies converted, ${p.conversionsFromCache} from the parse cache`;
 }
 
 /**
@@ -164,8 +187,28 @@ export class MemoryParseCache implements ParseCache {
     };
   }
 
+  lookupNow(key: string): ParseEntry[] {
+    let entries = this.entries.get(key);
+    if (entries) this.keep(key, entries);
+    else {
+      entries = this.loadNow(key);
+      if (entries.length) this.keep(key, entries);
+    }
+    return [...entries];
+  }
+
+  keepNow(key: string, entry: ParseEntry): void {
+    this.keep(key, [entry, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey));
+    this.store(key, entry);
+  }
+
   /** Entries from a slower layer (disk) when memory has none; none here. */
   protected async load(_key: string): Promise<ParseEntry[]> {
+    return [];
+  }
+
+  /** The same as `load`, read without waiting; none here. */
+  protected loadNow(_key: string): ParseEntry[] {
     return [];
   }
 
@@ -201,6 +244,11 @@ export class Recorder {
 
   writtenKeys(owner: object): string[] {
     return [...(this.written.get(owner) ?? [])];
+  }
+
+  /** Whether anything was written while this recorded. */
+  wroteAny(): boolean {
+    return this.written.size > 0;
   }
 }
 

@@ -238,20 +238,78 @@ test('parse cache: a program replays a parse only where what it read is the same
   ]);
   const cache = new MemoryParseCache();
   const load = (val: number) => CProgram.load(memorySource(tree(val)), {}, { files: ['include/linux/b.h', 'mm/x.c'], parseCache: cache });
+  const files = (p: CProgram) => ({ files: p.parseStats.files, fromCache: p.parseStats.fromCache });
   const first = await load(3);
   assert.equal(first.enumValue('B_VAL'), 4);
-  assert.deepEqual(first.parseStats, { files: 2, fromCache: 0 });
+  assert.deepEqual(files(first), { files: 2, fromCache: 0 });
   const again = await load(3);
   assert.equal(again.enumValue('B_VAL'), 4);
-  assert.deepEqual(again.parseStats, { files: 2, fromCache: 2 });
+  assert.deepEqual(files(again), { files: 2, fromCache: 2 });
   assert.equal(again.getFunction('x_val')?.line, 2);
   assert.equal(again.getFunction('b_val')?.body.k, 'block', 'a body left lazy converts on use after a replay');
   // a.h is not in the list: only b.h and x.c include it. Their texts are the same; what they read is not.
   const changed = await load(10);
   assert.equal(changed.enumValue('B_VAL'), 11);
   assert.equal(changed.constantValue('VAL'), 10);
-  assert.deepEqual(changed.parseStats, { files: 2, fromCache: 0 });
+  assert.deepEqual(files(changed), { files: 2, fromCache: 0 });
   // Both surroundings are kept: each replays.
-  assert.deepEqual((await load(3)).parseStats, { files: 2, fromCache: 2 });
-  assert.deepEqual((await load(10)).parseStats, { files: 2, fromCache: 2 });
+  assert.deepEqual(files(await load(3)), { files: 2, fromCache: 2 });
+  assert.deepEqual(files(await load(10)), { files: 2, fromCache: 2 });
+});
+
+test('parse cache: a body converted on first use is converted once; another program replays it only where the macros its conversion read are the same', async () => {
+  const { MemoryParseCache } = await import('./parse-cache.ts');
+  // An iterator macro (its #define a for-loop header) is read when the body that uses it is converted; a
+  // _Generic leaves a note. The body's text is the same in both trees; only the header under it differs.
+  const tree = (field: string) => new Map([
+    ['include/linux/chain.h', `#define for_each_link(l, head) for (l = (head); l; l = l->${field})\n`],
+    ['mm/links.c', '#include <linux/chain.h>\nstruct link { struct link *next, *prev; };\n' +
+      'int count_links(struct link *head)\n{\n\tstruct link *l;\n\tint n = 0;\n\n\tfor_each_link(l, head) {\n\t\tn++;\n\t}\n\treturn n + _Generic(n, int: 1, default: 2);\n}\n'],
+  ]);
+  const cache = new MemoryParseCache();
+  const load = (field: string) => CProgram.load(memorySource(tree(field)), {}, { files: ['mm/links.c'], parseCache: cache });
+  const conv = (p: CProgram) => ({ conversions: p.parseStats.conversions, fromCache: p.parseStats.conversionsFromCache });
+  const fields = (s: Stmt) => JSON.stringify(s).match(/"(next|prev)"/g)?.join(' ');
+  const note = /count_links at mm\/links\.c:11: _Generic taken as its "int" association/;
+
+  const first = await load('next');
+  const body = first.getFunction('count_links')!.body;
+  assert.equal(fields(body), '"next"', 'the loop steps through ->next');
+  assert.deepEqual(conv(first), { conversions: 1, fromCache: 0 });
+  assert.ok(first.notes.some((n) => note.test(n.text)), first.notes.map((n) => n.text).join('\n'));
+
+  const again = await load('next');
+  assert.deepEqual(again.getFunction('count_links')!.body, body, 'the same AST, from the cache');
+  assert.deepEqual(conv(again), { conversions: 1, fromCache: 1 });
+  assert.ok(again.notes.some((n) => note.test(n.text)), 'the conversion\'s note is replayed with it');
+
+  // The header now steps through ->prev: the body reads as the new macro says, not as the cache kept it.
+  const other = await load('prev');
+  assert.equal(fields(other.getFunction('count_links')!.body), '"prev"');
+  assert.deepEqual(conv(other), { conversions: 1, fromCache: 0 });
+  // Both are kept: each replays.
+  const back = await load('next');
+  assert.equal(fields(back.getFunction('count_links')!.body), '"next"');
+  assert.deepEqual(conv(back), { conversions: 1, fromCache: 1 });
+});
+
+test('parse cache: a macro\'s body is converted once for the macro as defined; a redefinition is converted anew', async () => {
+  const { MemoryParseCache } = await import('./parse-cache.ts');
+  const tree = (op: string) => new Map([
+    ['include/linux/twice.h', `#define TWICE(x) ((x) ${op} (x))\n`],
+    ['mm/t.c', '#include <linux/twice.h>\nint t(int v) { return TWICE(v); }\n'],
+  ]);
+  const cache = new MemoryParseCache();
+  const expand = async (op: string) => {
+    const p = await CProgram.load(memorySource(tree(op)), {}, { files: ['mm/t.c'], parseCache: cache });
+    const e = await p.expandMacroCall('TWICE', [{ k: 'id', name: 'v', loc: { file: 'mm/t.c', line: 2 } }], { file: 'mm/t.c', line: 2 });
+    return { e: JSON.stringify(e), fromCache: p.parseStats.conversionsFromCache };
+  };
+  const a = await expand('+');
+  assert.match(a.e, /"op":"\+"/);
+  assert.equal(a.fromCache, 0);
+  assert.deepEqual(await expand('+'), { e: a.e, fromCache: 1 });
+  const b = await expand('*');
+  assert.match(b.e, /"op":"\*"/);
+  assert.equal(b.fromCache, 0);
 });

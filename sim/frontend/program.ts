@@ -107,11 +107,60 @@ interface ParsedFile {
   includedC?: string[];
 }
 
+/** A Recorder's reads as an entry keeps them; null when a key or fingerprint holds the separator (not kept). */
+function readsOf(rec: Recorder): ParseEntry['reads'] | null {
+  const reads: ParseEntry['reads'] = {};
+  for (const [kind, r] of rec.reads) {
+    reads[kind] = [[...r.keys()].join(READ_SEP), [...r.values()].join(READ_SEP)];
+    if (reads[kind][0].split(READ_SEP).length !== r.size || reads[kind][1].split(READ_SEP).length !== r.size) return null;
+  }
+  return reads;
+}
+
+/** JSON of a value, or null when JSON would not keep it exactly: an AST's only such value is a number that is not finite. */
+function exactJson(value: unknown): string | null {
+  // A number that is not finite becomes null: where the text has no null at all, there was none (the check
+  // with a replacer, which calls back for every value, costs several times the plain one).
+  const plain = JSON.stringify(value);
+  if (!plain.includes('null')) return plain;
+  let exact = true;
+  const text = JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) exact = false;
+    return v;
+  });
+  return exact ? text : null;
+}
+
+/** A macro's body (`text`, as prepared for the parse) as an expression, or else as statements. */
+function macroBodyAst(parser: Parser, def: MacroDef, text: string, kconfig: Kconfig, notes: FrontendNote[]): ParsedBody {
+  const loc: Loc = { file: def.file, line: def.line };
+  const opts = { kconfig };
+  if (!looksLikeStatements(text)) {
+    const x = parseExpressionWith(parser, text, loc, opts);
+    if (x.expr.k !== 'unmodelled' || x.expr.why !== 'not a C expression') {
+      notes.push(...x.notes);
+      return { kind: 'expr', e: x.expr };
+    }
+  }
+  const s = parseStatementsWith(parser, text, loc, opts);
+  notes.push(...s.notes);
+  const body: Stmt[] = s.stmts;
+  return {
+    kind: 'expr',
+    e: body.length === 1 && body[0].k === 'unmodelled'
+      ? { k: 'unmodelled', text: def.body, why: `${def.name}: body is neither an expression nor statements`, loc }
+      : { k: 'stmtexpr', body, loc },
+  };
+}
+
 export class CProgram {
   readonly notes: FrontendNote[] = [];
   readonly files: string[] = [];
-  /** Files parsed, and of them how many were replayed from the parse cache. */
-  readonly parseStats: ParseStats = { files: 0, fromCache: 0 };
+  /**
+   * Files parsed, and of them how many were replayed from the parse cache; conversions (function bodies left
+   * lazy, macro bodies, scenario glue: C text made an AST after the file's parse), and how many of them were.
+   */
+  readonly parseStats: ParseStats = { files: 0, fromCache: 0, conversions: 0, conversionsFromCache: 0 };
   /** External functions and header functions, by name (first definition read). */
   private readonly functions = new Map<string, FunctionDef>();
   /** File-scoped statics (isFileScoped), by file and name: a call reaches one only from its own file. */
@@ -696,7 +745,47 @@ export class CProgram {
   }
 
   private convertOptions(): ConvertOptions {
-    return { kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n) };
+    return {
+      kconfig: this.kconfig, lookupConstant: (n: string) => this.constantValue(n), lazyBodies: true, lateNotes: this.notes, macro: (n: string) => this.macro(n),
+      lateBody: (def, text, row, convert) => this.converted(`body\0${def.file}\0${def.name}\0${def.line}\0${row}\0${text}`, convert, this.notes),
+    };
+  }
+
+  /**
+   * A conversion of C text to an AST after the parse of its file (a body left lazy, a macro's body, scenario
+   * glue), through the parse cache: `what` names the text and everything about it the conversion is given,
+   * and the program's state the conversion reads (the macros an iterator loop names, the constants) is
+   * recorded as a parse's is, so an entry replays only where it finds the same. The kconfig is in the key.
+   * Its notes go to `notes` (none kept: null). Inside a parse being recorded, the reads are that parse's, and
+   * the conversion is done as it was, with no entry of its own.
+   */
+  private converted<T>(what: string, convert: (notes: FrontendNote[]) => T, notes: FrontendNote[] | null): T {
+    const cache = this.parseCache;
+    this.parseStats.conversions++;
+    if (!cache?.lookupNow || !cache.keepNow || this.macros.rec) return convert(notes ?? []);
+    const key = cache.hash(`${PARSE_FORMAT}\0${this.kconfigDigest}\0${what}`);
+    const hit = cache.lookupNow(key).find((e) => this.replayable(e));
+    if (hit) {
+      const r = JSON.parse(hit.payload) as { value: T; notes: FrontendNote[] };
+      notes?.push(...r.notes);
+      this.parseStats.conversionsFromCache++;
+      return r.value;
+    }
+    const rec = new Recorder();
+    const made: FrontendNote[] = [];
+    this.record(rec);
+    let value: T;
+    try {
+      value = convert(made);
+    } finally {
+      this.record(null);
+    }
+    notes?.push(...made);
+    // A conversion that wrote to the program's state could not be replayed by reads alone: not kept.
+    const payload = rec.wroteAny() ? null : exactJson({ value, notes: made });
+    const reads = payload === null ? null : readsOf(rec);
+    if (payload !== null && reads) cache.keepNow(key, { reads, payload });
+    return value;
   }
 
   /** Preprocesses and parses one file's text; writes the macros it and its includes define to the shared table. */
@@ -798,12 +887,8 @@ export class CProgram {
 
   /** What a parse recorded, as an entry of the cache. */
   private entryOf(rec: Recorder, parsed: ParsedFile, notes: FrontendNote[]): ParseEntry | null {
-    const reads: ParseEntry['reads'] = {};
-    for (const [kind, r] of rec.reads) {
-      reads[kind] = [[...r.keys()].join(READ_SEP), [...r.values()].join(READ_SEP)];
-      // A key or fingerprint holding the separator would not split back: such a parse is not kept.
-      if (reads[kind][0].split(READ_SEP).length !== r.size || reads[kind][1].split(READ_SEP).length !== r.size) return null;
-    }
+    const reads = readsOf(rec);
+    if (!reads) return null;
     const get = <V>(m: Map<string, V>, k: string): V | undefined => Map.prototype.get.call(m, k) as V | undefined;
     const result: ParseResult = {
       writes: {
@@ -826,13 +911,8 @@ export class CProgram {
         includedC: parsed.includedC ?? [],
       },
     };
-    // JSON keeps every value the AST holds but a number that is not finite: such a parse is not kept.
-    let exact = true;
-    const payload = JSON.stringify(result, (_k, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) exact = false;
-      return v;
-    });
-    return exact ? { reads, payload } : null;
+    const payload = exactJson(result);
+    return payload === null ? null : { reads, payload };
   }
 
   // ---- macros on the AST ----
@@ -893,34 +973,22 @@ export class CProgram {
     const cached = this.bodies.get(def);
     if (cached) return cached;
     const parser = await getCParser();
-    let r: ParsedBody;
     const why = unexpandableWhy(def);
-    const loc: Loc = { file: def.file, line: def.line };
     const text = typeArgumentsAsNames(inlineStringify(stripVaComma(def.body)));
-    if (why) r = { kind: 'unexpandable', why };
-    else if (text.trim() === '') r = { kind: 'unexpandable', why: `${def.name} has an empty body` };
-    else {
-      const opts = { kconfig: this.kconfig };
-      let e: Expr | null = null;
-      if (!looksLikeStatements(text)) {
-        const x = parseExpressionWith(parser, text, loc, opts);
-        if (x.expr.k !== 'unmodelled' || x.expr.why !== 'not a C expression') {
-          e = x.expr;
-          this.notes.push(...x.notes);
-        }
-      }
-      if (!e) {
-        const s = parseStatementsWith(parser, text, loc, opts);
-        this.notes.push(...s.notes);
-        const body: Stmt[] = s.stmts;
-        e = body.length === 1 && body[0].k === 'unmodelled'
-          ? { k: 'unmodelled', text: def.body, why: `${def.name}: body is neither an expression nor statements`, loc }
-          : { k: 'stmtexpr', body, loc };
-      }
-      r = { kind: 'expr', e };
-    }
+    const r: ParsedBody = why ? { kind: 'unexpandable', why }
+      : text.trim() === '' ? { kind: 'unexpandable', why: `${def.name} has an empty body` }
+      : this.converted(`macro\0${def.name}\0${macroFingerprint(def)}`, (notes) => macroBodyAst(parser, def, text, this.kconfig, notes), this.notes);
     this.bodies.set(def, r);
     return r;
+  }
+
+  /**
+   * C statements that are not the tree's (a scenario's glue), converted to the AST, through the parse cache
+   * like the tree's own conversions. Their notes are not kept (as parseStatements).
+   */
+  async statements(text: string, loc: Loc): Promise<Stmt[]> {
+    const parser = await getCParser();
+    return this.converted(`statements\0${loc.file}\0${loc.line}\0${text}`, () => parseStatementsWith(parser, text, loc).stmts, null);
   }
 
   // ---- tree-wide queries ----
