@@ -55,3 +55,37 @@ test('an entry written by one process is read back by the next; a corrupt one is
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a run walks the cache only when the running total of what runs wrote passes the bound', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kbot-pc-'));
+  const entry = (n: number) => ({ reads: {}, payload: JSON.stringify({ n, pad: 'x'.repeat(1000) }) });
+  const total = async () => Number(await readFile(join(root, 'size'), 'utf8'));
+  const write = async (maxBytes: number, key: string, n: number) => {
+    const c = new DiskParseCache(root, maxBytes, 1 << 20);
+    const l = await c.lookup(c.hash(key));
+    l.done(entry(n));
+    await c.flush();
+    return c;
+  };
+  try {
+    // No total yet: the first flush walks, and keeps what it counted.
+    await write(1 << 20, 'a', 1);
+    const one = await total();
+    assert.ok(one > 1000 && one < 1200, String(one));
+    // A file the total does not know (another kbot's, say): within the bound, the next flush adds what it wrote
+    // to the total and does not walk.
+    const stray = join(root, 'stray.bin');
+    await writeFile(stray, Buffer.alloc(5000));
+    await utimes(stray, Date.now() / 1000 - 1000, Date.now() / 1000 - 1000);
+    await write(1 << 20, 'b', 2);
+    assert.equal(await total(), 2 * one);
+    // Past the bound by the total: the flush walks, the least recently used files go (the stray one, then the
+    // oldest entry) until the cache is within it, and the total is what the walk counted.
+    const c = await write(2 * one + 100, 'c', 3);
+    assert.equal(c.stats.evicted, 2);
+    await assert.rejects(readFile(stray));
+    assert.equal(await total(), 2 * one);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,10 @@
 // kbot's entries are never read. A file is written under a temporary name and renamed into place; it starts
 // with a magic and the SHA-256 of what follows, checked on every read: a torn or corrupt file is deleted and
 // ignored. Bounded: past the size the config gives (sim.parse_cache_mb), the least recently used files go.
+// A run adds what it wrote to a running total kept in <work_dir>/parse-cache/size and walks the cache (a stat
+// of every file) only when that total passes the bound, or is missing: the walk counts the true size and
+// writes it back. Two runs flushing at once may each add to the same old total, so it can fall short by what
+// they wrote together, and the cache overshoot its bound by that much until the next walk.
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,7 +53,8 @@ export class DiskParseCache extends MemoryParseCache {
   readonly dir: string;
   readonly stats: DiskParseCacheStats = { read: 0, written: 0, corrupt: 0, evicted: 0 };
   private readonly writes = new Set<Promise<void>>();
-  private writtenSinceEvict = 0;
+  /** Bytes of the files this process wrote since its last flush. */
+  private writtenBytes = 0;
 
   constructor(readonly root: string, readonly maxBytes: number, memoryBytes: number) {
     // Entries' texts are mostly ASCII: a character a byte.
@@ -139,22 +144,43 @@ export class DiskParseCache extends MemoryParseCache {
     await writeFile(tmp, Buffer.concat([MAGIC, Buffer.from(hash, 'hex'), body]));
     await rename(tmp, file);
     this.stats.written++;
-    this.writtenSinceEvict++;
+    this.writtenBytes += HEADER + body.length;
   }
 
-  /** Waits for the entries being written, then evicts the least recently used files past the bound. */
+  /**
+   * Waits for the entries being written, then adds their size to the cache's running total; past the bound
+   * (or with no total yet), evicts the least recently used files and writes the total the walk counted.
+   */
   async flush(): Promise<void> {
     while (this.writes.size) await Promise.all([...this.writes]);
-    if (this.writtenSinceEvict > 0) {
-      this.writtenSinceEvict = 0;
-      await evict(this.root, this.maxBytes, this.stats);
-    }
+    if (this.writtenBytes === 0) return;
+    const added = this.writtenBytes;
+    this.writtenBytes = 0;
+    const file = join(this.root, 'size');
+    const before = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    const total = Number.isFinite(before) && before > 0 ? before + added : Infinity;
+    await writeTotal(file, total <= this.maxBytes ? total : await evict(this.root, this.maxBytes, this.stats));
   }
 }
 
-/** Removes the least recently used files under `root` (every version's) until they take at most `maxBytes`. */
-export async function evict(root: string, maxBytes: number, stats?: DiskParseCacheStats): Promise<void> {
+/** Writes the running total (under a temporary name, renamed: a reader sees one total or the other). */
+async function writeTotal(file: string, bytes: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, String(bytes));
+    await rename(tmp, file);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes the least recently used files under `root` (every version's) until they take at most `maxBytes`;
+ * returns the bytes left.
+ */
+export async function evict(root: string, maxBytes: number, stats?: DiskParseCacheStats): Promise<number> {
   const files: Array<{ path: string; size: number; mtime: number }> = [];
+  const totalFile = join(root, 'size');
   const walk = async (dir: string): Promise<void> => {
     let names;
     try {
@@ -164,6 +190,7 @@ export async function evict(root: string, maxBytes: number, stats?: DiskParseCac
     }
     for (const d of names) {
       const p = join(dir, d.name);
+      if (p === totalFile) continue;
       if (d.isDirectory()) await walk(p);
       else {
         try {
@@ -179,7 +206,7 @@ export async function evict(root: string, maxBytes: number, stats?: DiskParseCac
   };
   await walk(root);
   let total = files.reduce((n, f) => n + f.size, 0);
-  if (total <= maxBytes) return;
+  if (total <= maxBytes) return total;
   files.sort((a, b) => a.mtime - b.mtime);
   for (const f of files) {
     if (total <= maxBytes) break;
@@ -187,6 +214,7 @@ export async function evict(root: string, maxBytes: number, stats?: DiskParseCac
     total -= f.size;
     if (stats) stats.evicted++;
   }
+  return total;
 }
 
 /** An entry file's contents, checked: the magic, the SHA-256 of the rest, the reads line. Throws when corrupt. */
