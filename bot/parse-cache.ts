@@ -8,7 +8,7 @@
 // of every file) only when that total passes the bound, or is missing: the walk counts the true size and
 // writes it back. Two runs flushing at once may each add to the same old total, so it can fall short by what
 // they wrote together, and the cache overshoot its bound by that much until the next walk.
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -66,34 +66,15 @@ export class DiskParseCache extends MemoryParseCache {
     return join(this.dir, key.slice(0, 2), key);
   }
 
+  /**
+   * A key's entries on disk. Read synchronously, as loadNow() reads them for a conversion asked for inside a
+   * getter: a key holds a few files of a few KB to a few MB, from the page cache as a rule.
+   */
   protected override async load(key: string): Promise<ParseEntry[]> {
-    if (this.maxBytes <= 0) return [];
-    const dir = this.keyDir(key);
-    let names: string[];
-    try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.bin'));
-    } catch {
-      return [];
-    }
-    const out: ParseEntry[] = [];
-    for (const n of names) {
-      const file = join(dir, n);
-      try {
-        out.push(decodeEntry(await readFile(file)));
-        const now = new Date();
-        // Used: the eviction keeps the recently used.
-        await utimes(file, now, now).catch(() => undefined);
-        this.stats.read++;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        this.stats.corrupt++;
-        await rm(file, { force: true }).catch(() => undefined);
-      }
-    }
-    return out;
+    return this.loadNow(key);
   }
 
-  /** load() for a conversion asked for inside a getter: the same files, read synchronously (a few KB each). */
+  /** The entries of a key, each file's magic and checksum checked: a corrupt one is counted and removed. */
   protected override loadNow(key: string): ParseEntry[] {
     if (this.maxBytes <= 0) return [];
     const dir = this.keyDir(key);
