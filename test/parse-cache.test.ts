@@ -139,7 +139,7 @@ test('a review: the trees before and after the series share the parses of what i
   const note = (j: Awaited<ReturnType<typeof reviewJson>>['json']) => {
     const n = j.series[0]!.notes.find((x) => /the trees before and after the series: /.test(x));
     assert.ok(n, j.series[0]!.notes.join('\n'));
-    const m = /(\d+) file\(s\) read, (\d+) parsed, (\d+) from the parse cache; (\d+) function or macro bodies converted, (\d+) from the parse cache/.exec(n)!;
+    const m = /(\d+) file\(s\) read, (\d+) parsed, (\d+) from the parse cache; (\d+) function, macro or glue bodies converted, (\d+) from the parse cache/.exec(n)!;
     return { files: Number(m[1]), parsed: Number(m[2]), fromCache: Number(m[3]), conversions: Number(m[4]), conversionsFromCache: Number(m[5]) };
   };
   const first = await reviewJson([exampleMboxPath('hmm-devpriv-free-at-1'), '--tree', ws.tree, '--config', c]);

@@ -92,10 +92,10 @@ export function addParseStats(a: ParseStats, b: ParseStats): ParseStats {
 
 export const NO_PARSES: ParseStats = { files: 0, fromCache: 0, conversions: 0, conversionsFromCache: 0 };
 
-/** "12 file(s) read, 2 parsed, 10 from the parse cache; 40 bodies converted, 38 from the parse cache". */
+/** "12 file(s) read, 2 parsed, 10 from the parse cache; 40 function, macro or glue bodies converted, 38 from the parse cache". */
 export function parseNote(p: ParseStats): string {
   return `${p.files} file(s) read, ${p.files - p.fromCache} parsed, ${p.fromCache} from the parse cache; ` +
-    `${p.conversions} function or macro bodies converted, ${p.conversionsFromCache} from the parse cache`;
+    `${p.conversions} function, macro or glue bodies converted, ${p.conversionsFromCache} from the parse cache`;
 }
 
 /**
