@@ -395,7 +395,6 @@ async function sim(values: Values, _positionals: string[], global: ConfigRef): P
   }
 }
 
-
 /** kbot sim --jobs N: each scenario a task of a SimPool of N workers, under the one budget; runs in scenario order. */
 async function simulateInPool(tree: string, commit: string, names: string[], opts: SimOptions, workDir: string, parseCacheMb: { disk: number; memory: number }, jobs: number) {
   const { SimPool } = await import('./sim-pool.ts');

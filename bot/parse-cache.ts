@@ -67,14 +67,10 @@ export class DiskParseCache extends MemoryParseCache {
   }
 
   /**
-   * A key's entries on disk. Read synchronously, as loadNow() reads them for a conversion asked for inside a
-   * getter: a key holds a few files of a few KB to a few MB, from the page cache as a rule.
+   * The entries of a key, each file's magic and checksum checked: a corrupt one is counted and removed. Read
+   * synchronously (a conversion is asked for inside a getter; a file's parse reads them the same way): a key
+   * holds a few files of a few KB to a few MB, from the page cache as a rule.
    */
-  protected override async load(key: string): Promise<ParseEntry[]> {
-    return this.loadNow(key);
-  }
-
-  /** The entries of a key, each file's magic and checksum checked: a corrupt one is counted and removed. */
   protected override loadNow(key: string): ParseEntry[] {
     if (this.maxBytes <= 0) return [];
     const dir = this.keyDir(key);

@@ -159,28 +159,21 @@ export class MemoryParseCache implements ParseCache {
     for (let w = this.underWay.get(key); w; w = this.underWay.get(key)) await w;
     let release!: () => void;
     this.underWay.set(key, new Promise<void>((r) => { release = r; }));
-    let entries = this.entries.get(key);
-    if (entries) this.keep(key, entries);
-    else {
-      try {
-        entries = await this.load(key);
-      } catch (err) {
-        this.underWay.delete(key);
-        release();
-        throw err;
-      }
-      if (entries.length) this.keep(key, entries);
+    let entries: ParseEntry[];
+    try {
+      entries = this.lookupNow(key);
+    } catch (err) {
+      this.underWay.delete(key);
+      release();
+      throw err;
     }
     let settled = false;
     return {
-      entries: [...entries],
+      entries,
       done: (entry) => {
         if (settled) return;
         settled = true;
-        if (entry) {
-          this.keep(key, [entry, ...(this.entries.get(key) ?? [])].slice(0, this.maxEntriesPerKey));
-          this.store(key, entry);
-        }
+        if (entry) this.keepNow(key, entry);
         this.underWay.delete(key);
         release();
       },
@@ -202,12 +195,7 @@ export class MemoryParseCache implements ParseCache {
     this.store(key, entry);
   }
 
-  /** Entries from a slower layer (disk) when memory has none; none here. */
-  protected async load(_key: string): Promise<ParseEntry[]> {
-    return [];
-  }
-
-  /** The same as `load`, read without waiting; none here. */
+  /** Entries from a slower layer (disk) when memory has none, read without waiting; none here. */
   protected loadNow(_key: string): ParseEntry[] {
     return [];
   }
