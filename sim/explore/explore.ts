@@ -28,19 +28,23 @@
 // of the actor's step, an actor put to sleep had all its outcomes explored from the earlier sibling, and a
 // persistent set of one actor holds all its outcomes (the proviso holds when any outcome leads to a stored state).
 import type { Access, Counterexample, ExploreOptions, ExploreResult, StepResult, TransitionSystem } from './types.ts';
+import { ANYWHERE } from './types.ts';
 import { StateIndex, type StateKey as Key } from './visited.ts';
 
 /** Actors 0..30 fit in a sleep-set bitmask; higher-numbered actors never sleep (sound, only less reduction). */
 const SLEEP_BITS = 31;
 const PROGRESS_EVERY_MS = 50;
 
-/** Two footprints conflict when they touch one location and at least one of them writes it. */
+/**
+ * Two footprints conflict when they touch one location and at least one of them writes it. The location "*"
+ * (ANYWHERE) is every location: a future that cannot be bounded conflicts with every step that touches something.
+ */
 export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     for (let j = 0; j < b.length; j++) {
       const y = b[j]!;
-      if (x.loc === y.loc && (x.write || y.write)) return true;
+      if ((x.loc === y.loc || x.loc === ANYWHERE || y.loc === ANYWHERE) && (x.write || y.write)) return true;
     }
   }
   return false;
@@ -330,8 +334,12 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
       const k = singleton(s, en, fps, asleep);
       if (k >= 0) {
         const p = en[k]!;
+        const stuck = stuckSteps.length;
         const rs = stepAll(i, s, p);
-        if (!rs.some((r) => lookup(r.key) >= 0)) {
+        // Every outcome of p's step dropped (its path cannot happen): p stops here for good, and the others'
+        // steps are the state's (as without the reduction). Stuck: p's step is taken again once its code is in.
+        const none = rs.length === 0 && stuckSteps.length === stuck;
+        if (!none && !rs.some((r) => lookup(r.key) >= 0)) {
           const z = inherit(asleep, p, en, fps, k);
           for (let o = 0; o < rs.length && !stop; o++) handle(i, p, rs[o]!.outcome, rs[o]!.state, rs[o]!.key, z);
           return;

@@ -7,6 +7,9 @@ export interface Access {
   write: boolean;
 }
 
+/** The location that stands for every location (explore.ts conflicts()): for a future the system cannot bound. */
+export const ANYWHERE = '*';
+
 export interface StepResult<S, L> {
   state: S;
   /** What the step did, for traces (the system decides its shape). */

@@ -412,3 +412,47 @@ test('a function whose code is replaced in place (a placeholder compiled later) 
   assert.equal(r.state.objs.p.x, 1);
   assert.equal(r.label.op, 'store');
 });
+
+test('a decision about an unknown touches nothing shared: the explorer takes it alone, and finds what the full search finds', async () => {
+  // Each CPU asks two questions the tree cannot answer (calls it lacks) before it races the other on the count:
+  // without reduction every order of the four decisions with the other CPU's steps is a state of its own.
+  const tree = new MemTreeView({ 'include/linux/t.h': HEADER });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const c = new Compiler(program, {});
+  const loc = { file: '<test>', line: 1 };
+  // The CPUs' get is a check then an increment: between the two the owner's put can free the page.
+  const body = `
+    if (page_is_mine(page)) return;
+    if (!page_ref_count(page)) return;
+    atomic_inc(&page->_refcount);
+    if (still_wanted(page)) page->flags = page->flags + 1;
+    if (atomic_dec_and_test(&page->_refcount)) __free_pages(page, 0);`;
+  await c.compileGlue('cpu', ['page'], await parseStatements(body, loc), loc);
+  await c.compileGlue('owner', ['page'], await parseStatements('if (atomic_dec_and_test(&page->_refcount)) __free_pages(page, 0);', loc), loc);
+  const world: World = {
+    functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }],
+    actors: [
+      { role: 'owner', entry: 'owner', args: ['p'], allocator: false, holds: { page: 1 } },
+      ...[0, 1].map(() => ({ role: 'cpu', entry: 'cpu', args: ['p'], allocator: false, holds: {} })),
+    ],
+    freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+  };
+  const machine = () => new Machine(world, { objs: { o0: {}, p: { flags: 0, _refcount: 1 } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+  const m = machine();
+  // A running CPU may still touch anything; one that stopped touches nothing.
+  const s0 = m.initial();
+  assert.deepEqual(m.future(s0, 1), [{ loc: '*', write: true }]);
+  assert.deepEqual(m.footprint(s0, 1), [], 'the first step is the decision about page_is_mine()');
+  const reduced = explore(m, { exhaustive: true });
+  const noPersistent = machine() as Partial<Machine>;
+  Object.defineProperty(noPersistent, 'future', { value: undefined });
+  const sleepOnly = explore(noPersistent as Machine, { exhaustive: true });
+  const full = explore(machine(), { por: false, exhaustive: true });
+  assert.equal(reduced.complete && sleepOnly.complete && full.complete, true);
+  const categories = (r: typeof full) => r.violations.map((v) => v.category).sort();
+  assert.deepEqual(categories(reduced), categories(full));
+  assert.deepEqual(categories(sleepOnly), categories(full));
+  assert.ok(categories(full).includes('speculative-get-on-free-page'), `the owner's put races the check: ${categories(full)}`);
+  assert.ok(reduced.states < sleepOnly.states, `persistent sets: ${reduced.states} states, sleep sets alone: ${sleepOnly.states}`);
+  assert.equal(sleepOnly.states, full.states, 'sleep sets alone prune transitions, not states');
+});

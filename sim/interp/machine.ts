@@ -18,7 +18,7 @@
 // objects and tested by another actor are decided by that actor afresh.
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
-import type { Access, StepResult, TransitionSystem } from '../explore/types.ts';
+import { ANYWHERE, type Access, type StepResult, type TransitionSystem } from '../explore/types.ts';
 import { VectorSet } from '../explore/visited.ts';
 import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
@@ -327,6 +327,9 @@ function viaText(w: World, fr: Frame): string {
   }
   return t;
 }
+
+/** A running actor's future (Machine.future): every location, read and written. */
+const MAY_TOUCH_ANYTHING: Access[] = [{ loc: ANYWHERE, write: true }];
 
 /** The object a pointer points into (footprints' locations). */
 function objOf(p: Value): string {
@@ -2011,6 +2014,20 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     return (a.fp ??= this.footprintOf(s, i));
   }
 
+  actorCount(s: SimState): number {
+    return s.actors.length;
+  }
+
+  /**
+   * What actor i may still touch from s: nothing once it has stopped (done, or stopped by a BUG(), unmodelled
+   * code or an infeasible path: none runs again); anything while it runs. The machine does not bound a running
+   * actor's future accesses, so only a step that touches nothing shared (a decision about an unknown, a stop on
+   * unmodelled code) is independent of what the others may still do, and is taken alone (a persistent set).
+   */
+  future(s: SimState, i: number): Access[] {
+    return s.actors[i].status === 'run' ? MAY_TOUCH_ANYTHING : [];
+  }
+
   /** What footprint() says, from the actor's next instruction and its operands (its own state alone). */
   private footprintOf(s: SimState, i: number): Access[] {
     const n = this.nextInstr(s, i);
@@ -2036,7 +2053,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         if (op) {
           const spec = ATOMICS[op];
           const ptr = op === 'try_cmpxchg' ? args[0] : args[spec.ptr];
-          return [{ loc: objOf(ptr), write: op !== 'read' }, { loc: 'life', write: false }];
+          // The allocator's first reference on a free page hands it out (Exec.allocEvent): it writes the life.
+          return [{ loc: objOf(ptr), write: op !== 'read' }, { loc: 'life', write: op !== 'read' && this.world.actors[i].allocator }];
         }
         if (name === '__kbot_alloc' || name === 'wake_up_var' || BUDDY_FREE.has(name)) return [{ loc: 'life', write: true }, { loc: objOf(args[0]), write: true }];
         if (name === '__kbot_wait_free') return [{ loc: 'life', write: false }];
