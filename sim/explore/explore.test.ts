@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { explore } from './explore.ts';
+import { conflicts, conflictsWithFuture, explore } from './explore.ts';
 import type { Access, ExploreResult, TransitionSystem } from './types.ts';
 
 type Violation = { category: string; message: string };
@@ -669,5 +669,27 @@ test('multi-outcome random programs: reduction keeps every terminal state and vi
       for (const x of sys.enabled(s).length ? [] : sys.final(s)) seen.add(x.category);
       assert.ok(seen.has(v.category), `seed ${seed}: trace for ${v.category} does not reach it`);
     }
+  }
+});
+
+test('locations meet by object and field: a field of every object, a whole object, and the indexed future agree with the plain test', () => {
+  const a = (loc: string, field: string | undefined, write: boolean): Access => (field === undefined ? { loc, write } : { loc, field, write });
+  assert.equal(conflicts([a('o3', '_refcount', true)], [a('o3', 'flags', true)]), false, 'two fields of one object');
+  assert.equal(conflicts([a('o3', '_refcount', false)], [a('*', '_refcount', true)]), true, 'a field of every object');
+  assert.equal(conflicts([a('o3', '_refcount', false)], [a('o4', '_refcount', true)]), false, 'one field of two objects');
+  assert.equal(conflicts([a('o3', undefined, true)], [a('o3', 'flags', false)]), true, 'the whole object');
+  assert.equal(conflicts([a('life', 'life', false)], [a('*', '_refcount', true)]), false);
+  assert.equal(conflicts([a('o3', 'x', false)], [a('*', undefined, false)]), false, 'reads never conflict');
+  // The index futures are tested with gives the same answers as the plain pairwise test.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const locs = ['o1', 'o2', 'life', '*'];
+  const fields = ['f', 'g', 'life', undefined];
+  const access = () => a(pick(locs), pick(fields), rnd() < 0.5);
+  for (let i = 0; i < 3000; i++) {
+    const step = Array.from({ length: 1 + Math.floor(rnd() * 3) }, access);
+    const future = Array.from({ length: Math.floor(rnd() * 9) }, access);
+    assert.equal(conflictsWithFuture(step, future), conflicts(step, future), JSON.stringify({ step, future }));
   }
 });

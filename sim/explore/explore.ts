@@ -10,7 +10,8 @@
 //  - persistent sets of one actor: p is expanded alone when its next step conflicts with nothing any other
 //    actor (blocked ones included) may still touch (sys.future). BFS cycle proviso: when p's successor is
 //    already stored, the state is expanded fully, so every cycle of the reduced graph has a full state and no
-//    actor's step is ignored forever.
+//    actor's step is ignored forever. When every outcome of p's step is pruned (its path cannot happen), p
+//    stops there and the state is expanded fully too, as without the reduction.
 //  - sleep sets: an actor whose next step was already explored from an earlier sibling, and that commutes
 //    with the step taken, is not stepped again in the successor. With state caching a state keeps the
 //    intersection of the sleep sets it was reached with; when a visit brings a smaller one after the state
@@ -36,17 +37,78 @@ const SLEEP_BITS = 31;
 const PROGRESS_EVERY_MS = 50;
 
 /**
- * Two footprints conflict when they touch one location and at least one of them writes it. The location "*"
- * (ANYWHERE) is every location: a future that cannot be bounded conflicts with every step that touches something.
+ * Two footprints conflict when they touch one location and at least one of them writes it. Locations meet as
+ * Access says: the same object (ANYWHERE is every object) and the same field (none is every field).
  */
 export function conflicts(a: readonly Access[], b: readonly Access[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     for (let j = 0; j < b.length; j++) {
       const y = b[j]!;
-      if ((x.loc === y.loc || x.loc === ANYWHERE || y.loc === ANYWHERE) && (x.write || y.write)) return true;
+      if ((x.write || y.write) && meet(x, y)) return true;
     }
   }
+  return false;
+}
+
+function meet(x: Access, y: Access): boolean {
+  if (x.loc !== y.loc && x.loc !== ANYWHERE && y.loc !== ANYWHERE) return false;
+  return x.field === undefined || y.field === undefined || x.field === y.field;
+}
+
+/**
+ * A future (what an actor may still touch) indexed for conflict tests against footprints: futures are long (every
+ * field the rest of an actor's code may touch) and tested against every enabled actor's next step, each state.
+ * Per key, 1 read, 2 written: "o\0f" a field of an object, "o\0" the object's fields taken together (any access
+ * to o), with ANYWHERE for o when any object.
+ */
+class FutureIndex {
+  private readonly m = new Map<string, number>();
+  constructor(future: readonly Access[]) {
+    for (const a of future) {
+      const w = a.write ? 2 : 1;
+      this.put(`${a.loc}\0${a.field ?? '\u0001'}`, w);
+      this.put(`${a.loc}\0`, w);
+    }
+  }
+  private put(k: string, w: number): void {
+    if ((this.m.get(k) ?? 0) < w) this.m.set(k, w);
+  }
+  /** Whether the access x meets something of the future that writes, or (x writing) anything of it. */
+  meets(x: Access): boolean {
+    const need = x.write ? 1 : 2;
+    const at = (k: string): boolean => (this.m.get(k) ?? 0) >= need;
+    // Whole objects of the future (no field) and every object with no field: anything of that object.
+    if (at(`${ANYWHERE}\0\u0001`)) return true;
+    if (x.loc === ANYWHERE) return x.field === undefined ? at(`${ANYWHERE}\0`) || this.anyObject(need) : this.anyField(x.field, need);
+    if (at(`${x.loc}\0\u0001`)) return true;
+    if (x.field === undefined) return at(`${x.loc}\0`) || at(`${ANYWHERE}\0`);
+    return at(`${x.loc}\0${x.field}`) || at(`${ANYWHERE}\0${x.field}`);
+  }
+  private anyObject(need: number): boolean {
+    for (const w of this.m.values()) if (w >= need) return true;
+    return false;
+  }
+  private anyField(field: string, need: number): boolean {
+    for (const [k, w] of this.m) {
+      if (w < need) continue;
+      const i = k.indexOf('\0');
+      const f = k.slice(i + 1);
+      if (f === field || f === '\u0001') return true;
+    }
+    return false;
+  }
+}
+
+const futureIndexes = new WeakMap<readonly Access[], FutureIndex>();
+
+/** conflicts(step, future), with the future indexed once (futures are kept by the system, so the index is too). */
+export function conflictsWithFuture(step: readonly Access[], future: readonly Access[]): boolean {
+  if (step.length === 0) return false;
+  if (future.length < 4) return conflicts(step, future);
+  let ix = futureIndexes.get(future);
+  if (ix === undefined) futureIndexes.set(future, (ix = new FutureIndex(future)));
+  for (let i = 0; i < step.length; i++) if (ix.meets(step[i]!)) return true;
   return false;
 }
 
@@ -305,7 +367,7 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         if (q === p) continue;
         let f = futures[q];
         if (f === undefined) f = futures[q] = sys.future!(s, q);
-        if (f === null || conflicts(fps.at(k), f)) ok = false;
+        if (f === null || conflictsWithFuture(fps.at(k), f)) ok = false;
       }
       if (ok) return k;
     }

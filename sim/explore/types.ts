@@ -1,13 +1,19 @@
 // The explorer's view of a model: a transition system over actors. The interpreter implements it;
 // the explorer knows nothing of C or pages.
 
-/** One shared location an actor's next step touches, e.g. "o3._refcount" or "o5.lock". */
+/**
+ * One shared location an actor's next step touches: an object ("o3", "life"), or one field of it ("o3" and
+ * "_refcount"). Two accesses meet when their objects are the same (or either is ANYWHERE, every object) and
+ * their fields are the same (or either has none: the whole object).
+ */
 export interface Access {
   loc: string;
+  /** The field of `loc` touched; absent: any of its fields (the whole object). */
+  field?: string;
   write: boolean;
 }
 
-/** The location that stands for every location (explore.ts conflicts()): for a future the system cannot bound. */
+/** The object that stands for every object (explore.ts conflicts()): "this field of any object", or with no field, anything. */
 export const ANYWHERE = '*';
 
 export interface StepResult<S, L> {

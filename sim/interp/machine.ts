@@ -20,6 +20,7 @@ import type { CompiledFunction, Instr, Value } from './bytecode.ts';
 import { cBinary } from '../frontend/const-eval.ts';
 import { ANYWHERE, type Access, type StepResult, type TransitionSystem } from '../explore/types.ts';
 import { VectorSet } from '../explore/visited.ts';
+import { Futures, type CodeFuture } from './future.ts';
 import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
 
 export interface Frame {
@@ -85,6 +86,9 @@ export interface ActorState {
    * never a state's actor): its next step's footprint. Not copied, not in the key.
    */
   fp?: Access[];
+  /** Likewise what it may still touch (Machine.future), for the code the machine knew then (futureGen). */
+  fut?: Access[];
+  futGen?: number;
   /**
    * The number of its frames' assumption counts at entry (Frame.n0: not in the key, but whether a BUG() there
    * is a path that cannot happen depends on it), for the step cache's key. A cache like fp.
@@ -328,13 +332,35 @@ function viaText(w: World, fr: Frame): string {
   return t;
 }
 
-/** A running actor's future (Machine.future): every location, read and written. */
+/** An actor's future when its code cannot be bounded (Machine.future): every location, read and written. */
 const MAY_TOUCH_ANYTHING: Access[] = [{ loc: ANYWHERE, write: true }];
+/** The pages' life as a location: one field of its own, so it never meets an object's field. */
+const LIFE_READ: Access = { loc: 'life', field: 'life', write: false };
+const LIFE_WRITE: Access = { loc: 'life', field: 'life', write: true };
 
 /** The object a pointer points into (footprints' locations). */
 function objOf(p: Value): string {
   const sp = splitPtr(p);
   return sp ? sp[0] : String(p);
+}
+
+/**
+ * The location an access through pointer p touches (Exec.load and store): its field; through a pointer to a
+ * whole object, the word the model keeps for it ("__value"). None for what is not a pointer (the access fails
+ * and stops the actor) or for one of the actor's own locals.
+ */
+function through(p: Value, write: boolean, out: Access[]): void {
+  const sp = splitPtr(p);
+  if (!sp) return;
+  out.push({ loc: sp[0], field: sp[1] ?? '__value', write });
+}
+
+/** A free, a hand-out or a wake-up of page p: the life, written, and p's count, read (the messages say it). */
+function lifeEvent(p: Value): Access[] {
+  const out: Access[] = [LIFE_WRITE];
+  const sp = splitPtr(p);
+  if (sp) for (const f of REF_FIELDS) out.push({ loc: sp[0], field: f, write: false });
+  return out;
 }
 function withoutPage(list: string[], pn: string): string[] {
   const out: string[] = [];
@@ -2019,46 +2045,107 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   }
 
   /**
-   * What actor i may still touch from s: nothing once it has stopped (done, or stopped by a BUG(), unmodelled
-   * code or an infeasible path: none runs again); anything while it runs. The machine does not bound a running
-   * actor's future accesses, so only a step that touches nothing shared (a decision about an unknown, a stop on
-   * unmodelled code) is independent of what the others may still do, and is taken alone (a persistent set).
+   * What actor i may still touch from s (future.ts): nothing once it has stopped (done, or stopped by a BUG(),
+   * unmodelled code or an infeasible path: none runs again); while it runs, what the code of each of its frames
+   * may touch from where that frame is, callees included: fields of any object, the pages' life, or anything
+   * where the code cannot be bounded (a call through a pointer, code not compiled yet). Kept on the actor state,
+   * for the code the machine knows: another function compiled makes them anew.
    */
   future(s: SimState, i: number): Access[] {
-    return s.actors[i].status === 'run' ? MAY_TOUCH_ANYTHING : [];
+    const a = s.actors[i];
+    if (a.status !== 'run') return [];
+    const w = this.world;
+    const key = w.functions.size * 65536 + (w.lazy?.opaque.size ?? 0);
+    if (this.futures === undefined) {
+      this.futures = new Futures({
+        lookup: (name) => w.functions.get(name),
+        pending: (name) => w.lazy !== undefined && !w.lazy.opaque.has(name),
+      });
+      this.futuresKey = key;
+    } else if (this.futuresKey !== key) {
+      this.futures.refresh();
+      this.futuresKey = key;
+      this.futureGen++;
+    }
+    if (a.fut !== undefined && a.futGen === this.futureGen) return a.fut;
+    let f = this.futures.from(a.frames[0].cf, a.frames[0].pc);
+    for (let k = 1; k < a.frames.length && !f.any; k++) f = this.futures.union(f, this.futures.from(a.frames[k].cf, a.frames[k].pc));
+    // One list per future (and role): the explorer indexes a list once, for every state whose actor has it.
+    const allocator = w.actors[i].allocator ? 1 : 0;
+    let lists = this.futureLists.get(f);
+    if (lists === undefined) this.futureLists.set(f, (lists = []));
+    let out = lists[allocator];
+    if (out === undefined) {
+      if (f.any) out = MAY_TOUCH_ANYTHING;
+      else {
+        out = [];
+        if (f.anyRead) out.push({ loc: ANYWHERE, write: false });
+        const lifeWrite = f.life === 2 || (f.atomicWrite && allocator === 1);
+        if (f.life || lifeWrite) out.push(lifeWrite ? LIFE_WRITE : LIFE_READ);
+        for (const [field, m] of f.fields) out.push({ loc: ANYWHERE, field, write: m === 2 });
+      }
+      lists[allocator] = out;
+    }
+    a.fut = out;
+    a.futGen = this.futureGen;
+    return out;
   }
+  private readonly futureLists = new WeakMap<CodeFuture, Access[][]>();
+  private futures?: Futures;
+  private futuresKey = -1;
+  private futureGen = 0;
 
-  /** What footprint() says, from the actor's next instruction and its operands (its own state alone). */
+  /**
+   * What footprint() says, from the actor's next instruction and its operands (its own state alone), field by
+   * field. Every case here is one future.ts's builtinAccesses and its instructions name too: a future must cover
+   * the footprints of an actor's later steps.
+   */
   private footprintOf(s: SimState, i: number): Access[] {
     const n = this.nextInstr(s, i);
     if (!n) return [];
     const { ins, f } = n;
     const st = f.stack;
+    const out: Access[] = [];
     switch (ins.op) {
       case 'fload':
-        return [{ loc: objOf(st[st.length - 1]), write: false }];
-      case 'deref':
-        return [{ loc: objOf(st[st.length - 1]), write: false }];
+        return [{ loc: objOf(st[st.length - 1]), field: ins.a as string, write: false }];
       case 'fstore':
-        return [{ loc: objOf(st[st.length - 2]), write: true }];
+        return [{ loc: objOf(st[st.length - 2]), field: ins.a as string, write: true }];
+      case 'deref':
+        through(st[st.length - 1], false, out);
+        return out;
       case 'istore':
-        return [{ loc: objOf(st[st.length - 2]), write: true }];
+        through(st[st.length - 2], true, out);
+        return out;
       case 'callptr':
-        return [{ loc: objOf(st[st.length - (ins.b ?? 0)]), write: true }, { loc: 'life', write: true }];
+        // A free callback: the page's life, and (conservatively) the whole object of its first argument.
+        return [{ loc: objOf(st[st.length - (ins.b ?? 0)]), write: true }, LIFE_WRITE];
       case 'builtin': {
         const argc = ins.b ?? 0;
-        const args = f.stack.slice(f.stack.length - argc);
+        const arg = (k: number): Value => st[st.length - argc + k];
         const name = ins.a as string;
         const op = atomicOp(name);
         if (op) {
-          const spec = ATOMICS[op];
-          const ptr = op === 'try_cmpxchg' ? args[0] : args[spec.ptr];
+          const writes = op !== 'read';
+          through(arg(op === 'try_cmpxchg' ? 0 : ATOMICS[op].ptr), writes, out);
+          if (op === 'try_cmpxchg') through(arg(1), true, out);
           // The allocator's first reference on a free page hands it out (Exec.allocEvent): it writes the life.
-          return [{ loc: objOf(ptr), write: op !== 'read' }, { loc: 'life', write: op !== 'read' && this.world.actors[i].allocator }];
+          out.push(writes && this.world.actors[i].allocator ? LIFE_WRITE : LIFE_READ);
+          return out;
         }
-        if (name === '__kbot_alloc' || name === 'wake_up_var' || BUDDY_FREE.has(name)) return [{ loc: 'life', write: true }, { loc: objOf(args[0]), write: true }];
-        if (name === '__kbot_wait_free') return [{ loc: 'life', write: false }];
-        return args.length ? [{ loc: objOf(args[0]), write: true }] : [];
+        if (LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) {
+          through(arg(0), true, out);
+          return out;
+        }
+        if (name === '__kbot_alloc' || name === 'wake_up_var' || BUDDY_FREE.has(name)) return lifeEvent(arg(0));
+        if (name === '__kbot_wait_free') return [LIFE_READ];
+        const fo = flagOp(name);
+        if (fo) {
+          const sp = splitPtr(arg(0));
+          return sp ? [{ loc: sp[0], field: '__flags', write: fo.op !== 'test' }] : [];
+        }
+        // Otherwise a decision (a pfn lookup on an unknown pfn) or a BUG(): the actor's own state alone.
+        return [];
       }
     }
     return [];
