@@ -497,3 +497,66 @@ test("a step on a field no other actor's code touches is taken alone; what an ac
   // The notes are not interleaved with each other: each CPU takes its three alone.
   assert.ok(reduced.states * 2 < sleepOnly.states, `persistent sets: ${reduced.states} states, sleep sets alone: ${sleepOnly.states}`);
 });
+
+test('random programs: persistent sets from futures and sleep sets reach the end states and the violations the full search does', async () => {
+  // Helpers a program may call: a store through a pointer argument (its future cannot place the pointer), a
+  // read through one, and a function reached through a pointer (an unbounded future).
+  const header = `
+struct page { atomic_t _refcount; long a; long b; long c; int lock; };
+static void set_word(long *p, long v) { *p = v; }
+static long get_word(long *p) { return *p; }
+static void bump_b(struct page *page) { page->b = page->b + 1; }
+`;
+  const tree = new MemTreeView({ 'include/linux/t.h': header });
+  const program = await CProgram.load(tree, {}, { files: ['include/linux/t.h'] });
+  const loc = { file: '<test>', line: 1 };
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const field = () => pick(['a', 'b', 'c']);
+  const statement = (): string => pick([
+    () => `page->${field()} = page->${field()} + 1;`,
+    () => `set_word(&page->${field()}, ${1 + Math.floor(rnd() * 3)});`,
+    () => `if (get_word(&page->${field()}) == 1) page->${field()} = 2;`,
+    () => `if (decide_${Math.floor(rnd() * 3)}(page)) page->${field()} = 3;`,
+    () => 'spin_lock(&page->lock); page->c = page->c + 1; spin_unlock(&page->lock);',
+    () => 'if (page_ref_count(page)) atomic_inc(&page->_refcount); else return;',
+    () => 'if (atomic_dec_and_test(&page->_refcount)) __free_pages(page, 0);',
+    () => 'ops->bump(page);',
+  ])();
+  let reducedAny = false;
+  for (let k = 0; k < 24; k++) {
+    const c = new Compiler(program, {});
+    // bump_b compiled, so that a call through ops->bump runs it.
+    await c.compileGlue('uses_bump_b', ['page'], await parseStatements('bump_b(page);', loc), loc);
+    const n = 2 + Math.floor(rnd() * 2);
+    const actors: World['actors'] = [];
+    for (let i = 0; i < n; i++) {
+      const body = Array.from({ length: 2 + Math.floor(rnd() * 3) }, statement).join('\n');
+      await c.compileGlue(`cpu${i}`, ['page', 'ops'], await parseStatements(body, loc), loc);
+      actors.push({ role: i === 0 ? 'owner' : 'walker', entry: `cpu${i}`, args: ['p', 'ops'], allocator: false, holds: i === 0 ? { page: 1 } : {} });
+    }
+    const world: World = {
+      functions: c.functions, writtenFields: c.writtenFields, pages: [{ name: 'page', obj: 'p' }], actors,
+      freeCallbacks: new Set(), symmetry: [], flagsMutable: false,
+    };
+    const ends = (por: boolean) => {
+      const m = new Machine(world, { objs: { o0: {}, p: { _refcount: 1, a: 0, b: 0, c: 0, lock: 0 }, ops: { bump: 'fn:bump_b' } }, actors: [], life: { page: 'allocated' }, freeList: [] });
+      const seen = new Set<string>();
+      const sys = Object.create(m) as Machine;
+      sys.final = (s) => {
+        seen.add(`${JSON.stringify(s.objs.p)} ${s.life.page} ${s.actors.map((a) => a.status).join(',')}`);
+        return m.final(s);
+      };
+      const r = explore(sys, { por, exhaustive: true });
+      assert.equal(r.complete, true);
+      return { ends: [...seen].sort(), categories: [...new Set(r.violations.map((v) => v.category))].sort(), states: r.states };
+    };
+    const full = ends(false);
+    const reduced = ends(true);
+    assert.deepEqual(reduced.ends, full.ends, `program ${k}: end states`);
+    assert.deepEqual(reduced.categories, full.categories, `program ${k}: violations`);
+    if (reduced.states < full.states) reducedAny = true;
+  }
+  assert.ok(reducedAny, 'the reduction took states off some program');
+});
