@@ -102,6 +102,25 @@ class FutureIndex {
 
 const futureIndexes = new WeakMap<readonly Access[], FutureIndex>();
 
+/** Whether a future writes anything (ANYWHERE with no field): it meets every step that touches something. */
+function isUnbounded(future: readonly Access[]): boolean {
+  // Known per long future (the system keeps its futures, so the same list comes back state after state).
+  const long = future.length >= 4;
+  if (long) {
+    const known = unboundedFutures.get(future);
+    if (known !== undefined) return known;
+  }
+  let r = false;
+  for (let i = 0; i < future.length && !r; i++) {
+    const a = future[i]!;
+    r = a.loc === ANYWHERE && a.field === undefined && a.write;
+  }
+  if (long) unboundedFutures.set(future, r);
+  return r;
+}
+
+const unboundedFutures = new WeakMap<readonly Access[], boolean>();
+
 /** conflicts(step, future), with the future indexed once (futures are kept by the system, so the index is too). */
 export function conflictsWithFuture(step: readonly Access[], future: readonly Access[]): boolean {
   if (step.length === 0) return false;
@@ -355,20 +374,33 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     return z;
   }
 
+  // The others' futures, per state (reused): an unbounded one (ANYWHERE written) meets every step that
+  // touches anything, so with two of them only a step that touches nothing can be taken alone.
+  let futures: Array<Access[] | null> = [];
+
   /** Position in en of an actor that forms a persistent set on its own, or -1. */
   function singleton(s: S, en: readonly number[], fps: Footprints<S>, asleep: number): number {
     const n = sys.actorCount!(s);
-    const futures: Array<Access[] | null | undefined> = new Array(n);
+    if (futures.length < n) futures = new Array(n);
+    let unbounded = 0;
+    let lastUnbounded = -1;
+    for (let q = 0; q < n; q++) {
+      const f = (futures[q] = sys.future!(s, q));
+      if (f === null) return -1;
+      if (isUnbounded(f)) {
+        unbounded++;
+        lastUnbounded = q;
+      }
+    }
     for (let k = 0; k < en.length; k++) {
       const p = en[k]!;
       if ((asleep & bit(p)) !== 0) continue;
+      const fp = fps.at(k);
+      if (fp.length === 0) return k;
+      // Another actor's unbounded future meets this step.
+      if (unbounded > 1 || (unbounded === 1 && lastUnbounded !== p)) continue;
       let ok = true;
-      for (let q = 0; q < n && ok; q++) {
-        if (q === p) continue;
-        let f = futures[q];
-        if (f === undefined) f = futures[q] = sys.future!(s, q);
-        if (f === null || conflictsWithFuture(fps.at(k), f)) ok = false;
-      }
+      for (let q = 0; q < n && ok; q++) if (q !== p && conflictsWithFuture(fp, futures[q]!)) ok = false;
       if (ok) return k;
     }
     return -1;
