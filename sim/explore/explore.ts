@@ -374,31 +374,41 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
     return z;
   }
 
-  // The others' futures, per state (reused): an unbounded one (ANYWHERE written) meets every step that
-  // touches anything, so with two of them only a step that touches nothing can be taken alone.
+  // The actors' futures, per state (reused). An unbounded one (ANYWHERE written) meets every step that touches
+  // anything, so once two are seen only a step that touches nothing can be taken alone, and the other futures
+  // are asked for only to know none is unknown.
   let futures: Array<Access[] | null> = [];
 
-  /** Position in en of an actor that forms a persistent set on its own, or -1. */
+  /**
+   * Position in en of an actor that forms a persistent set on its own, or -1: the first (in en, awake) whose
+   * step touches nothing, or meets nothing of the others' futures; none when some future is unknown (null).
+   */
   function singleton(s: S, en: readonly number[], fps: Footprints<S>, asleep: number): number {
     const n = sys.actorCount!(s);
     if (futures.length < n) futures = new Array(n);
     let unbounded = 0;
     let lastUnbounded = -1;
-    for (let q = 0; q < n; q++) {
-      const f = (futures[q] = sys.future!(s, q));
+    let asked = 0;
+    for (; asked < n && unbounded < 2; asked++) {
+      const f = (futures[asked] = sys.future!(s, asked));
       if (f === null) return -1;
       if (isUnbounded(f)) {
         unbounded++;
-        lastUnbounded = q;
+        lastUnbounded = asked;
       }
     }
+    const rest = (): boolean => {
+      for (; asked < n; asked++) if ((futures[asked] = sys.future!(s, asked)) === null) return false;
+      return true;
+    };
     for (let k = 0; k < en.length; k++) {
       const p = en[k]!;
       if ((asleep & bit(p)) !== 0) continue;
       const fp = fps.at(k);
-      if (fp.length === 0) return k;
+      if (fp.length === 0) return rest() ? k : -1;
       // Another actor's unbounded future meets this step.
       if (unbounded > 1 || (unbounded === 1 && lastUnbounded !== p)) continue;
+      if (!rest()) return -1;
       let ok = true;
       for (let q = 0; q < n && ok; q++) if (q !== p && conflictsWithFuture(fp, futures[q]!)) ok = false;
       if (ok) return k;

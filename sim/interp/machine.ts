@@ -332,6 +332,8 @@ function viaText(w: World, fr: Frame): string {
   return t;
 }
 
+/** The future of an actor that has stopped. */
+const TOUCHES_NOTHING: Access[] = [];
 /** An actor's future when its code cannot be bounded (Machine.future): every location, read and written. */
 const MAY_TOUCH_ANYTHING: Access[] = [{ loc: ANYWHERE, write: true }];
 /** The pages' life as a location: one field of its own, so it never meets an object's field. */
@@ -2053,9 +2055,10 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
    */
   future(s: SimState, i: number): Access[] {
     const a = s.actors[i];
-    if (a.status !== 'run') return [];
+    if (a.status !== 'run') return TOUCHES_NOTHING;
     const w = this.world;
     const key = w.functions.size * 65536 + (w.lazy?.opaque.size ?? 0);
+    if (a.fut !== undefined && a.futGen === this.futureGen && key === this.futuresKey) return a.fut;
     if (this.futures === undefined) {
       this.futures = new Futures({
         lookup: (name) => w.functions.get(name),
