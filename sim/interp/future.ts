@@ -32,9 +32,12 @@ export const UNBOUNDED: CodeFuture = { any: true, anyRead: true, fields: new Map
 
 /** The functions a call may enter, as the machine sees them now. */
 export interface CodeSource {
-  /** The compiled function, or undefined when the tree does not define it (a call returns an unknown). */
+  /** The function as compiled (while it is being compiled, a placeholder with no code), or undefined. */
   lookup(name: string): CompiledFunction | undefined;
-  /** A defined function not compiled yet (or being compiled): what it does is not known. */
+  /**
+   * For a name lookup() does not know: whether a call may yet compile it (what it would do is not known), as
+   * against a name known to be missing from the tree (a call returns an unknown and touches nothing).
+   */
   pending(name: string): boolean;
 }
 

@@ -2070,7 +2070,6 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       this.futuresKey = key;
       this.futureGen++;
     }
-    if (a.fut !== undefined && a.futGen === this.futureGen) return a.fut;
     let f = this.futures.from(a.frames[0].cf, a.frames[0].pc);
     for (let k = 1; k < a.frames.length && !f.any; k++) f = this.futures.union(f, this.futures.from(a.frames[k].cf, a.frames[k].pc));
     // One list per future (and role): the explorer indexes a list once, for every state whose actor has it.
