@@ -397,18 +397,17 @@ function exploration<S, L>(sys: TransitionSystem<S, L>, opts: ExploreOptions) {
         lastUnbounded = asked;
       }
     }
-    const rest = (): boolean => {
-      for (; asked < n; asked++) if ((futures[asked] = sys.future!(s, asked)) === null) return false;
-      return true;
-    };
     for (let k = 0; k < en.length; k++) {
       const p = en[k]!;
       if ((asleep & bit(p)) !== 0) continue;
       const fp = fps.at(k);
-      if (fp.length === 0) return rest() ? k : -1;
+      if (fp.length === 0 || unbounded < 2) {
+        // The futures not asked yet, to know none is unknown.
+        for (; asked < n; asked++) if ((futures[asked] = sys.future!(s, asked)) === null) return -1;
+      }
+      if (fp.length === 0) return k;
       // Another actor's unbounded future meets this step.
       if (unbounded > 1 || (unbounded === 1 && lastUnbounded !== p)) continue;
-      if (!rest()) return -1;
       let ok = true;
       for (let q = 0; q < n && ok; q++) if (q !== p && conflictsWithFuture(fp, futures[q]!)) ok = false;
       if (ok) return k;
