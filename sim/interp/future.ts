@@ -11,7 +11,7 @@
 // unknown. Only the pointers a dereference, an indirect store, an atomic op or a lock goes through need placing:
 // the field of a field read or write is in the instruction.
 import type { CompiledFunction, Instr, Value } from './bytecode.ts';
-import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY } from '../model/builtins.ts';
+import { builtinTouch } from '../model/builtins.ts';
 
 /** What code may touch. Immutable once made (suffixes share them). */
 export interface CodeFuture {
@@ -267,36 +267,15 @@ function ownAccesses(cf: CompiledFunction): Array<Own | undefined> | null {
   return own;
 }
 
-/** What a builtin the machine may take as a step touches (Machine.footprintOf names the same). */
+/** What a builtin the machine may take as a step touches (model/builtins.ts, as Machine.footprintOf reads it). */
 function builtinAccesses(ins: Instr, st: readonly Abs[], x: Builder): void {
-  const name = ins.a as string;
+  const t = builtinTouch(ins.a as string);
+  if (t === null) return;
   const argc = ins.b ?? 0;
-  const arg = (k: number): Abs | undefined => st[st.length - argc + k];
-  const op = atomicOp(name);
-  if (op) {
-    const writes = op !== 'read';
-    x.through(arg(op === 'try_cmpxchg' ? 0 : ATOMICS[op].ptr), writes);
-    if (op === 'try_cmpxchg') x.through(arg(1), true);
-    if (x.life < 1) x.life = 1;
-    if (writes) x.atomicWrite = true;
-    return;
-  }
-  if (LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) {
-    x.through(arg(0), true);
-    return;
-  }
-  if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === 'wake_up_var') {
-    x.life = 2;
-    x.field('_refcount', false);
-    x.field('_count', false);
-    return;
-  }
-  if (name === '__kbot_wait_free') {
-    if (x.life < 1) x.life = 1;
-    return;
-  }
-  const fo = flagOp(name);
-  if (fo) x.field('__flags', fo.op !== 'test');
+  for (const a of t.through) x.through(st[st.length - argc + a.arg], a.write);
+  if (t.fields) for (const f of t.fields.names) x.field(f, t.fields.write);
+  if (t.life > x.life) x.life = t.life;
+  if (t.lifeIfAllocator) x.atomicWrite = true;
 }
 
 const ownByCode = new WeakMap<readonly Instr[], Array<Own | undefined> | null>();

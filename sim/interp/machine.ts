@@ -21,7 +21,7 @@ import { cBinary } from '../frontend/const-eval.ts';
 import { ANYWHERE, type Access, type StepResult, type TransitionSystem } from '../explore/types.ts';
 import { VectorSet } from '../explore/visited.ts';
 import { Futures, type CodeFuture } from './future.ts';
-import { ATOMICS, atomicOp, BUDDY_FREE, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT } from '../model/builtins.ts';
+import { ATOMICS, atomicOp, BUDDY_FREE, builtinTouch, flagOp, isBuddyAlloc, isModelName, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_TRY, NO_EFFECT, REF_FIELDS } from '../model/builtins.ts';
 
 export interface Frame {
   fn: string;
@@ -210,7 +210,6 @@ export interface WalkerObservation {
   stoppedBy: Array<{ file: string; line: number; text: string }>;
 }
 
-const REF_FIELDS = new Set(['_refcount', '_count']);
 /** The page facts that look a pfn up: on an unknown pfn, they decide whether it is the scenario's page's. */
 const PFN_LOOKUPS = new Set(['pfn_to_page', 'pfn_to_online_page', 'pfn_valid', 'pfn_present', 'get_dev_pagemap']);
 
@@ -357,13 +356,6 @@ function through(p: Value, write: boolean, out: Access[]): void {
   out.push({ loc: sp[0], field: sp[1] ?? '__value', write });
 }
 
-/** A free, a hand-out or a wake-up of page p: the life, written, and p's count, read (the messages say it). */
-function lifeEvent(p: Value): Access[] {
-  const out: Access[] = [LIFE_WRITE];
-  const sp = splitPtr(p);
-  if (sp) for (const f of REF_FIELDS) out.push({ loc: sp[0], field: f, write: false });
-  return out;
-}
 function withoutPage(list: string[], pn: string): string[] {
   const out: string[] = [];
   for (const x of list) if (x !== pn) out.push(x);
@@ -2099,8 +2091,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
 
   /**
    * What footprint() says, from the actor's next instruction and its operands (its own state alone), field by
-   * field. Every case here is one future.ts's builtinAccesses and its instructions name too: a future must cover
-   * the footprints of an actor's later steps.
+   * field. future.ts names the same for each instruction (a builtin's from the same BuiltinTouch): a future must
+   * cover the footprints of an actor's later steps.
    */
   private footprintOf(s: SimState, i: number): Access[] {
     const n = this.nextInstr(s, i);
@@ -2123,31 +2115,19 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
         // A free callback: the page's life, and (conservatively) the whole object of its first argument.
         return [{ loc: objOf(st[st.length - (ins.b ?? 0)]), write: true }, LIFE_WRITE];
       case 'builtin': {
+        // What the builtin touches (model/builtins.ts), on this step's arguments.
+        const t = builtinTouch(ins.a as string);
+        if (t === null) return out;
         const argc = ins.b ?? 0;
         const arg = (k: number): Value => st[st.length - argc + k];
-        const name = ins.a as string;
-        const op = atomicOp(name);
-        if (op) {
-          const writes = op !== 'read';
-          through(arg(op === 'try_cmpxchg' ? 0 : ATOMICS[op].ptr), writes, out);
-          if (op === 'try_cmpxchg') through(arg(1), true, out);
-          // The allocator's first reference on a free page hands it out (Exec.allocEvent): it writes the life.
-          out.push(writes && this.world.actors[i].allocator ? LIFE_WRITE : LIFE_READ);
-          return out;
+        for (const x of t.through) through(arg(x.arg), x.write, out);
+        if (t.fields) {
+          const sp = splitPtr(arg(t.fields.arg));
+          if (sp) for (const field of t.fields.names) out.push({ loc: sp[0], field, write: t.fields.write });
         }
-        if (LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) {
-          through(arg(0), true, out);
-          return out;
-        }
-        if (name === '__kbot_alloc' || name === 'wake_up_var' || BUDDY_FREE.has(name)) return lifeEvent(arg(0));
-        if (name === '__kbot_wait_free') return [LIFE_READ];
-        const fo = flagOp(name);
-        if (fo) {
-          const sp = splitPtr(arg(0));
-          return sp ? [{ loc: sp[0], field: '__flags', write: fo.op !== 'test' }] : [];
-        }
-        // Otherwise a decision (a pfn lookup on an unknown pfn) or a BUG(): the actor's own state alone.
-        return [];
+        if (t.life === 2 || (t.lifeIfAllocator && this.world.actors[i].allocator)) out.push(LIFE_WRITE);
+        else if (t.life === 1) out.push(LIFE_READ);
+        return out;
       }
     }
     return [];

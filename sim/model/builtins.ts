@@ -166,6 +166,46 @@ function flagOpOf(name: string): { flag: string; op: 'test' | 'set' | 'clear' | 
   return null;
 }
 
+/** The fields a page's count lives in (atomic_t _refcount; _count before 4.6). */
+export const REF_FIELDS: ReadonlySet<string> = new Set(['_refcount', '_count']);
+
+/**
+ * What a builtin the machine may take as a shared step touches, by argument position: the one description both
+ * an actor's next step (Machine.footprint, on the argument values) and what its code may still do (future.ts,
+ * on where its pointers point) read, so the two cannot disagree.
+ */
+export interface BuiltinTouch {
+  /** Pointer arguments the builtin loads or stores through (their field, or the object's own word). */
+  through: ReadonlyArray<{ arg: number; write: boolean }>;
+  /** Fields of the object an argument points into (a page's flags word; its count, which a free's message says). */
+  fields?: { arg: number; names: readonly string[]; write: boolean };
+  /** The pages' life: 0 untouched, 1 read, 2 written. */
+  life: 0 | 1 | 2;
+  /** An atomic op that may change a count: the allocator's first reference on a free page hands it out (writes the life). */
+  lifeIfAllocator: boolean;
+}
+
+/** BuiltinTouch of a builtin, or null when it touches nothing shared (a page fact, a decision, BUG()). */
+export const builtinTouch = memo((name: string): BuiltinTouch | null => {
+  const op = atomicOp(name);
+  if (op) {
+    const writes = op !== 'read';
+    const through = [{ arg: op === 'try_cmpxchg' ? 0 : ATOMICS[op].ptr, write: writes }];
+    // atomic_try_cmpxchg(v, &old, new) writes *old on failure.
+    if (op === 'try_cmpxchg') through.push({ arg: 1, write: true });
+    return { through, life: 1, lifeIfAllocator: writes };
+  }
+  if (LOCK_ACQUIRE.has(name) || LOCK_RELEASE.has(name) || LOCK_TRY.has(name)) return { through: [{ arg: 0, write: true }], life: 0, lifeIfAllocator: false };
+  // A free, a hand-out or a wake-up of the page its first argument points into.
+  if (BUDDY_FREE.has(name) || name === '__kbot_alloc' || name === 'wake_up_var') {
+    return { through: [], fields: { arg: 0, names: [...REF_FIELDS], write: false }, life: 2, lifeIfAllocator: false };
+  }
+  if (name === '__kbot_wait_free') return { through: [], life: 1, lifeIfAllocator: false };
+  const fo = flagOp(name);
+  if (fo) return { through: [], fields: { arg: 0, names: ['__flags'], write: fo.op !== 'test' }, life: 0, lifeIfAllocator: false };
+  return null;
+});
+
 /** Names the model always takes over, even where the tree defines them (order-0 model, flag bits, keys). */
 export function isModelName(name: string): boolean {
   return PAGE_FACTS.has(name) || flagOp(name) !== null || atomicOp(name) !== null || LOCK_ACQUIRE.has(name) ||
