@@ -64,12 +64,15 @@ function meet(x: Access, y: Access): boolean {
  */
 class FutureIndex {
   private readonly m = new Map<string, number>();
+  /** The future writes anything (ANYWHERE with no field): it meets every step that touches something. */
+  readonly unbounded: boolean;
   constructor(future: readonly Access[]) {
     for (const a of future) {
       const w = a.write ? 2 : 1;
       this.put(`${a.loc}\0${a.field ?? '\u0001'}`, w);
       this.put(`${a.loc}\0`, w);
     }
+    this.unbounded = this.m.get(`${ANYWHERE}\0\u0001`) === 2;
   }
   private put(k: string, w: number): void {
     if ((this.m.get(k) ?? 0) < w) this.m.set(k, w);
@@ -102,31 +105,25 @@ class FutureIndex {
 
 const futureIndexes = new WeakMap<readonly Access[], FutureIndex>();
 
-/** Whether a future writes anything (ANYWHERE with no field): it meets every step that touches something. */
-function isUnbounded(future: readonly Access[]): boolean {
-  // Known per long future (the system keeps its futures, so the same list comes back state after state).
-  const long = future.length >= 4;
-  if (long) {
-    const known = unboundedFutures.get(future);
-    if (known !== undefined) return known;
-  }
-  let r = false;
-  for (let i = 0; i < future.length && !r; i++) {
-    const a = future[i]!;
-    r = a.loc === ANYWHERE && a.field === undefined && a.write;
-  }
-  if (long) unboundedFutures.set(future, r);
-  return r;
+/** A long future's index, made once (the system keeps its futures, so the same list comes back state after state). */
+function indexOf(future: readonly Access[]): FutureIndex {
+  let ix = futureIndexes.get(future);
+  if (ix === undefined) futureIndexes.set(future, (ix = new FutureIndex(future)));
+  return ix;
 }
 
-const unboundedFutures = new WeakMap<readonly Access[], boolean>();
+/** Whether a future writes anything (ANYWHERE with no field): it meets every step that touches something. */
+function isUnbounded(future: readonly Access[]): boolean {
+  if (future.length >= 4) return indexOf(future).unbounded;
+  for (const a of future) if (a.loc === ANYWHERE && a.field === undefined && a.write) return true;
+  return false;
+}
 
-/** conflicts(step, future), with the future indexed once (futures are kept by the system, so the index is too). */
+/** conflicts(step, future), with a long future indexed. */
 export function conflictsWithFuture(step: readonly Access[], future: readonly Access[]): boolean {
   if (step.length === 0) return false;
   if (future.length < 4) return conflicts(step, future);
-  let ix = futureIndexes.get(future);
-  if (ix === undefined) futureIndexes.set(future, (ix = new FutureIndex(future)));
+  const ix = indexOf(future);
   for (let i = 0; i < step.length; i++) if (ix.meets(step[i]!)) return true;
   return false;
 }
