@@ -66,6 +66,11 @@ class FutureIndex {
   private readonly m = new Map<string, number>();
   /** The future writes anything (ANYWHERE with no field): it meets every step that touches something. */
   readonly unbounded: boolean;
+  /**
+   * The answer for each footprint asked (by its list: the system keeps an actor state's footprint, so the same
+   * list comes back state after state, as the future does); weak, so footprints of actor states no longer held go.
+   */
+  readonly answers = new WeakMap<readonly Access[], boolean>();
   constructor(future: readonly Access[]) {
     for (const a of future) {
       const w = a.write ? 2 : 1;
@@ -124,8 +129,13 @@ export function conflictsWithFuture(step: readonly Access[], future: readonly Ac
   if (step.length === 0) return false;
   if (future.length < 4) return conflicts(step, future);
   const ix = indexOf(future);
-  for (let i = 0; i < step.length; i++) if (ix.meets(step[i]!)) return true;
-  return false;
+  let yes = ix.answers.get(step);
+  if (yes === undefined) {
+    yes = false;
+    for (let i = 0; i < step.length && !yes; i++) yes = ix.meets(step[i]!);
+    ix.answers.set(step, yes);
+  }
+  return yes;
 }
 
 /** The footprints of a state's enabled actors, each asked of the system when first needed (most never are). */
