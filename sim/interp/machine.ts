@@ -52,6 +52,11 @@ export interface Frame {
   cf: CompiledFunction;
 }
 
+/** A frame with every field set (one shape for all frames, as makeState for states). */
+function makeFrame(fn: string, pc: number, locals: Value[], stack: Value[], n0: number | undefined, localsShared: boolean, lt: string | undefined, lid: number | undefined, cf: CompiledFunction): Frame {
+  return { fn, pc, locals, stack, n0, localsShared, lt, lid, cid: undefined, cf };
+}
+
 /** locals.join(','), cached on the frame: a frame whose step did not write its locals keeps its predecessor's text. */
 function localsText(f: Frame): string {
   return (f.lt ??= f.locals.join(','));
@@ -94,6 +99,13 @@ export interface ActorState {
    * is a path that cannot happen depends on it), for the step cache's key. A cache like fp.
    */
   n0s?: number;
+  /** The number of lastBranch's text, for the step cache's key. A cache like fp. */
+  lbId?: number;
+  /**
+   * Whether the actor can step, from its own state (Machine.enabled): 0 it has stopped, 1 it can, 2 its next
+   * instruction may block (a lock, a wait), which depends on the objects too. A cache like fp.
+   */
+  en?: 0 | 1 | 2;
 }
 
 /**
@@ -121,7 +133,17 @@ export interface SimState {
    * part of the vector, and the number of the pages' life and free list. Not part of the state.
    */
   objsVec?: number[];
+  /** The number of objsVec (Machine.objsId), carried like it. */
+  objsId?: number;
   lifeId?: number;
+}
+
+/**
+ * A state with every field set, so that all states have one shape (V8 keeps one hidden class, and the explorer's
+ * and the machine's accesses to states stay monomorphic).
+ */
+function makeState(objs: Record<string, Obj>, actors: ActorState[], life: Record<string, 'allocated' | 'free'>, freeList: string[], objsVec?: number[], objsId?: number, lifeId?: number): SimState {
+  return { objs, actors, life, freeList, objsVec, objsId, lifeId };
 }
 
 export interface PageSpec {
@@ -772,7 +794,7 @@ class Exec {
     }
   }
 
-  /** Whether the actor's next visible instruction would block. */
+  /** Whether the actor's next visible instruction would block (only where mayBlock says it may). */
   wouldBlock(ins: Instr, f: Frame): boolean {
     if (ins.op !== 'builtin') return false;
     const name = ins.a as string;
@@ -791,7 +813,7 @@ class Exec {
     if (d < this.ownedFrom) {
       for (let k = d; k < this.ownedFrom && k < frames.length; k++) {
         const f = frames[k];
-        frames[k] = { fn: f.fn, pc: f.pc, locals: f.locals, stack: f.stack.slice(), n0: f.n0, localsShared: true, lt: f.lt, lid: f.lid, cf: f.cf };
+        frames[k] = makeFrame(f.fn, f.pc, f.locals, f.stack.slice(), f.n0, true, f.lt, f.lid, f.cf);
       }
       this.ownedFrom = d;
     }
@@ -1111,7 +1133,7 @@ class Exec {
     if (this.actor.frames.length > 64) throw this.fail(`call depth over 64 at ${name}`);
     const locals: Value[] = new Array(fn.nlocals).fill(0);
     for (let i = 0; i < fn.params.length; i++) locals[i] = args[i] ?? 0;
-    this.actor.frames.push({ fn: name, pc: 0, locals, stack: [], n0: assumedCount(this.actor), localsShared: false, lt: undefined, cf: fn });
+    this.actor.frames.push(makeFrame(name, 0, locals, [], assumedCount(this.actor), false, undefined, undefined, fn));
   }
 
   /** A call of a function not compiled yet: the step stops here, stuck, and says what it needs. */
@@ -1520,20 +1542,26 @@ function unop(op: string, v: Value): Value {
 }
 
 function cloneActor(a: ActorState): ActorState {
-  return {
-    // The frames themselves are shared until the step writes one (Exec.ownFrame).
-    frames: a.frames.slice(),
-    status: a.status,
-    held: a.held,
-    assumed: a.assumed,
-    nAssumed: a.nAssumed,
-    unknowns: a.unknowns,
-    triedGet: a.triedGet,
-    lastBranch: a.lastBranch,
-    id: undefined,
-    fp: undefined,
-    n0s: undefined,
-  };
+  // The frames themselves are shared until the step writes one (Exec.ownFrame).
+  return makeActor(a.frames.slice(), a.status, a.held, a.assumed, a.nAssumed, a.unknowns, a.triedGet, a.lastBranch);
+}
+
+/** Whether a builtin can block: wouldBlock asks the objects only for these. */
+function mayBlock(name: string): boolean {
+  return LOCK_ACQUIRE.has(name) || name === '__kbot_wait_free';
+}
+
+/** ActorState.en: whether the actor can step, from its own state. */
+function canStep(a: ActorState): 0 | 1 | 2 {
+  if (a.status !== 'run') return 0;
+  const f = a.frames[a.frames.length - 1];
+  const ins = f.cf.code[f.pc];
+  return ins.op === 'builtin' && mayBlock(ins.a as string) ? 2 : 1;
+}
+
+/** An actor state with every field set, its caches empty (one shape for all, as makeState for states). */
+function makeActor(frames: Frame[], status: ActorStatus, held: Record<string, number>, assumed: Record<string, number>, nAssumed: number | undefined, unknowns: number, triedGet: boolean | undefined, lastBranch: string | undefined): ActorState {
+  return { frames, status, held, assumed, nAssumed, unknowns, triedGet, lastBranch, id: undefined, fp: undefined, fut: undefined, futGen: undefined, n0s: undefined, lbId: undefined, en: undefined };
 }
 
 // A state's key is a vector of small integers (vector()): each object's contents, each actor's state and the
@@ -1585,7 +1613,7 @@ interface StepMemo {
   /** The actor's state after the step (shared by every successor made from this entry; never written again). */
   actor?: ActorState;
   /** The objects after the step, with their part of the vector; undefined: the step wrote none. */
-  objs?: { objs: SimState['objs']; vec: number[] | undefined };
+  objs?: { objs: SimState['objs']; vec: number[] | undefined; id: number };
   /** The pages' life and free list after the step, with their number; undefined: unchanged. */
   life?: { life: SimState['life']; freeList: string[]; id: number };
 }
@@ -1815,12 +1843,12 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   }
 
   initial(): SimState {
-    const s: SimState = { objs: { ...this.init.objs }, actors: [], life: { ...this.init.life }, freeList: [...this.init.freeList] };
+    const s = makeState({ ...this.init.objs }, [], { ...this.init.life }, [...this.init.freeList]);
     s.actors = this.world.actors.map((a) => {
       const fn = this.world.functions.get(a.entry)!;
       const locals: Value[] = new Array(fn.nlocals).fill(0);
       a.args.forEach((v, i) => (locals[i] = v));
-      return { frames: [{ fn: a.entry, pc: 0, locals, stack: [], n0: undefined, localsShared: false, lt: undefined, cf: fn }], status: 'run' as ActorStatus, held: { ...a.holds }, assumed: {}, unknowns: 0 };
+      return makeActor([makeFrame(a.entry, 0, locals, [], undefined, false, undefined, undefined, fn)], 'run', { ...a.holds }, {}, undefined, 0, undefined, undefined);
     });
     // Run each actor's local prefix up to its first shared access. What stops an actor there (an unmodelled
     // construct) is kept for the caller: the explorer only sees steps.
@@ -1850,21 +1878,25 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     const out: number[] = [];
     for (let i = 0; i < s.actors.length; i++) {
       const a = s.actors[i];
-      if (a.status !== 'run') continue;
-      const f = a.frames[a.frames.length - 1];
-      const ins = f.cf.code[f.pc];
-      // Only a builtin can block (a lock, a wait); the probe reads, never writes.
-      if (ins.op !== 'builtin' || !this.exec.probe(s, i).wouldBlock(ins, f)) out.push(i);
+      const en = (a.en ??= canStep(a));
+      if (en === 0) continue;
+      // Only a lock or a wait can block; the probe reads, never writes.
+      if (en === 2) {
+        const f = a.frames[a.frames.length - 1];
+        if (this.exec.probe(s, i).wouldBlock(f.cf.code[f.pc], f)) continue;
+      }
+      out.push(i);
     }
     return out;
   }
 
   /** The number of a state's objects' contents. */
   private objsId(s: SimState): number {
+    if (s.objsId !== undefined) return s.objsId;
     const v = this.objsVector(s);
     let id = this.objsVecIds.get(v);
     if (id === undefined) this.objsVecIds.set(v, (id = this.texts.of(`O${v.join(',')}`)));
-    return id;
+    return (s.objsId = id);
   }
 
   private lifeIdOf(s: SimState): number {
@@ -1904,7 +1936,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     k[3] = this.objsId(s);
     k[4] = this.lifeIdOf(s);
     k[5] = a.triedGet ? 1 : 0;
-    k[6] = a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
+    k[6] = a.lbId ??= a.lastBranch === undefined ? -1 : this.texts.of(a.lastBranch);
     k[7] = a.n0s ??= this.texts.of(`N${a.frames.map((f) => f.n0 ?? -1).join(',')}`);
     return k;
   }
@@ -1941,7 +1973,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       others: false,
       result: { label: r.label, violations: r.violations, outcomes: r.outcomes, pruned: r.pruned },
       actor: r.pruned ? undefined : ns.actors[i],
-      objs: r.pruned || ns.objs === s.objs ? undefined : { objs: ns.objs, vec: ns.objsVec },
+      objs: r.pruned || ns.objs === s.objs ? undefined : { objs: ns.objs, vec: ns.objsVec, id: this.objsId(ns) },
       life: r.pruned || (ns.life === s.life && ns.freeList === s.freeList) ? undefined : { life: ns.life, freeList: ns.freeList, id: this.lifeIdOf(ns) },
     };
     if (this.exec.readOthers) {
@@ -1962,14 +1994,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (r.pruned) return r.outcomes !== undefined ? { state: s, label: r.label, violations: [], pruned: true, outcomes: r.outcomes } : { state: s, label: r.label, violations: [], pruned: true };
     const o = m.objs;
     const l = m.life;
-    const ns: SimState = {
-      objs: o ? o.objs : s.objs,
-      actors: s.actors.slice(),
-      life: l ? l.life : s.life,
-      freeList: l ? l.freeList : s.freeList,
-      objsVec: o ? o.vec : s.objsVec,
-      lifeId: l ? l.id : s.lifeId,
-    };
+    const ns = makeState(o ? o.objs : s.objs, s.actors.slice(), l ? l.life : s.life, l ? l.freeList : s.freeList, o ? o.vec : s.objsVec, o ? o.id : s.objsId, l ? l.id : s.lifeId);
     ns.actors[i] = m.actor!;
     const out: StepResult<SimState, StepLabel> = { state: ns, label: r.label, violations: r.violations };
     if (r.outcomes !== undefined) out.outcomes = r.outcomes;
@@ -1978,7 +2003,7 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
 
   /** Actor i's step from s, by the interpreter. */
   private run(s: SimState, i: number, outcome: number): StepResult<SimState, StepLabel> {
-    const ns: SimState = { objs: s.objs, actors: s.actors.slice(), life: s.life, freeList: s.freeList };
+    const ns = makeState(s.objs, s.actors.slice(), s.life, s.freeList);
     ns.actors[i] = cloneActor(s.actors[i]);
     const ex = this.exec.reset(ns, i);
     ex.ownedFrom = ns.actors[i].frames.length;
@@ -1990,7 +2015,10 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (ex.needed) return { state: s, label, violations: [], stuck: true };
     if (ex.pruned) return { state: s, label, violations: [], pruned: true, ...(ex.outcomes > 1 ? { outcomes: ex.outcomes } : {}) };
     if (ns.objs !== s.objs) this.updateObjsVector(s, ns, ex.touched);
-    else ns.objsVec = s.objsVec;
+    else {
+      ns.objsVec = s.objsVec;
+      ns.objsId = s.objsId;
+    }
     if (ns.life === s.life && ns.freeList === s.freeList) ns.lifeId = s.lifeId;
     this.actorId(ns.actors[i]);
     const r: StepResult<SimState, StepLabel> = { state: ns, label, violations: ex.violations };
