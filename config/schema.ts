@@ -18,6 +18,12 @@ import {
   defaultWorkDir,
 } from './defaults.ts';
 
+// zod compiles a parser for each object schema (new Function) the first time it parses one: ~10 ms of a
+// `kbot sim` process for the config and scenario files, where each schema is parsed a few times. kbot's
+// schemas are parsed a few times a process (config, scenarios) or once a queued job (small payloads), so the
+// interpreted parser is the cheaper one. Set for the whole process, before any schema is used.
+z.config({ jitless: true });
+
 // Deliberately loose: "kbot@localhost" is a fine identity for a local run.
 const emailAddress = z.string().regex(/^[^\s@<>,"]+@[^\s@<>,"]+$/, 'expected an e-mail address like name@example.org');
 
