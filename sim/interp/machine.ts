@@ -595,8 +595,11 @@ class Exec {
    * fields it wrote (null: written otherwise than through writeField, e.g. made by this step).
    */
   readonly touched = new Map<string, string[] | null>();
-  /** The step read other actors' references (allocEvent): what it does depends on more than its own actor. */
-  readOthers = false;
+  /**
+   * The pages whose other holders the step read (allocEvent, in order), or null: what the step does then
+   * depends on more than its own actor, namely on which other actor first holds a reference to each.
+   */
+  readOthers: string[] | null = null;
   private actor: ActorState;
 
   constructor(private w: World, public s: SimState, public idx: number) {
@@ -620,7 +623,7 @@ class Exec {
     this.ownedFrom = 0;
     if (this.touched.size) this.touched.clear(); // clear() makes a new table even when empty
     this.origObjs = NO_OBJS;
-    this.readOthers = false;
+    this.readOthers = null;
     return this;
   }
 
@@ -1359,9 +1362,8 @@ class Exec {
 
   /** The page leaves the free state: whoever still holds a reference to it now shares it with its new owner. */
   private allocEvent(pn: string) {
-    this.readOthers = true;
-    let holder = -1;
-    for (let i = 0; i < this.s.actors.length && holder < 0; i++) if (i !== this.idx && (this.s.actors[i].held[pn] ?? 0) > 0) holder = i;
+    (this.readOthers ??= []).push(pn);
+    const holder = holderOf(this.s, this.idx, pn);
     if (holder >= 0) {
       this.violate({
         category: 'use-after-free',
@@ -1606,8 +1608,11 @@ function objText(o: Obj): string {
 
 /** A cached step (Machine.memo): its result, and the parts of the successor it made. */
 interface StepMemo {
-  /** A marker: the step read the other actors, and its entries are under the key with their numbers added. */
-  others: boolean;
+  /**
+   * A marker: the step read the other actors' references to these pages (Exec.readOthers), and its entries are
+   * under the key with, for each, the first other actor holding one (holderOf) added. False on an entry.
+   */
+  others: string[] | false;
   /** Its label, violations and outcomes, and whether it was pruned. */
   result: { label: StepLabel; violations: Violation[]; outcomes?: number; pruned?: boolean };
   /** The actor's state after the step (shared by every successor made from this entry; never written again). */
@@ -1616,6 +1621,12 @@ interface StepMemo {
   objs?: { objs: SimState['objs']; vec: number[] | undefined; id: number };
   /** The pages' life and free list after the step, with their number; undefined: unchanged. */
   life?: { life: SimState['life']; freeList: string[]; id: number };
+}
+
+/** The first actor but `self` that holds a reference to page pn in s, or -1 (what allocEvent reads of the others). */
+function holderOf(s: SimState, self: number, pn: string): number {
+  for (let i = 0; i < s.actors.length; i++) if (i !== self && (s.actors[i].held[pn] ?? 0) > 0) return i;
+  return -1;
 }
 
 /** Entries the step cache holds before it is emptied. */
@@ -1812,8 +1823,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // The step cache. What a step does is a function of the actor's own state (its number, and the three things
   // not in it that its step may read: triedGet, lastBranch, its frames' n0), which actor it is, the outcome taken, the
   // objects' contents (the objects' part of the vector, numbered) and the pages' life and free list; a step
-  // that hands a page out also reads the other actors' references (Exec.readOthers), and is kept under their
-  // numbers too. The same actor step recurs across states that differ only in where the other actors are (95%
+  // that hands a page out also reads the other actors' references to it (Exec.readOthers), and is kept under
+  // which other actor first holds one (all it reads of them: the use-after-free it reports names that CPU). The same actor step recurs across states that differ only in where the other actors are (95%
   // of the steps of buggy [get_hwpoison_page] at N = 5), so the interpreter runs once per distinct such input
   // and a step is then a lookup: LTSmin's transition caching on a state projected to what the step reads. The
   // world's code is part of the input: compiling more (a larger function table, more fields written, globals
@@ -1946,11 +1957,14 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     this.memoEntries = [];
   }
 
-  /** The key with the other actors' numbers (after a -2, so that it is never the key itself), for a step that read their references. */
-  private withOthers(k: number[], s: SimState, i: number): number[] {
+  /**
+   * The key with, for each page the step read the others' references to, the first other actor holding one
+   * (after a -2, so that it is never the key itself).
+   */
+  private withOthers(k: number[], s: SimState, i: number, pages: readonly string[]): number[] {
     const v = k.slice();
     v.push(-2);
-    for (let j = 0; j < s.actors.length; j++) if (j !== i) v.push(this.actorId(s.actors[j]));
+    for (let p = 0; p < pages.length; p++) v.push(holderOf(s, i, pages[p]));
     return v;
   }
 
@@ -1958,7 +1972,10 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
     if (!this.useMemo) return this.run(s, i, outcome);
     const key = this.memoKey(s, i, outcome);
     let at = this.memo.get(key);
-    if (at >= 0 && this.memoEntries[at].others) at = this.memo.get(this.withOthers(key, s, i));
+    if (at >= 0) {
+      const pages = this.memoEntries[at].others;
+      if (pages) at = this.memo.get(this.withOthers(key, s, i, pages));
+    }
     if (at >= 0) {
       this.stepCache.hits++;
       return this.fromMemo(s, i, this.memoEntries[at]);
@@ -1977,8 +1994,8 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
       life: r.pruned || (ns.life === s.life && ns.freeList === s.freeList) ? undefined : { life: ns.life, freeList: ns.freeList, id: this.lifeIdOf(ns) },
     };
     if (this.exec.readOthers) {
-      if (this.memo.get(base) < 0) this.remember(base, { others: true, result: e.result });
-      this.remember(this.withOthers(base, s, i), e);
+      if (this.memo.get(base) < 0) this.remember(base, { others: this.exec.readOthers, result: e.result });
+      this.remember(this.withOthers(base, s, i, this.exec.readOthers), e);
     } else this.remember(base, e);
     return r;
   }

@@ -88,6 +88,22 @@ test('a step that reads who else holds the page (handing it out again) is cached
   assert.ok(m.stepCache.hits >= 1);
 });
 
+test('handing the page out reads only who else holds it: where the others differ otherwise, the step comes from the cache', async () => {
+  const c = await compiled({ holder: 'atomic_inc(&page->_refcount);', reader: 'atomic_read(&page->flags); atomic_read(&page->flags);', driver: '__kbot_alloc(page);' });
+  const w = worldOf(c, [{ role: 'holder' }, { role: 'reader' }, { role: 'driver', allocator: true }]);
+  const m = new Machine(w, { objs: { o0: {}, p: { _refcount: 0, flags: 0 } }, actors: [], life: { page: 'free' }, freeList: ['page'] });
+  const held = m.step(m.initial(), 0).state;
+  // The reader moves on: the objects, the life and the driver are as they were, and CPU0 still holds the page.
+  const readerMoved = m.step(held, 1).state;
+  assert.notEqual(readerMoved.actors[1], held.actors[1]);
+  assert.deepEqual(readerMoved.objs, held.objs);
+  const said = (from: typeof held) => m.step(from, 2).violations.map((v) => v.message);
+  assert.deepEqual(said(held), ['the driver hands page out again while CPU0 still holds a reference to it']);
+  const hits = m.stepCache.hits;
+  assert.deepEqual(said(readerMoved), ['the driver hands page out again while CPU0 still holds a reference to it']);
+  assert.equal(m.stepCache.hits, hits + 1);
+});
+
 test('a lone driver handing the page out (no other actor to key by) is taken from the cache as it was run', async () => {
   const c = await compiled({ driver: '__kbot_alloc(page); atomic_inc(&page->_refcount);' });
   const w = worldOf(c, [{ role: 'driver', allocator: true }]);
