@@ -24,6 +24,8 @@ export interface TableOptions {
   pml: string;
   /** Only these cases, as "instance:semantics" ("get_hwpoison_page:correct"); default every one. */
   cases?: string[];
+  /** pan's memory bound in MiB (runSpin's memLimitMb); a pan run that reaches it is marked in the table. */
+  panMemMb?: number;
 }
 
 export interface TableRow {
@@ -42,7 +44,7 @@ export interface TableRow {
     categories: string[];
     runs: number[];
   };
-  spin?: { totalMs: number; panMs: number; states: number; transitions: number; stateBytes?: number; panBytes?: number; runs: number[] };
+  spin?: { totalMs: number; panMs: number; states: number; transitions: number; stateBytes?: number; panBytes?: number; runs: number[]; incomplete?: string };
 }
 
 interface SimJson {
@@ -71,6 +73,7 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
   await writeFile(config, `sim:\n  max_seconds: ${o.maxSeconds}\n  max_states: ${o.maxStates}\n`);
   say(`6. The explorer vs SPIN: kbot sim --exhaustive vs spin -a + gcc + pan -c0 on bench/spin/seed.pml, both instances,`);
   say(`   buggy (free at 1) and correct (free at 0, seed.pml -DFIXED) semantics; kbot and SPIN interleaved, median of ${o.repeat}`);
+  if (o.spin && o.panMemMb !== undefined) say(`   pan's memory bound: ${Math.floor(o.panMemMb)} MiB (-DMEMLIM; --table-pan-mib)`);
   const rows: TableRow[] = [];
   for (const walker of INSTANCES) {
     const instance = `devpriv-free+walker-get-put[${walker}]`;
@@ -87,7 +90,7 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
           const json = JSON.parse(run.stdout) as SimJson;
           if (json.scenarios.length !== 1) throw new Error(`kbot sim --scenario ${instance} ran ${json.scenarios.length} instances`);
           kruns.push({ run, json });
-          if (o.spin) sruns.push(await runSpin(o.pml, n, { defines }));
+          if (o.spin) sruns.push(await runSpin(o.pml, n, { defines, ...(o.panMemMb !== undefined ? { memLimitMb: o.panMemMb } : {}) }));
         }
         const wall = kruns.map((k) => k.run.ms);
         const mid = kruns.find((k) => k.run.ms === median(wall)) ?? kruns[0]!;
@@ -116,6 +119,8 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
             totalMs: median(total), panMs: median(sruns.map((s) => s.msPan)), states: smid.states, transitions: smid.transitions,
             stateBytes: smid.stateBytes, panBytes: smid.panBytes, runs: total,
           };
+          const short = sruns.find((s) => s.incomplete)?.incomplete;
+          if (short) row.spin.incomplete = short;
         }
         rows.push(row);
         process.stderr.write(`  [${walker}] ${semantics} N=${n}: kbot ${ms(row.kbot.wallMs)} ms${row.spin ? `, SPIN ${ms(row.spin.totalMs)} ms` : ''}\n`);
@@ -130,7 +135,7 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
     rows.map((r) => [
       r.instance, r.semantics, String(r.walkers), ms(r.kbot.wallMs), ms(r.spin?.totalMs), ratio(r.kbot.wallMs, r.spin?.totalMs),
       ms(r.kbot.exploreMs), ms(r.spin?.panMs), ratio(r.kbot.exploreMs, r.spin?.panMs),
-      `${r.kbot.states}${r.kbot.complete ? '' : ' INCOMPLETE'}`, r.spin ? String(r.spin.states) : '-',
+      `${r.kbot.states}${r.kbot.complete ? '' : ' INCOMPLETE'}`, r.spin ? `${r.spin.states}${r.spin.incomplete ? ' STOPPED' : ''}` : '-',
       String(r.kbot.transitions), r.spin ? String(r.spin.transitions) : '-',
       us(r.kbot.exploreMs, r.kbot.transitions), r.spin ? us(r.spin.panMs, r.spin.transitions) : '-',
       bytes(r.kbot.stateBytes, r.kbot.states), r.spin ? bytes(r.spin.stateBytes, r.spin.states) : '-',
@@ -142,5 +147,10 @@ export async function explorerTable(o: TableOptions, say: (s?: string) => void):
   say('   after loading code are); pan: pan alone. µs/tr: explore (pan) time per');
   say('   transition. B/state: kbot\'s visited table and per-state bookkeeping as allocated / states; pan\'s "equivalent');
   say('   memory usage for states" / states. RSS: kbot\'s peak RSS (whole process); pan MiB: pan\'s "total actual memory usage".');
+  const stopped = rows.filter((r) => r.spin?.incomplete);
+  if (stopped.length) {
+    say('   STOPPED: pan did not search the whole space, so its times and counts are of the part it searched:');
+    for (const r of stopped) say(`     [${r.instance}] ${r.semantics} N=${r.walkers}: ${r.spin!.incomplete}`);
+  }
   return rows;
 }

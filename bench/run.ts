@@ -6,7 +6,7 @@
 // Every figure comes from this one run; the results also go to bench/out/results.json.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -227,6 +227,9 @@ async function main(): Promise<number> {
       'table-repeat': { type: 'string', default: '5' },
       'table-max-seconds': { type: 'string', default: '300' },
       'table-cases': { type: 'string' },
+      // pan's memory bound (-DMEMLIM), MiB; default three quarters of this machine's memory. A pan run that
+      // reaches it stops there and is marked STOPPED (pan has no bound of its own and grows until it is killed).
+      'table-pan-mib': { type: 'string' },
       /** The service section: series in its synthetic archive (0: skip it); worker process counts. */
       'service-series': { type: 'string', default: '500' },
       'service-workers': { type: 'string', default: '1,2' },
@@ -246,8 +249,9 @@ async function main(): Promise<number> {
   const walkers = sections.has('seed') ? values.walkers.split(',').map(Number) : [];
   const repeat = Number(values.repeat);
   const reviews = Number(values.reviews);
-  if (walkers.some((n) => !Number.isInteger(n) || n < 1) || !(repeat >= 1) || !(reviews >= 1)) {
-    process.stderr.write('usage: npm run bench [-- --quick] [-- --walkers 1,2,3,4 --repeat 3 --reviews 5 --scenario NAME --table-walkers 1,...,8 --table-repeat 5 --sections seed,review,real,table,service --service-series 500 --service-workers 1,2 | --only service]\n');
+  const panMib = values['table-pan-mib'];
+  if (walkers.some((n) => !Number.isInteger(n) || n < 1) || !(repeat >= 1) || !(reviews >= 1) || (panMib !== undefined && !(Number(panMib) >= 16))) {
+    process.stderr.write('usage: npm run bench [-- --quick] [-- --walkers 1,2,3,4 --repeat 3 --reviews 5 --scenario NAME --table-walkers 1,...,8 --table-repeat 5 --table-pan-mib 4096 --sections seed,review,real,table,service --service-series 500 --service-workers 1,2 | --only service]\n');
     return 1;
   }
   const t0 = performance.now();
@@ -350,6 +354,7 @@ async function main(): Promise<number> {
       ? await explorerTable({
         kbot: KBOT, root, work, pml, spin: haveSpin, walkers: tableWalkers, repeat: Number(values['table-repeat']),
         maxSeconds: Number(values['table-max-seconds']), maxStates: 50_000_000, cases: values['table-cases']?.split(','),
+        panMemMb: values['table-pan-mib'] !== undefined ? Number(values['table-pan-mib']) : Math.floor((totalmem() * 0.75) / 2 ** 20),
         trees: { buggy: patched.path, correct: (await patchedTree(join(work, 'correct'), CORRECT_SERIES)).path },
       }, say)
       : [];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { parseAssertions, parsePan, runSpin } from './run-spin.ts';
+import { panStoppedShort, parseAssertions, parsePan, runSpin } from './run-spin.ts';
 import { seedDefines, spinCategories } from './seed-properties.ts';
 
 function have(cmd: string): boolean {
@@ -64,4 +64,24 @@ test('seed model with the page free at count 0 has no errors', { skip }, async (
 
 test('a model that does not parse is an error that shows spin output', { skip }, async () => {
   await assert.rejects(runSpin('active proctype p() { x = ; }', 1), /spin -a failed/);
+});
+
+test('pan stopped by its memory bound is told from a whole search', () => {
+  const bound = 'pan: reached -DMEMLIM bound\n\t6.7032e+07 bytes used\n\t102400 bytes more needed\n\t6.71089e+07 bytes limit\n' +
+    'Warning: Search not completed\nState-vector 68 byte, depth reached 81, errors: 5\n   868420 states, stored\n';
+  assert.equal(panStoppedShort(bound), 'memory bound 64 MiB reached');
+  assert.equal(panStoppedShort('pan: out of memory\n'), 'out of memory');
+  assert.equal(panStoppedShort('State-vector 20 byte, depth reached 11, errors: 0\n       44 states, stored\n'), undefined);
+});
+
+test('a pan run past its memory bound stops there and says so; one within it searches the whole space', { skip }, async () => {
+  const pml = await seed();
+  const defines = seedDefines('get_hwpoison_page')!;
+  // N = 4 buggy: ~670,000 states, ~50 MiB of them; pan's hash table and stack take ~13 MiB before any state.
+  const bounded = await runSpin(pml, 4, { defines, memLimitMb: 24 });
+  assert.equal(bounded.incomplete, 'memory bound 24 MiB reached');
+  assert.ok(bounded.states > 0);
+  const whole = await runSpin(pml, 4, { defines, memLimitMb: 1024 });
+  assert.equal(whole.incomplete, undefined);
+  assert.ok(whole.states > bounded.states, `${whole.states} > ${bounded.states}`);
 });

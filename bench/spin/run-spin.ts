@@ -16,6 +16,11 @@ export interface SpinRun {
   stateBytes?: number;
   /** pan's "total actual memory usage", in bytes (its hash table and stack included). */
   panBytes?: number;
+  /**
+   * Set when pan stopped before the whole space: it reached its memory bound (SpinOptions.memLimitMb) or ran out
+   * of memory. Its counts are then of the part it searched (pan says "Search not completed").
+   */
+  incomplete?: string;
   msSpinA: number;
   msGcc: number;
   msPan: number;
@@ -30,6 +35,23 @@ export interface SpinOptions {
   /** pan's hash table has 2^hashBits slots (default 20). Collisions are chained, so the search stays exact;
    * a bigger table only pays off past a few million states, and costs its allocation on every run. */
   hashBits?: number;
+  /**
+   * pan stops at this many MiB (-DMEMLIM) and prints what it searched, instead of growing until the machine
+   * cannot hold it (pan without it has no bound: the buggy [get_hwpoison_page] model needs ~18 GiB at N = 7).
+   */
+  memLimitMb?: number;
+}
+
+/** Why pan stopped short of the whole space, from its output; undefined when it searched all of it. */
+export function panStoppedShort(out: string): string | undefined {
+  const bound = /^pan: reached -DMEMLIM bound/m.test(out);
+  if (bound) {
+    const limit = /^\s*([\d.e+]+) bytes limit/m.exec(out);
+    return `memory bound${limit ? ` ${Math.round(Number(limit[1]) / 2 ** 20)} MiB` : ''} reached`;
+  }
+  if (/^pan: out of memory/m.test(out)) return 'out of memory';
+  if (/Search not completed/.test(out)) return 'search not completed';
+  return undefined;
 }
 
 interface Ran {
@@ -77,7 +99,8 @@ function runPan(args: string[], cwd: string): Promise<Ran & { assertions: Record
         return;
       }
       if (/^(\(Spin Version|Full statespace search|State-vector)/.test(line) || /errors: \d+/.test(line)) summary = true;
-      if (summary || kept.length < 200) kept.push(line);
+      // Why pan stopped short (panStoppedShort) is kept wherever it comes.
+      if (summary || kept.length < 200 || /^pan: (reached|out of)|bytes limit$/.test(line)) kept.push(line);
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
@@ -150,12 +173,14 @@ export async function runSpin(pml: string, walkers: number, opts: SpinOptions = 
     const a = must(await run('spin', [...defines, '-a', 'model.pml'], dir), 'spin -a');
     // SAFETY: assertions and end states only, no cycle detection (the explorer checks safety too). Exhaustive
     // storage (no bitstate), a deep stack so the search is not truncated, -n: no unreached-code report.
-    const g = must(await run('gcc', ['-O2', '-DSAFETY', '-o', 'pan', 'pan.c'], dir), 'gcc pan.c');
+    const mem = opts.memLimitMb === undefined ? [] : [`-DMEMLIM=${Math.floor(opts.memLimitMb)}`];
+    const g = must(await run('gcc', ['-O2', '-DSAFETY', ...mem, '-o', 'pan', 'pan.c'], dir), 'gcc pan.c');
     const panArgs = ['-m100000', `-w${opts.hashBits ?? 20}`, opts.stopAtFirstError ? '-c1' : '-c0', '-n'];
     const p = await runPan(panArgs, dir);
     const msTotal = performance.now() - t0;
     if (/error: max search depth too small/.test(p.stdout)) throw new Error('pan: search depth too small');
-    return { ...parsePan(p.stdout), ...panMemory(p.stdout), assertions: p.assertions, msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
+    const short = panStoppedShort(p.stdout);
+    return { ...parsePan(p.stdout), ...panMemory(p.stdout), ...(short ? { incomplete: short } : {}), assertions: p.assertions, msSpinA: a.ms, msGcc: g.ms, msPan: p.ms, msTotal };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
