@@ -1824,8 +1824,9 @@ export class Machine implements TransitionSystem<SimState, StepLabel> {
   // not in it that its step may read: triedGet, lastBranch, its frames' n0), which actor it is, the outcome taken, the
   // objects' contents (the objects' part of the vector, numbered) and the pages' life and free list; a step
   // that hands a page out also reads the other actors' references to it (Exec.readOthers), and is kept under
-  // which other actor first holds one (all it reads of them: the use-after-free it reports names that CPU). The same actor step recurs across states that differ only in where the other actors are (95%
-  // of the steps of buggy [get_hwpoison_page] at N = 5), so the interpreter runs once per distinct such input
+  // which other actor first holds one (all it reads of them: the use-after-free it reports names that CPU).
+  // The same actor step recurs across states that differ only in where the other actors are (96% of the steps
+  // of buggy [get_hwpoison_page] at N = 6), so the interpreter runs once per distinct such input
   // and a step is then a lookup: LTSmin's transition caching on a state projected to what the step reads. The
   // world's code is part of the input: compiling more (a larger function table, more fields written, globals
   // or opaque names, page flags made mutable) empties the cache. A stuck step is not kept. A full cache is
