@@ -801,6 +801,7 @@ class Exec {
   wouldBlock(ins: Instr, f: Frame): boolean {
     if (ins.op !== 'builtin') return false;
     const name = ins.a as string;
+    if (!mayBlock(name)) return false;
     const arg0 = f.stack[f.stack.length - (ins.b ?? 0)];
     if (LOCK_ACQUIRE.has(name)) return truthy(this.load(arg0));
     if (name === '__kbot_wait_free') {
